@@ -1,0 +1,1 @@
+"""Backend-in-a-box: verifiable ledger, tokenization, leasing and rent distribution."""

@@ -1,0 +1,94 @@
+"""Strict, canonical CBOR for protocol messages, on top of cbor2.
+
+The protocol admits one encoding per value (RFC 8949 section 4.2.1, core
+deterministic encoding, without floating point), so that identical content
+always means identical bytes.  Decoding therefore rejects anything that would
+not re-encode to exactly the bytes received: trailing data, indefinite
+lengths, duplicate or unsorted map keys, non-shortest heads, unknown tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import cbor2
+
+from chain_client.errors import ProtocolError
+from chain_client.reasons import Reason
+
+MAX_DEPTH = 8
+INT_MIN = -(2**63)
+INT_MAX = 2**64 - 1
+
+CBORValue = Any
+
+
+def dumps(value: CBORValue) -> bytes:
+    """Encode ``value`` in canonical CBOR."""
+    return cbor2.dumps(value, canonical=True)
+
+
+def _check_types(value: CBORValue, allowed_tags: frozenset[int], depth: int = 0) -> None:
+    """Reject values outside the protocol's CBOR subset (no floats, no bignums, no stray tags)."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError(Reason.BAD_CBOR, f"nesting deeper than {MAX_DEPTH}")
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if not INT_MIN <= value <= INT_MAX:
+            raise ProtocolError(Reason.BAD_CBOR, f"integer {value} outside 64-bit range")
+        return
+    if isinstance(value, bytes | str):
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_types(item, allowed_tags, depth + 1)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_types(key, allowed_tags, depth + 1)
+            _check_types(item, allowed_tags, depth + 1)
+        return
+    if isinstance(value, cbor2.CBORTag):
+        if value.tag not in allowed_tags:
+            raise ProtocolError(Reason.BAD_CBOR, f"CBOR tag {value.tag} is not allowed here")
+        _check_types(value.value, allowed_tags, depth + 1)
+        return
+    raise ProtocolError(Reason.BAD_CBOR, f"CBOR item of type {type(value).__name__} is not allowed")
+
+
+def loads(data: bytes, *, what: str, allowed_tags: frozenset[int] = frozenset()) -> CBORValue:
+    """Decode one canonical CBOR item filling all of ``data``.
+
+    ``what`` names the item in error messages.  Raises :class:`ProtocolError`
+    with reason ``bad_cbor`` for malformed input and ``non_canonical`` for
+    well-formed input that is not in canonical form.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ProtocolError(Reason.BAD_CBOR, f"{what} is {type(data).__name__}, expected bytes")
+    data = bytes(data)
+    if not data:
+        raise ProtocolError(Reason.BAD_CBOR, f"{what} is empty")
+    try:
+        value = cbor2.loads(
+            data,
+            # Tags are returned raw so that no semantic decoder (bignums,
+            # shared references, dates, ...) runs on untrusted input.
+            semantic_decoders={},
+            max_depth=MAX_DEPTH + 2,
+            allow_indefinite=False,
+            allow_duplicate_keys=False,
+        )
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is bad input, never a crash
+        raise ProtocolError(Reason.BAD_CBOR, f"{what} is not well-formed CBOR ({exc})") from None
+    _check_types(value, allowed_tags)
+    try:
+        again = dumps(value)
+    except Exception as exc:  # noqa: BLE001 - unencodable means it was not our subset
+        raise ProtocolError(Reason.BAD_CBOR, f"{what} cannot be re-encoded ({exc})") from None
+    if again != data:
+        if len(again) < len(data) and data.startswith(again):
+            raise ProtocolError(Reason.BAD_CBOR, f"{what} has {len(data) - len(again)} trailing bytes")
+        raise ProtocolError(Reason.NON_CANONICAL, f"{what} is not canonical CBOR")
+    return value

@@ -1,0 +1,108 @@
+"""Sign, decode and verify protocol messages (COSE_Sign1 over a payload map).
+
+Verification works on the exact bytes received: the signature is checked
+over the Sig_structure built from the received protected-header and payload
+bytes, never over a re-encoding of decoded values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+from chain_client import cbor, cose
+from chain_client.device import device_id
+from chain_client.errors import ProtocolError
+from chain_client.payload import Birth, Reading, from_map
+from chain_client.reasons import Reason
+
+
+@dataclass(frozen=True)
+class Message:
+    """A structurally valid message: envelope plus validated payload."""
+
+    envelope: cose.Sign1
+    body: Reading | Birth
+
+    @property
+    def raw(self) -> bytes:
+        """The exact bytes as received."""
+        return self.envelope.raw
+
+    @property
+    def device_id(self) -> bytes:
+        """The sending device's id (kid, equal to the payload's device id)."""
+        return self.envelope.kid
+
+    @property
+    def digest(self) -> bytes:
+        """SHA-256 of the exact message bytes: the link in the device's hash chain."""
+        return digest(self.envelope.raw)
+
+
+def digest(message: bytes) -> bytes:
+    """SHA-256 of the message bytes; the next reading's ``prev`` must equal it."""
+    return hashlib.sha256(message).digest()
+
+
+def sign(body: Reading | Birth, key: SigningKey) -> bytes:
+    """Encode ``body`` and sign it with the device's key into a COSE_Sign1 message."""
+    kid = device_id(bytes(key.verify_key))
+    if body.device_id != kid:
+        raise ProtocolError(
+            Reason.KID_MISMATCH, f"payload device id {body.device_id.hex()} is not the key's {kid.hex()}"
+        )
+    protected = cose.protected_header(kid)
+    payload = cbor.dumps(body.to_map())
+    signature = key.sign(cose.sig_structure(protected, payload)).signature
+    message = cose.assemble(protected, payload, signature)
+    if len(message) > cose.MAX_MESSAGE_SIZE:
+        raise ProtocolError(
+            Reason.OVERSIZE, f"message would be {len(message)} bytes, limit is {cose.MAX_MESSAGE_SIZE}"
+        )
+    return message
+
+
+def decode(data: bytes) -> Message:
+    """Parse and validate a message without checking its signature."""
+    envelope = cose.parse(data)
+    body = from_map(cbor.loads(envelope.payload, what="payload"))
+    if body.device_id != envelope.kid:
+        raise ProtocolError(
+            Reason.KID_MISMATCH,
+            f"kid {envelope.kid.hex()} differs from payload device id {body.device_id.hex()}",
+        )
+    return Message(envelope=envelope, body=body)
+
+
+def check_signature(message: Message, public_key: bytes) -> None:
+    """Check the signature of a decoded message against ``public_key``."""
+    if device_id(public_key) != message.device_id:
+        raise ProtocolError(
+            Reason.KID_MISMATCH, f"public key does not belong to device {message.device_id.hex()}"
+        )
+    try:
+        VerifyKey(public_key).verify(message.envelope.to_be_signed(), message.envelope.signature)
+    except BadSignatureError:
+        raise ProtocolError(
+            Reason.BAD_SIGNATURE, f"signature does not verify for device {message.device_id.hex()}"
+        ) from None
+
+
+def verify(data: bytes, public_key: bytes) -> Message:
+    """Decode ``data`` and check it was signed by ``public_key``."""
+    message = decode(data)
+    check_signature(message, public_key)
+    return message
+
+
+def verify_birth(data: bytes) -> Message:
+    """Decode a birth message and check it against the public key it carries."""
+    message = decode(data)
+    if not isinstance(message.body, Birth):
+        raise ProtocolError(Reason.BAD_PAYLOAD, "expected a birth message (type 2), got a reading")
+    check_signature(message, message.body.public_key)
+    return message

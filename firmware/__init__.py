@@ -1,0 +1,1 @@
+"""ESP32 sensor firmware (device code) and the host tools that flash and provision it."""

@@ -1,0 +1,1 @@
+"""Raspberry-Pi gateway agent: verifies, stores and anchors signed readings."""

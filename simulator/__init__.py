@@ -1,0 +1,1 @@
+"""Fleet simulator: virtual sensors running the firmware's own logic."""
