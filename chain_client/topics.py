@@ -37,7 +37,7 @@ def parse(name: str) -> tuple[bytes, Kind]:
         raise ProtocolError(
             Reason.TOPIC_MISMATCH, f"topic {name!r} is not {PREFIX}/<device>/(data|birth|status)"
         )
-    kind: Kind = parts[4]  # type: ignore[assignment]  # checked against KINDS just above
+    kind: Kind = parts[4]
     try:
         device = parse_device_id(parts[3])
     except ProtocolError as exc:
