@@ -29,33 +29,37 @@ def dumps(value: CBORValue) -> bytes:
     return cbor2.dumps(value, canonical=True)
 
 
-def _check_types(value: CBORValue, allowed_tags: frozenset[int], depth: int = 0) -> None:
+def _check_types(value: CBORValue, allowed_tags: frozenset[int], what: str, depth: int = 0) -> None:
     """Reject values outside the protocol's CBOR subset (no floats, no bignums, no stray tags)."""
     if depth > MAX_DEPTH:
-        raise ProtocolError(Reason.BAD_CBOR, f"nesting deeper than {MAX_DEPTH}")
+        raise ProtocolError(Reason.BAD_CBOR, f"{what} nests deeper than {MAX_DEPTH}")
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, int):
         if not INT_MIN <= value <= INT_MAX:
-            raise ProtocolError(Reason.BAD_CBOR, f"integer {value} outside 64-bit range")
+            raise ProtocolError(Reason.BAD_CBOR, f"{what} holds integer {value}, outside the 64-bit range")
         return
     if isinstance(value, bytes | str):
         return
     if isinstance(value, list | tuple):
         for item in value:
-            _check_types(item, allowed_tags, depth + 1)
+            _check_types(item, allowed_tags, what, depth + 1)
         return
     if isinstance(value, Mapping):
         for key, item in value.items():
-            _check_types(key, allowed_tags, depth + 1)
-            _check_types(item, allowed_tags, depth + 1)
+            _check_types(key, allowed_tags, what, depth + 1)
+            _check_types(item, allowed_tags, what, depth + 1)
         return
     if isinstance(value, cbor2.CBORTag):
         if value.tag not in allowed_tags:
-            raise ProtocolError(Reason.BAD_CBOR, f"CBOR tag {value.tag} is not allowed here")
-        _check_types(value.value, allowed_tags, depth + 1)
+            raise ProtocolError(
+                Reason.BAD_CBOR, f"{what} holds CBOR tag {value.tag}, which is not allowed there"
+            )
+        _check_types(value.value, allowed_tags, what, depth + 1)
         return
-    raise ProtocolError(Reason.BAD_CBOR, f"CBOR item of type {type(value).__name__} is not allowed")
+    raise ProtocolError(
+        Reason.BAD_CBOR, f"{what} holds a {type(value).__name__}, which the protocol does not allow"
+    )
 
 
 def loads(data: bytes, *, what: str, allowed_tags: frozenset[int] = frozenset()) -> CBORValue:
@@ -82,7 +86,7 @@ def loads(data: bytes, *, what: str, allowed_tags: frozenset[int] = frozenset())
         )
     except Exception as exc:  # noqa: BLE001 - any decoder failure is bad input, never a crash
         raise ProtocolError(Reason.BAD_CBOR, f"{what} is not well-formed CBOR ({exc})") from None
-    _check_types(value, allowed_tags)
+    _check_types(value, allowed_tags, what)
     try:
         again = dumps(value)
     except Exception as exc:  # noqa: BLE001 - unencodable means it was not our subset
