@@ -3,7 +3,7 @@
 Refused transactions raise :class:`chain_client.ledger.TransactionError` with
 a named reason; this module holds the rest: bad configuration or storage
 (:class:`BackendError`) and queries for things that do not exist
-(:class:`NotFound`).
+(:class:`NotFoundError`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from backend.errors import BackendError
+from backend.errors import BackendError, NotFoundError
 from backend.machine import apply
 from backend.state import State
 from backend.storage import Pending, Storage
@@ -30,7 +30,7 @@ from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.schema import TxType
 from chain_client.ledger.transaction import Transaction, decode, sign
 from chain_client.ledger.treehead import TreeHead, sign_tree_head, verify_tree_head
-from chain_client.merkle import leaf_hash
+from chain_client.merkle import inclusion_proof, leaf_hash
 
 Clock = Callable[[], float]
 ReadingListener = Callable[[list[dict[str, Any]]], None]
@@ -249,3 +249,50 @@ class Ledger:
     def digest(self) -> bytes:
         """The state digest."""
         return self.state.digest()
+
+    # -- queries -----------------------------------------------------------
+
+    def now(self) -> int:
+        """Ledger time now: the clock, never before the last entry."""
+        return max(int(self.clock()), self.last_time)
+
+    def index_of(self, signer: str, tx_id: str) -> int | None:
+        """Log index of a signer's transaction id, if accepted."""
+        try:
+            public_key = bytes.fromhex(signer)
+        except ValueError:
+            return None
+        seen = self._seen.get(hashlib.sha256(public_key + tx_id.encode()).digest()[:16])
+        return None if seen is None else seen.index
+
+    def reading_proof(self, batch: int, position: int) -> dict[str, Any]:
+        """Proof of one anchored message: in its batch, the batch's entry in the log, the tree head."""
+        stored = self.storage.batch(batch)
+        if stored is None:
+            raise NotFoundError("batch", batch)
+        message = self.storage.reading(batch, position)
+        if message is None:
+            raise NotFoundError("reading", f"{batch}/{position}")
+        blob = bytes(stored["leaf_hashes"])
+        hashes = [blob[i : i + 32] for i in range(0, len(blob), 32)]
+        head = self.tree_head()
+        row = self.storage.log_row(batch)
+        if row is None:
+            raise BackendError(f"batch {batch} has no log entry")
+        return {
+            "message": bytes(message["message"]).hex(),
+            "status": message["status"],
+            "reason": message["reason"],
+            "batch": {
+                "index": position,
+                "size": len(hashes),
+                "root": bytes(stored["root"]).hex(),
+                "audit_path": [h.hex() for h in inclusion_proof(hashes, position)],
+            },
+            "log": {
+                "index": batch,
+                "entry": row.entry.hex(),
+                "audit_path": [h.hex() for h in self.inclusion_proof(batch, head.size)],
+            },
+            "tree_head": head.to_json(),
+        }
