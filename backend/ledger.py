@@ -13,7 +13,6 @@ import hashlib
 import json
 import time as _time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +23,7 @@ from backend.machine import apply
 from backend.state import State
 from backend.storage import Pending, Storage
 from backend.tree import MerkleTree
+from backend.verify import Verifier
 from chain_client.ledger.entry import decode_entry, encode_entry
 from chain_client.ledger.errors import TransactionError, TreeHeadError
 from chain_client.ledger.reasons import TxReason
@@ -62,7 +62,7 @@ class Ledger:
         self.key = key
         self.clock = clock
         self.workers = verify_workers
-        self.executor = ThreadPoolExecutor(verify_workers) if verify_workers > 1 else None
+        self.verifier = Verifier(verify_workers)
         self.listeners: list[ReadingListener] = []
         self._reset()
 
@@ -87,7 +87,7 @@ class Ledger:
             entry = decode_entry(row.entry)
             try:
                 tx = decode(entry.tx)
-                apply(self.state, tx, row.index, entry.time, self.executor)
+                apply(self.state, tx, row.index, entry.time, self.verifier)
             except TransactionError as exc:
                 raise BackendError(f"log entry {row.index} does not replay: {exc}") from None
             self._seen[_id_key(tx)] = _Seen(row.index, hashlib.sha256(entry.tx).digest())
@@ -122,8 +122,7 @@ class Ledger:
 
     def close(self) -> None:
         """Stop the verification threads and release the database."""
-        if self.executor is not None:
-            self.executor.shutdown()
+        self.verifier.close()
         self.storage.close()
 
     # -- submission --------------------------------------------------------
@@ -157,7 +156,7 @@ class Ledger:
                     outcomes.append({})
                     continue
                 index = self.tree.size
-                outcome = apply(self.state, tx, index, now, self.executor)
+                outcome = apply(self.state, tx, index, now, self.verifier)
             except TransactionError as exc:
                 outcomes.append(exc)
                 continue

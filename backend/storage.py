@@ -87,7 +87,6 @@ readings_table = Table(
     Column("reason", String(32), nullable=False),
     Column("increment", BigInteger, nullable=False),
     Column("run_seconds", BigInteger, nullable=False),
-    Column("values", Text, nullable=False),
     Column("message", LargeBinary, nullable=False),
     Index("readings_device_stamp", "device", "stamp"),
     Index("readings_token_stamp", "token", "stamp"),
@@ -178,7 +177,18 @@ class Storage:
             if pending.batches:
                 conn.execute(batches_table.insert(), pending.batches)
             if pending.readings:
-                conn.execute(readings_table.insert(), pending.readings)
+                self._insert_fast(conn, readings_table, pending.readings)
+
+    def _insert_fast(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Bulk insert through the driver's executemany: the rows are already typed and checked."""
+        names = [c.name for c in table.columns]
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        name = f'"{self.schema}"."{table.name}"' if self.schema else f'"{table.name}"'
+        columns = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join([mark] * len(names))
+        # Only our own table and column names go into the text; values are bound parameters.
+        sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608
+        conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in rows])
 
     def log_rows(self, start: int = 0, end: int | None = None, chunk: int = 2000) -> Iterator[LogRow]:
         """Log entries in index order from ``start`` up to ``end`` (exclusive)."""
@@ -277,8 +287,3 @@ class Storage:
         query = query.order_by(t.c.stamp, t.c.batch, t.c.position).limit(limit)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query).all()]
-
-    def truncate_derived(self, conn: Connection) -> None:
-        """Empty the derived tables (used when they are rebuilt from the log)."""
-        conn.execute(readings_table.delete())
-        conn.execute(batches_table.delete())

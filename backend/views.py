@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from backend.books import Posting
 from backend.state import Binding, Enterprise, Invoice, Lease, State, Token
+from chain_client.message import decode
+from chain_client.payload import Reading
 
 
 def enterprise(found: Enterprise) -> dict[str, Any]:
@@ -88,9 +89,14 @@ def reading(row: Mapping[str, Any]) -> dict[str, Any]:
         "reason": row["reason"],
         "run_seconds": row["run_seconds"],
         "increment": row["increment"],
-        "readings": json.loads(row["values"]),
+        "readings": _values(bytes(row["message"])) if row["kind"] == "reading" else {},
         "message": bytes(row["message"]).hex(),
     }
+
+
+def _values(raw: bytes) -> dict[str, int]:
+    body = decode(raw).body
+    return {str(k): v for k, v in sorted(body.readings.items())} if isinstance(body, Reading) else {}
 
 
 def args(values: Mapping[str, Any]) -> Any:  # noqa: ANN401 - JSON of any shape

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 from backend.state import Enterprise, Lease, State, Token
+from backend.verify import Verifier
 from chain_client.ledger.errors import TransactionError
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.schema import Role
@@ -23,7 +23,7 @@ class Context:
     args: dict[str, Any]
     index: int
     time: int
-    executor: Executor | None = None
+    verifier: Verifier | None = None
     batch_row: dict[str, Any] | None = None
     reading_rows: list[dict[str, Any]] = field(default_factory=list)
 

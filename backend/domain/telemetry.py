@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from backend.domain.context import Context, certified, refuse
 from backend.state import Meter
-from backend.verify import judge_all
+from backend.verify import Key, judge_chunk
 from chain_client import merkle
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.schema import Role
 from chain_client.ledger.usage import Counter, increment, is_after, stamp
-from chain_client.payload import Reading
-
-VERIFY_WORKERS = 2
 
 
-def _dedupe_key(device: bytes, kind: bytes, boot: int, seq: int) -> bytes:
-    return device + kind + boot.to_bytes(4, "big") + seq.to_bytes(4, "big")
+def _dedupe_key(device: str, kind: str, boot: int, seq: int) -> bytes:
+    return bytes.fromhex(device) + kind[:1].encode() + boot.to_bytes(4, "big") + seq.to_bytes(4, "big")
 
 
 def anchor_batch(ctx: Context) -> dict[str, Any]:
@@ -28,6 +24,10 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
     count, root = ctx.args["count"], ctx.args["root"]
     if count != len(messages):
         raise refuse(TxReason.BATCH_COUNT_MISMATCH, f"batch says {count} messages but holds {len(messages)}")
+    keys = {d: Key(b.public_key, b.status, b.ended_at) for d, b in ctx.state.bindings.items()}
+    verdicts = (
+        ctx.verifier.start(messages, keys) if ctx.verifier is not None else iter(judge_chunk(messages, keys))
+    )
     leaves = [merkle.leaf_hash(m) for m in messages]
     if len(set(leaves)) != len(leaves):
         seen: set[bytes] = set()
@@ -44,57 +44,33 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
             TxReason.BATCH_ROOT_MISMATCH, f"batch root is {root.hex()}, the messages give {actual.hex()}"
         )
     state = ctx.state
-    verdicts = judge_all(messages, state.bindings, ctx.executor, VERIFY_WORKERS)
     verified = duplicates = 0
     rejected: list[dict[str, Any]] = []
     rows = ctx.reading_rows
-    for position, (raw, verdict) in enumerate(zip(messages, verdicts, strict=True)):
-        message = verdict.message
+    for position, (raw, v) in enumerate(zip(messages, verdicts, strict=True)):
+        binding = state.bindings.get(v.device) if v.device else None
         row: dict[str, Any] = {
             "batch": ctx.index,
             "position": position,
-            "device": "",
-            "token": "",
-            "kind": "",
-            "boot": 0,
-            "seq": 0,
-            "device_time": 0,
-            "synced": False,
-            "stamp": ctx.time,
+            "device": v.device,
+            "token": binding.token if binding is not None else "",
+            "kind": v.kind,
+            "boot": v.boot,
+            "seq": v.seq,
+            "device_time": v.time,
+            "synced": v.synced,
+            "stamp": stamp(v.time, v.synced, ctx.time) if v.kind else ctx.time,
             "status": "rejected",
-            "reason": verdict.reason,
+            "reason": v.reason,
             "increment": 0,
-            "run_seconds": 0,
-            "values": "{}",
+            "run_seconds": v.run_seconds,
             "message": raw,
         }
         rows.append(row)
-        if message is None:
-            rejected.append({"position": position, "reason": verdict.reason})
+        if v.reason:
+            rejected.append({"position": position, "reason": v.reason})
             continue
-        body = message.body
-        is_reading = isinstance(body, Reading)
-        seq = body.seq if isinstance(body, Reading) else 0
-        row.update(
-            device=message.device_id.hex(),
-            kind="reading" if is_reading else "birth",
-            boot=body.boot,
-            seq=seq,
-            device_time=body.time,
-            synced=body.time_synced,
-            stamp=stamp(body.time, body.time_synced, ctx.time),
-        )
-        if isinstance(body, Reading):
-            row.update(
-                run_seconds=body.run_seconds,
-                values=json.dumps({str(k): v for k, v in sorted(body.readings.items())}),
-            )
-        if verdict.binding is None:
-            row["token"] = state.bindings[row["device"]].token if row["device"] in state.bindings else ""
-            rejected.append({"position": position, "reason": verdict.reason})
-            continue
-        row["token"] = verdict.binding.token
-        key = _dedupe_key(message.device_id, b"R" if is_reading else b"B", body.boot, seq)
+        key = _dedupe_key(v.device, v.kind, v.boot, v.seq)
         if key in state.seen_readings:
             row["status"] = "duplicate"
             duplicates += 1
@@ -102,12 +78,12 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
         state.seen_readings.add(key)
         row["status"] = "verified"
         verified += 1
-        if isinstance(body, Reading):
-            last = state.counters.get(row["device"])
-            if is_after(last, body.boot, body.seq):
-                current = Counter(body.boot, body.seq, body.run_seconds)
+        if v.kind == "reading":
+            last = state.counters.get(v.device)
+            if is_after(last, v.boot, v.seq):
+                current = Counter(v.boot, v.seq, v.run_seconds)
                 added = increment(last, current)
-                state.counters[row["device"]] = current
+                state.counters[v.device] = current
                 if added:
                     row["increment"] = added
                     state.meters.setdefault(row["token"], Meter()).add(row["stamp"], added)
