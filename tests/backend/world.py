@@ -64,20 +64,20 @@ class World:
         self._ids += 1
         return f"t{self._ids}"
 
-    def tx(self, party: Party, tx_type: str, tx_id: str | None = None, **args: Any) -> bytes:
+    def tx(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> bytes:
         return sign(tx_type, tx_id or self.next_id(), args, party.key)
 
-    def do(self, party: Party, tx_type: str, tx_id: str | None = None, **args: Any) -> dict[str, Any]:
+    def do(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> dict[str, Any]:
         """Submit and return the handler's result."""
         return self.ledger.submit(self.tx(party, tx_type, tx_id, **args))["result"]  # type: ignore[no-any-return]
 
-    def refused(self, reason: TxReason, party: Party, tx_type: str, **args: Any) -> TransactionError:
+    def refused(self, why: TxReason, party: Party, tx_type: str, /, **args: Any) -> TransactionError:
         """Submit and check it is refused for ``reason`` without a new entry."""
         size = self.ledger.size
         digest = self.ledger.digest()
         with pytest.raises(TransactionError) as info:
             self.ledger.submit(self.tx(party, tx_type, **args))
-        assert info.value.reason is reason, info.value
+        assert info.value.reason is why, info.value
         assert self.ledger.size == size
         assert self.ledger.digest() == digest
         return info.value
