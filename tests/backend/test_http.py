@@ -61,7 +61,8 @@ class Actor:
 
 def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
     info = server.get("/v1/info")
-    assert info["log_key"] == OPERATOR.account and info["size"] == 1
+    assert info["log_key"] == OPERATOR.account
+    assert info["size"] == 1
     api = Actor(server)
     maker = api.enterprise("maker", "manufacturer")
     lessee = api.enterprise("lessee", "lessee")
@@ -81,7 +82,8 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
     dev = seeded_key("http-dev")
     api.do(maker, "bind_device", token=token, public_key=bytes(dev.verify_key))
     registry = server.get("/v1/devices")["devices"]
-    assert [d["token"] for d in registry] == [token] and registry[0]["status"] == "active"
+    assert [d["token"] for d in registry] == [token]
+    assert registry[0]["status"] == "active"
     now = int(time.time())
     start = now - 2 * DAY
     lease = api.do(
@@ -116,7 +118,8 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
     assert server.get(f"/v1/leases/{lease}")["invoices"][0]["paid_at"] > 0
     assert server.get(f"/v1/tokens/{token}/usage?start={start}&end={start + DAY}")["run_seconds"] == 60
     readings = server.get(f"/v1/telemetry?token={token}")["readings"]
-    assert [r["seq"] for r in readings] == [1, 2] and readings[1]["readings"] == {"1": 2150, "6": 1}
+    assert [r["seq"] for r in readings] == [1, 2]
+    assert readings[1]["readings"] == {"1": 2150, "6": 1}
     # proofs
     head = tree_head_from_json(server.get("/v1/log/tree-head"))
     verify_tree_head(head, bytes(OPERATOR.key.verify_key))
@@ -137,7 +140,8 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
         head.size, newer.size, head.root, newer.root, [bytes.fromhex(h) for h in consistency["proof"]]
     )
     entry = server.get(f"/v1/transactions/by-id/{gateway.account}/gw-1")
-    assert entry["type"] == "anchor_batch" and entry["index"] == anchored["index"]
+    assert entry["type"] == "anchor_batch"
+    assert entry["index"] == anchored["index"]
     # replay from the stored log gives the live digest
     live = server.get("/v1/state/digest")
     server.stop()

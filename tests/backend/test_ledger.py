@@ -69,9 +69,12 @@ def test_a_batch_of_submissions_keeps_its_order_and_refusals(world: World, ledge
             world.tx(alice, "withdraw", amount=5, reference="r"),
         ]
     )
-    assert isinstance(outcomes[0], dict) and isinstance(outcomes[3], dict)
-    assert isinstance(outcomes[1], TransactionError) and outcomes[1].reason is TxReason.INSUFFICIENT_FUNDS
-    assert isinstance(outcomes[2], TransactionError) and outcomes[2].reason is TxReason.BAD_ENCODING
+    assert isinstance(outcomes[0], dict)
+    assert isinstance(outcomes[3], dict)
+    assert isinstance(outcomes[1], TransactionError)
+    assert outcomes[1].reason is TxReason.INSUFFICIENT_FUNDS
+    assert isinstance(outcomes[2], TransactionError)
+    assert outcomes[2].reason is TxReason.BAD_ENCODING
     assert outcomes[3]["index"] == outcomes[0]["index"] + 1
 
 
@@ -87,7 +90,8 @@ def test_restart_and_replay_give_the_same_state_digest(
     replayed.close()
     ledger.close()
     again = make_ledger()
-    assert again.digest() == digest and again.tree_head() == head
+    assert again.digest() == digest
+    assert again.tree_head() == head
     # the restarted ledger goes on where the first stopped
     World(again, world.clock).do(world.operator, "add_reviewer", account=world.party("r2").account)
     assert again.size == head.size + 1
