@@ -1,0 +1,69 @@
+"""Named reasons why the ledger refuses a transaction (docs/ledger.md, 'Rejection reasons').
+
+The string values are stable: clients match on them, so renaming one is a
+breaking change.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TxReason(StrEnum):
+    """Why a transaction was refused."""
+
+    # envelope and encoding
+    BAD_ENCODING = "bad_encoding"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_TYPE = "unknown_type"
+    BAD_ID = "bad_id"
+    BAD_ARGS = "bad_args"
+    ID_CONFLICT = "id_conflict"
+    # log bootstrap
+    GENESIS_REQUIRED = "genesis_required"
+    GENESIS_EXISTS = "genesis_exists"
+    # identity, certification and roles
+    NOT_OPERATOR = "not_operator"
+    NOT_REVIEWER = "not_reviewer"
+    NOT_REGISTERED = "not_registered"
+    NOT_CERTIFIED = "not_certified"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
+    ALREADY_REVIEWER = "already_reviewer"
+    ALREADY_CERTIFIED = "already_certified"
+    NOT_PENDING = "not_pending"
+    UNKNOWN_ENTERPRISE = "unknown_enterprise"
+    SELF_REVIEW = "self_review"
+    ALREADY_REVIEWED = "already_reviewed"
+    # tokens and devices
+    DUPLICATE_TOKEN = "duplicate_token"  # noqa: S105 - a name, not a secret
+    UNKNOWN_TOKEN = "unknown_token"  # noqa: S105 - a name, not a secret
+    NOT_OWNER = "not_owner"
+    NOT_OWNER_OR_APPROVED = "not_owner_or_approved"
+    TOKEN_RETIRED = "token_retired"  # noqa: S105 - a name, not a secret
+    BAD_STATUS_TRANSITION = "bad_status_transition"
+    DEVICE_IN_USE = "device_in_use"
+    DEVICE_ALREADY_BOUND = "device_already_bound"
+    NO_ACTIVE_DEVICE = "no_active_device"
+    # money and shares
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    NOT_ENOUGH_SHARES = "not_enough_shares"
+    # leases and rent
+    UNKNOWN_LEASE = "unknown_lease"
+    TOKEN_ALREADY_LEASED = "token_already_leased"  # noqa: S105 - a name, not a secret
+    LEASE_NOT_PENDING = "lease_not_pending"
+    LEASE_NOT_ACTIVE = "lease_not_active"
+    LEASE_EXPIRED = "lease_expired"
+    LEASE_NOT_ENDED = "lease_not_ended"
+    NOT_LESSEE = "not_lessee"
+    UNPAID_INVOICES = "unpaid_invoices"
+    BAD_PERIOD = "bad_period"
+    PERIOD_NOT_ENDED = "period_not_ended"
+    ALREADY_INVOICED = "already_invoiced"
+    UNKNOWN_INVOICE = "unknown_invoice"
+    ALREADY_PAID = "already_paid"
+    # telemetry anchoring
+    BATCH_COUNT_MISMATCH = "batch_count_mismatch"
+    BATCH_ROOT_MISMATCH = "batch_root_mismatch"
+    BATCH_DUPLICATE_MESSAGE = "batch_duplicate_message"
