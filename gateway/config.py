@@ -145,7 +145,9 @@ class IngestSection(_Section):
 class BatchSection(_Section):
     """When readings are sealed into an anchoring batch."""
 
-    max_readings: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    # A batch travels as one ledger transaction of at most 4 MiB; 3500 messages of the
+    # protocol's maximum size (1024 bytes) still fit.
+    max_readings: Annotated[int, Field(ge=1, le=3500)] = 1000
     max_age_seconds: PositiveFloat = 60.0
 
 
@@ -153,7 +155,8 @@ class BackendSection(_Section):
     """The ledger backend that anchors batches and serves the device registry."""
 
     url: Annotated[str, Field(pattern=r"^https?://")] | None = None
-    token: SecretRef | None = None
+    # The gateway's service key (Ed25519 seed, 64 hex digits): it signs anchor_batch transactions.
+    key: SecretRef | None = None
     timeout_seconds: PositiveFloat = 10.0
     backoff_initial_seconds: PositiveFloat = 1.0
     backoff_max_seconds: PositiveFloat = 300.0
@@ -208,6 +211,8 @@ class Config(_Section):
             raise ValueError(
                 "no source of device keys: set registry.file, or backend.url with registry.sync_from_backend"
             )
+        if self.backend.url is not None and self.backend.key is None:
+            raise ValueError("backend.url is set but backend.key is not; the gateway signs its batches")
         if not self.mqtt.enabled and not self.serial.ports:
             raise ValueError("no input: enable [mqtt] or list [[serial.ports]]")
         return self

@@ -12,9 +12,11 @@ File format (JSON, also the cache format)::
     ]}
 
 ``state`` is ``active`` (default), ``rotated`` (an old key replaced by a
-new one: readings it signed are still accepted, since a device drains its
-flash buffer after a rotation) or ``revoked`` (every message is rejected
-with ``revoked_device``).  The device id is derived from the key
+new one) or ``revoked`` (every message is rejected with ``revoked_device``).
+A rotated key may carry ``rotated_at`` (Unix seconds): as on the ledger, its
+messages are accepted only when their synchronised device time is before
+the rotation, since a device drains its flash buffer after a rotation;
+without ``rotated_at`` they are accepted until the key is revoked.  The device id is derived from the key
 (``SHA-256(public_key)[:16]``); an optional ``device_id`` field is checked
 against it.
 """
@@ -46,6 +48,7 @@ class DeviceEntry(BaseModel):
     public_key: str = Field(pattern=r"^[0-9a-f]{64}$")
     state: State = "active"
     device_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    rotated_at: int | None = Field(default=None, ge=0)
 
     @field_validator("public_key", "device_id", mode="before")
     @classmethod
@@ -69,6 +72,7 @@ class Device:
     public_key: bytes
     state: State
     verify_key: VerifyKey
+    rotated_at: int | None = None
 
     @property
     def revoked(self) -> bool:
@@ -91,7 +95,7 @@ def build(entries: Iterable[DeviceEntry]) -> dict[bytes, Device]:
         # A key listed twice keeps its strictest state: revocation must not be undone by order.
         if previous is not None and previous.revoked:
             continue
-        devices[dev] = Device(dev, public, entry.state, VerifyKey(public))
+        devices[dev] = Device(dev, public, entry.state, VerifyKey(public), entry.rotated_at)
     return devices
 
 
@@ -126,7 +130,12 @@ def dump(devices: Mapping[bytes, Device]) -> dict[str, Any]:
     """The registry as a JSON-ready document (the file and cache format)."""
     return {
         "devices": [
-            {"device_id": d.device_id.hex(), "public_key": d.public_key.hex(), "state": d.state}
+            {
+                "device_id": d.device_id.hex(),
+                "public_key": d.public_key.hex(),
+                "state": d.state,
+                **({} if d.rotated_at is None else {"rotated_at": d.rotated_at}),
+            }
             for d in devices.values()
         ]
     }

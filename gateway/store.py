@@ -415,7 +415,7 @@ class Store:
             for row in self._db.execute("SELECT raw FROM readings WHERE batch_id = ? ORDER BY id", (ident,))
         ]
 
-    def mark_attempt(self, ident: str, error: str, *, failed: bool = False) -> None:
+    def mark_attempt(self, ident: str, error: str, failed: bool = False) -> None:
         """Record a failed submission attempt; ``failed`` parks the batch for an operator."""
         self._db.execute(
             "UPDATE batches SET attempts = attempts + 1, last_error = ?, "

@@ -89,6 +89,13 @@ class Verifier:
             device.verify_key.verify(envelope.to_be_signed(), envelope.signature)
         except BadSignatureError:
             return Rejected(Reason.BAD_SIGNATURE, f"signature does not verify for device {kid.hex()}", kid)
+        rotated_at = device.rotated_at if device.state == "rotated" else None
+        if rotated_at is not None and (not body.time_synced or body.time >= rotated_at):
+            return Rejected(
+                Reason.REVOKED_DEVICE,
+                f"key of device {kid.hex()} was rotated out at {rotated_at}; message not provably older",
+                kid,
+            )
         if body.time_synced:
             if body.time > received_at + self.limits.max_future:
                 return Rejected(
