@@ -23,7 +23,12 @@ log = logging.getLogger(__name__)
 
 
 def entries_from_backend(data: Any) -> list[DeviceEntry]:  # noqa: ANN401 - untyped JSON
-    """Device entries of a ``GET /v1/devices`` answer (a list, or an object with ``devices``)."""
+    """Device entries of a ``GET /v1/devices`` answer.
+
+    The backend lists bindings as ``{"devices": [{"device", "public_key", "token",
+    "bound_at", "status", "ended_at", "reason"}, ...]}``; ``status`` is active,
+    rotated or revoked and ``ended_at`` the time a rotated key was replaced.
+    """
     items = data.get("devices") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise RegistryError(f"GET /v1/devices answered {type(data).__name__}, expected a list of devices")
@@ -31,15 +36,17 @@ def entries_from_backend(data: Any) -> list[DeviceEntry]:  # noqa: ANN401 - unty
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise RegistryError(f"GET /v1/devices item {index} is {type(item).__name__}, expected an object")
-        state = item.get("state", item.get("status", "active"))
+        state = item.get("status", "active")
+        ended_at = item.get("ended_at")
         try:
             entries.append(
                 DeviceEntry.model_validate(
                     {
                         "public_key": item.get("public_key"),
                         "state": state,
-                        "device_id": item.get("device_id"),
-                        "rotated_at": item.get("rotated_at"),
+                        "device_id": item.get("device"),
+                        # The ledger accepts a rotated key's messages only if provably older.
+                        "rotated_at": ended_at if state == "rotated" and ended_at else None,
                     }
                 )
             )

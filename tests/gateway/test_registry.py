@@ -52,8 +52,16 @@ def test_revocation_in_any_source_wins(tmp_path: Path) -> None:
 
 def test_backend_answer_is_validated() -> None:
     s = Sensor.make(1)
-    entries = entries_from_backend({"devices": [{"public_key": s.public_hex, "status": "revoked"}]})
-    assert entries[0].state == "revoked"
+    answer = {
+        "size": 9,
+        "devices": [
+            {"device": s.id.hex(), "public_key": s.public_hex, "token": "tok-1", "bound_at": 5,
+             "status": "rotated", "ended_at": 70, "reason": ""},
+        ],
+    }
+    entries = entries_from_backend(answer)
+    assert entries[0].state == "rotated"
+    assert entries[0].rotated_at == 70
     with pytest.raises(RegistryError, match="expected a list"):
         entries_from_backend({"devices": 3})
     with pytest.raises(RegistryError, match="item 0"):
