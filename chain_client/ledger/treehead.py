@@ -90,9 +90,7 @@ def tree_head_from_json(data: Mapping[str, Any]) -> TreeHead:
 def verify_tree_head(head: TreeHead, public_key: bytes) -> None:
     """Check that ``head`` was signed by the log whose key is ``public_key``."""
     if head.public_key != public_key:
-        raise TreeHeadError(
-            f"tree head names log key {head.public_key.hex()}, expected {public_key.hex()}"
-        )
+        raise TreeHeadError(f"tree head names log key {head.public_key.hex()}, expected {public_key.hex()}")
     try:
         VerifyKey(public_key).verify(head.signed_bytes(), head.signature)
     except BadSignatureError:

@@ -1,0 +1,456 @@
+"""The HTTP API (FastAPI): submit transactions, query the state, fetch tree heads and proofs.
+
+docs/ledger.md lists every endpoint.  Transactions are posted as their exact
+signed CBOR bytes (``application/cbor``); everything else is JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from backend import views
+from backend.books import settlement
+from backend.errors import NotFoundError
+from backend.ledger import Ledger
+from backend.submitter import Submitter
+from chain_client import cbor
+from chain_client.device import parse_device_id
+from chain_client.errors import LeaseChainError, MerkleError, ProtocolError
+from chain_client.ledger.entry import decode_entry
+from chain_client.ledger.errors import TransactionError
+from chain_client.ledger.reasons import TxReason
+from chain_client.ledger.transaction import decode
+
+MAX_BODY = 8 * 1024 * 1024
+MAX_ENTRIES = 1000
+STREAM_QUEUE = 10_000
+CBOR_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/cbor": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+_FORBIDDEN = {
+    TxReason.NOT_OPERATOR,
+    TxReason.NOT_REVIEWER,
+    TxReason.NOT_REGISTERED,
+    TxReason.NOT_CERTIFIED,
+    TxReason.ROLE_NOT_ALLOWED,
+    TxReason.NOT_OWNER,
+    TxReason.NOT_OWNER_OR_APPROVED,
+    TxReason.NOT_LESSEE,
+    TxReason.SELF_REVIEW,
+}
+_MALFORMED = {
+    TxReason.BAD_ENCODING,
+    TxReason.TOO_LARGE,
+    TxReason.UNSUPPORTED_VERSION,
+    TxReason.BAD_SIGNATURE,
+    TxReason.UNKNOWN_TYPE,
+    TxReason.BAD_ID,
+    TxReason.BAD_ARGS,
+}
+_MISSING = {
+    TxReason.UNKNOWN_ENTERPRISE,
+    TxReason.UNKNOWN_TOKEN,
+    TxReason.UNKNOWN_LEASE,
+    TxReason.UNKNOWN_INVOICE,
+}
+_CONFLICT = {
+    TxReason.ID_CONFLICT,
+    TxReason.GENESIS_EXISTS,
+    TxReason.DUPLICATE_TOKEN,
+    TxReason.TOKEN_ALREADY_LEASED,
+    TxReason.DEVICE_IN_USE,
+    TxReason.DEVICE_ALREADY_BOUND,
+    TxReason.ALREADY_CERTIFIED,
+    TxReason.ALREADY_REVIEWER,
+    TxReason.ALREADY_REVIEWED,
+    TxReason.ALREADY_INVOICED,
+    TxReason.ALREADY_PAID,
+}
+
+
+def http_status(reason: TxReason) -> int:
+    """HTTP status of a refusal: 400 malformed, 403 not allowed, 404 unknown, 409 conflict, 422 rule."""
+    if reason in _MALFORMED:
+        return 400
+    if reason in _FORBIDDEN:
+        return 403
+    if reason in _MISSING:
+        return 404
+    if reason in _CONFLICT:
+        return 409
+    return 422
+
+
+def _json(data: Any, status: int = 200) -> Response:  # noqa: ANN401 - any JSON value
+    return Response(json.dumps(data), status_code=status, media_type="application/json")
+
+
+def _refusal(exc: TransactionError) -> dict[str, Any]:
+    return {"status": "rejected", "reason": exc.reason.value, "detail": exc.detail}
+
+
+def _error(reason: str, detail: str, status: int) -> Response:
+    return _json({"reason": reason, "detail": detail}, status)
+
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class ReadLock:
+    """ASGI middleware: state-reading requests wait while the writer changes the state."""
+
+    def __init__(self, app: ASGIApp, submitter: Callable[[], Submitter | None]) -> None:
+        self.app = app
+        self.submitter = submitter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request, under the writer's lock when it reads state."""
+        writer = self.submitter()
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or writer is None
+            or scope.get("method") == "POST"
+            or path.startswith("/v1/stream")
+        ):
+            await self.app(scope, receive, send)
+            return
+        async with writer.lock:
+            await self.app(scope, receive, send)
+
+
+def create_app(ledger: Ledger) -> FastAPI:
+    """The FastAPI application serving ``ledger`` (already started)."""
+    holder: dict[str, Submitter] = {}
+    subscribers: set[asyncio.Queue[str]] = set()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        submitter = Submitter(ledger)
+        submitter.start()
+        holder["writer"] = submitter
+        loop = asyncio.get_running_loop()
+
+        def publish(rows: list[dict[str, Any]]) -> None:
+            events = [f"event: reading\ndata: {json.dumps(views.reading(r))}\n\n" for r in rows]
+
+            def deliver() -> None:
+                for queue in list(subscribers):
+                    for event in events:
+                        if queue.full():
+                            queue.get_nowait()  # a slow reader loses the oldest events, not the server
+                        queue.put_nowait(event)
+
+            loop.call_soon_threadsafe(deliver)
+
+        ledger.listeners.append(publish)
+        try:
+            yield
+        finally:
+            ledger.listeners.remove(publish)
+            await submitter.stop()
+
+    app = FastAPI(
+        title="Lease Chain ledger",
+        version="1",
+        description="Verifiable ledger of equipment tokens, leases, telemetry and rent (docs/ledger.md).",
+        lifespan=lifespan,
+    )
+    app.add_middleware(ReadLock, submitter=lambda: holder.get("writer"))
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_request: Request, exc: NotFoundError) -> Response:
+        return _error("not_found", str(exc), 404)
+
+    @app.exception_handler(MerkleError)
+    async def bad_proof_request(_request: Request, exc: MerkleError) -> Response:
+        return _error("bad_request", str(exc), 400)
+
+    @app.exception_handler(ProtocolError)
+    async def bad_protocol_value(_request: Request, exc: ProtocolError) -> Response:
+        return _error(exc.reason.value, exc.detail, 400)
+
+    async def body_of(request: Request) -> bytes | Response:
+        kind = request.headers.get("content-type", "").split(";")[0].strip()
+        if kind not in ("application/cbor", "application/octet-stream"):
+            return _error("bad_encoding", f"content type {kind!r}, expected application/cbor", 415)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return _error("too_large", f"request body is {len(body)} bytes, limit is {MAX_BODY}", 413)
+        return body
+
+    def writer() -> Submitter:
+        return holder["writer"]
+
+    @app.get("/v1/info")
+    async def info() -> Response:
+        """The log key, currency and size."""
+        state = ledger.state
+        return _json(
+            {"log_key": state.operator, "name": state.name, "currency": state.currency, "size": ledger.size}
+        )
+
+    @app.post("/v1/transactions", openapi_extra=CBOR_BODY)
+    async def submit(request: Request) -> Response:
+        """Submit one signed transaction (its exact CBOR bytes)."""
+        body = await body_of(request)
+        if isinstance(body, Response):
+            return body
+        outcome = (await writer().submit([body]))[0]
+        if isinstance(outcome, TransactionError):
+            return _json(_refusal(outcome), http_status(outcome.reason))
+        return _json(outcome)
+
+    @app.post("/v1/transactions/batch", openapi_extra=CBOR_BODY)
+    async def submit_batch(request: Request) -> Response:
+        """Submit a CBOR array of signed transactions; each gets its own outcome."""
+        body = await body_of(request)
+        if isinstance(body, Response):
+            return body
+        try:
+            items = cbor.loads(body, what="transaction batch")
+        except ProtocolError as exc:
+            return _error("bad_encoding", exc.detail, 400)
+        if not isinstance(items, list) or not all(isinstance(i, bytes) for i in items):
+            return _error("bad_encoding", "a batch must be a CBOR array of signed transactions (bstr)", 400)
+        outcomes = await writer().submit(items)
+        return _json({"results": [_refusal(o) if isinstance(o, TransactionError) else o for o in outcomes]})
+
+    def entry_json(index: int) -> dict[str, Any]:
+        row = ledger.storage.log_row(index)
+        if row is None:
+            raise NotFoundError("log entry", index)
+        entry = decode_entry(row.entry)
+        tx = decode(entry.tx, check_signature=False)
+        return {
+            "index": row.index,
+            "time": row.time,
+            "leaf_hash": row.leaf_hash.hex(),
+            "entry": row.entry.hex(),
+            "type": tx.type,
+            "id": tx.id,
+            "signer": tx.signer,
+            "args": views.args(tx.args),
+            "result": json.loads(row.result),
+        }
+
+    @app.get("/v1/transactions/{index}")
+    async def transaction(index: int) -> Response:
+        """One log entry, decoded."""
+        return _json(entry_json(index))
+
+    @app.get("/v1/transactions/by-id/{signer}/{tx_id}")
+    async def transaction_by_id(signer: str, tx_id: str) -> Response:
+        """The entry of a signer's transaction id."""
+        index = ledger.index_of(signer, tx_id)
+        if index is None:
+            raise NotFoundError("transaction", f"{signer}/{tx_id}")
+        return _json(entry_json(index))
+
+    @app.get("/v1/log/tree-head")
+    async def tree_head() -> Response:
+        """The latest signed tree head."""
+        return _json(ledger.tree_head().to_json())
+
+    @app.get("/v1/log/proof/inclusion")
+    async def inclusion(index: int, tree_size: int) -> Response:
+        """RFC 9162 inclusion proof of entry ``index`` in the tree of ``tree_size`` entries."""
+        path = ledger.inclusion_proof(index, tree_size)
+        return _json(
+            {
+                "leaf_index": index,
+                "tree_size": tree_size,
+                "leaf_hash": ledger.tree.leaf(index).hex(),
+                "audit_path": [p.hex() for p in path],
+            }
+        )
+
+    @app.get("/v1/log/proof/consistency")
+    async def consistency(first: int, second: int) -> Response:
+        """RFC 9162 consistency proof between tree sizes ``first`` and ``second``."""
+        proof = ledger.consistency_proof(first, second)
+        return _json({"first": first, "second": second, "proof": [p.hex() for p in proof]})
+
+    @app.get("/v1/log/entries")
+    async def entries(start: int = 0, end: int | None = None) -> Response:
+        """Raw entries ``[start, end)`` in hex, at most 1000."""
+        stop = min(ledger.size, end if end is not None else ledger.size, start + MAX_ENTRIES)
+        rows = ledger.storage.log_rows(start, stop) if start < stop else iter(())
+        return _json({"entries": [{"index": r.index, "entry": r.entry.hex()} for r in rows]})
+
+    @app.get("/v1/state/digest")
+    async def digest() -> Response:
+        """Tree size and the digest of the state it implies."""
+        return _json({"tree_size": ledger.size, "state_digest": ledger.digest().hex()})
+
+    @app.get("/v1/enterprises")
+    async def enterprises() -> Response:
+        """Every enterprise with its credit record."""
+        return _json([views.enterprise(e) for _, e in sorted(ledger.state.enterprises.items())])
+
+    @app.get("/v1/enterprises/{account}")
+    async def enterprise(account: str) -> Response:
+        """One enterprise with its credit record."""
+        found = ledger.state.enterprises.get(account)
+        if found is None:
+            raise NotFoundError("enterprise", account)
+        return _json(views.enterprise(found))
+
+    @app.get("/v1/tokens")
+    async def tokens() -> Response:
+        """Every token."""
+        now = ledger.now()
+        return _json([views.token(t, ledger.state, now) for _, t in sorted(ledger.state.tokens.items())])
+
+    def find_token(token_id: str) -> Any:  # noqa: ANN401 - a Token
+        found = ledger.state.tokens.get(token_id)
+        if found is None:
+            raise NotFoundError("token", token_id)
+        return found
+
+    @app.get("/v1/tokens/{token_id}")
+    async def token(token_id: str) -> Response:
+        """One token."""
+        return _json(views.token(find_token(token_id), ledger.state, ledger.now()))
+
+    @app.get("/v1/tokens/{token_id}/holders")
+    async def holders(token_id: str) -> Response:
+        """Share holders of a token."""
+        found = find_token(token_id)
+        return _json(
+            {
+                "token": token_id,
+                "total_shares": found.total_shares,
+                "holders": dict(sorted(found.holdings.items())),
+            }
+        )
+
+    @app.get("/v1/tokens/{token_id}/usage")
+    async def usage(token_id: str, start: int, end: int) -> Response:
+        """Verified run-seconds of a token stamped in ``[start, end)``."""
+        find_token(token_id)
+        meter = ledger.state.meters.get(token_id)
+        seconds = meter.usage(start, end) if meter is not None else 0
+        return _json({"token": token_id, "start": start, "end": end, "run_seconds": seconds})
+
+    @app.get("/v1/devices")
+    async def devices() -> Response:
+        """Every device binding: the registry gateways sync."""
+        state = ledger.state
+        return _json(
+            {"size": ledger.size, "devices": [views.binding(b) for _, b in sorted(state.bindings.items())]}
+        )
+
+    @app.get("/v1/devices/{device}")
+    async def device(device: str) -> Response:
+        """One device binding."""
+        found = ledger.state.bindings.get(parse_device_id(device).hex())
+        if found is None:
+            raise NotFoundError("device", device)
+        return _json(views.binding(found))
+
+    @app.get("/v1/accounts/{account}")
+    async def account(account: str) -> Response:
+        """Balances of an account's settlement account (and of any ledger account named exactly)."""
+        books = ledger.state.books
+        name = account if ":" in account or account == "external" else settlement(account)
+        return _json({"account": name, "balance": books.balance(name)})
+
+    @app.get("/v1/accounts/{account}/journal")
+    async def journal(account: str, limit: int = Query(1000, ge=1, le=100_000)) -> Response:
+        """Postings that touched an account, oldest first."""
+        name = account if ":" in account or account == "external" else settlement(account)
+        lines = [p for p in ledger.state.books.journal if name in (p.debit, p.credit)][:limit]
+        return _json({"account": name, "postings": [views.posting(p) for p in lines]})
+
+    @app.get("/v1/leases")
+    async def leases() -> Response:
+        """Every lease."""
+        return _json([views.lease(v, ledger.state) for _, v in sorted(ledger.state.leases.items())])
+
+    @app.get("/v1/leases/{lease_id}")
+    async def lease(lease_id: str) -> Response:
+        """One lease with its invoices."""
+        found = ledger.state.leases.get(lease_id)
+        if found is None:
+            raise NotFoundError("lease", lease_id)
+        return _json(views.lease(found, ledger.state))
+
+    @app.get("/v1/invoices/{invoice_id}")
+    async def invoice(invoice_id: str) -> Response:
+        """One invoice with its payout lines."""
+        found = ledger.state.invoices.get(invoice_id)
+        if found is None:
+            raise NotFoundError("invoice", invoice_id)
+        return _json(views.invoice(found))
+
+    @app.get("/v1/payouts/{account}")
+    async def payouts(account: str) -> Response:
+        """Payout lines an account received, invoice by invoice."""
+        lines = [
+            {"invoice": inv.id, "kind": p.kind, "amount": p.amount, "basis": p.basis}
+            for _, inv in sorted(ledger.state.invoices.items())
+            for p in inv.payouts
+            if p.account == account
+        ]
+        return _json({"account": account, "payouts": lines})
+
+    @app.get("/v1/telemetry")
+    async def telemetry(
+        device: str | None = None,
+        token: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        status: str | None = None,
+        limit: int = Query(100, ge=1, le=10_000),
+    ) -> Response:
+        """Stored device messages by device, token, stamp range and verdict."""
+        if device is not None:
+            device = parse_device_id(device).hex()
+        rows = ledger.storage.readings(
+            device=device, token=token, since=since, until=until, status=status, limit=limit
+        )
+        return _json({"readings": [views.reading(r) for r in rows]})
+
+    @app.get("/v1/telemetry/{batch}/{position}/proof")
+    async def reading_proof(batch: int, position: int) -> Response:
+        """A message, its inclusion in its batch, the batch's entry and its inclusion in the log."""
+        return _json(ledger.reading_proof(batch, position))
+
+    @app.get("/v1/stream/readings")
+    async def stream(request: Request) -> StreamingResponse:
+        """Server-Sent Events: one ``reading`` event per newly verified reading."""
+        queue: asyncio.Queue[str] = asyncio.Queue(STREAM_QUEUE)
+        subscribers.add(queue)
+
+        async def events() -> AsyncIterator[str]:
+            try:
+                yield ": connected\n\n"
+                while not await request.is_disconnected():
+                    try:
+                        yield await asyncio.wait_for(queue.get(), timeout=15)
+                    except TimeoutError:
+                        yield ": keep-alive\n\n"
+            finally:
+                subscribers.discard(queue)
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    @app.exception_handler(LeaseChainError)
+    async def lease_chain_error(_request: Request, exc: LeaseChainError) -> JSONResponse:
+        return JSONResponse({"reason": "bad_request", "detail": str(exc)}, status_code=400)
+
+    return app

@@ -1,0 +1,39 @@
+"""The state machine's transaction handlers, one module per part of the domain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from backend.domain import devices, enterprises, leases, money, rent, shares, telemetry, tokens
+from backend.domain.context import Context
+from chain_client.ledger.schema import TxType
+
+Handler = Callable[[Context], dict[str, Any]]
+
+HANDLERS: dict[TxType, Handler] = {
+    TxType.GENESIS: enterprises.genesis,
+    TxType.ADD_REVIEWER: enterprises.add_reviewer,
+    TxType.REGISTER_ENTERPRISE: enterprises.register_enterprise,
+    TxType.REVIEW_ENTERPRISE: enterprises.review_enterprise,
+    TxType.REVIEW_SERVICE: enterprises.review_service,
+    TxType.DEPOSIT: money.deposit,
+    TxType.WITHDRAW: money.withdraw,
+    TxType.MINT_TOKEN: tokens.mint_token,
+    TxType.APPROVE_TOKEN: tokens.approve_token,
+    TxType.TRANSFER_TOKEN: tokens.transfer_token,
+    TxType.SET_TOKEN_STATUS: tokens.set_token_status,
+    TxType.BIND_DEVICE: devices.bind_device,
+    TxType.ROTATE_DEVICE: devices.rotate_device,
+    TxType.REVOKE_DEVICE: devices.revoke_device,
+    TxType.BUY_SHARES: shares.buy_shares,
+    TxType.TRANSFER_SHARES: shares.transfer_shares,
+    TxType.OFFER_LEASE: leases.offer_lease,
+    TxType.SIGN_LEASE: leases.sign_lease,
+    TxType.CLOSE_LEASE: leases.close_lease,
+    TxType.ISSUE_INVOICE: rent.issue_invoice,
+    TxType.PAY_INVOICE: rent.pay_invoice,
+    TxType.ANCHOR_BATCH: telemetry.anchor_batch,
+}
+
+__all__ = ["HANDLERS", "Context", "Handler"]

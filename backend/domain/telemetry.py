@@ -1,0 +1,107 @@
+"""Telemetry anchoring: a gateway's batch of signed device messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.domain.context import Context, certified, refuse
+from backend.state import Meter
+from backend.verify import Key, judge_chunk
+from chain_client import merkle
+from chain_client.ledger.reasons import TxReason
+from chain_client.ledger.schema import Role
+from chain_client.ledger.usage import Counter, increment, is_after, stamp
+
+
+def _dedupe_key(device: str, kind: str, boot: int, seq: int) -> bytes:
+    return bytes.fromhex(device) + kind[:1].encode() + boot.to_bytes(4, "big") + seq.to_bytes(4, "big")
+
+
+def anchor_batch(ctx: Context) -> dict[str, Any]:
+    """Check a batch's count and root, judge every message, keep the readings and feed the meters."""
+    certified(ctx, ctx.signer, (Role.SERVICE,))
+    messages: list[bytes] = ctx.args["messages"]
+    count, root = ctx.args["count"], ctx.args["root"]
+    if count != len(messages):
+        raise refuse(TxReason.BATCH_COUNT_MISMATCH, f"batch says {count} messages but holds {len(messages)}")
+    keys = {d: Key(b.public_key, b.status, b.ended_at) for d, b in ctx.state.bindings.items()}
+    verdicts = (
+        ctx.verifier.start(messages, keys) if ctx.verifier is not None else iter(judge_chunk(messages, keys))
+    )
+    leaves = [merkle.leaf_hash(m) for m in messages]
+    if len(set(leaves)) != len(leaves):
+        seen: set[bytes] = set()
+        for position, leaf in enumerate(leaves):
+            if leaf in seen:
+                raise refuse(
+                    TxReason.BATCH_DUPLICATE_MESSAGE,
+                    f"message {position} repeats an earlier message of the batch",
+                )
+            seen.add(leaf)
+    actual = merkle.root_from_leaf_hashes(leaves)
+    if actual != root:
+        raise refuse(
+            TxReason.BATCH_ROOT_MISMATCH, f"batch root is {root.hex()}, the messages give {actual.hex()}"
+        )
+    state = ctx.state
+    verified = duplicates = 0
+    rejected: list[dict[str, Any]] = []
+    rows = ctx.reading_rows
+    for position, (raw, v) in enumerate(zip(messages, verdicts, strict=True)):
+        binding = state.bindings.get(v.device) if v.device else None
+        row: dict[str, Any] = {
+            "batch": ctx.index,
+            "position": position,
+            "device": v.device,
+            "token": binding.token if binding is not None else "",
+            "kind": v.kind,
+            "boot": v.boot,
+            "seq": v.seq,
+            "device_time": v.time,
+            "synced": v.synced,
+            "stamp": stamp(v.time, v.synced, ctx.time) if v.kind else ctx.time,
+            "status": "rejected",
+            "reason": v.reason,
+            "increment": 0,
+            "run_seconds": v.run_seconds,
+            "message": raw,
+        }
+        rows.append(row)
+        if v.reason:
+            rejected.append({"position": position, "reason": v.reason})
+            continue
+        key = _dedupe_key(v.device, v.kind, v.boot, v.seq)
+        if key in state.seen_readings:
+            row["status"] = "duplicate"
+            duplicates += 1
+            continue
+        state.seen_readings.add(key)
+        row["status"] = "verified"
+        verified += 1
+        if v.kind == "reading":
+            last = state.counters.get(v.device)
+            if is_after(last, v.boot, v.seq):
+                current = Counter(v.boot, v.seq, v.run_seconds)
+                added = increment(last, current)
+                state.counters[v.device] = current
+                if added:
+                    row["increment"] = added
+                    state.meters.setdefault(row["token"], Meter()).add(row["stamp"], added)
+    state.readings_verified += verified
+    state.readings_rejected += len(rejected)
+    ctx.batch_row = {
+        "idx": ctx.index,
+        "batch_id": ctx.tx.id,
+        "gateway": ctx.signer,
+        "root": root,
+        "count": count,
+        "leaf_hashes": b"".join(leaves),
+    }
+    return {
+        "batch": ctx.index,
+        "batch_id": ctx.tx.id,
+        "count": count,
+        "verified": verified,
+        "duplicates": duplicates,
+        "rejected": rejected,
+    }

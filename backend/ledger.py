@@ -1,0 +1,297 @@
+"""The ledger: an append-only log of signed transactions, its Merkle tree, and the state it implies.
+
+Submissions are checked (encoding, signature, id), applied to the in-memory
+state (which refuses them untouched when a rule is broken), and then written
+to storage in one database transaction per call; only after that commit is a
+result returned.  On start the whole state is rebuilt by replaying the stored
+log, so the database holds nothing the log does not imply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time as _time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nacl.signing import SigningKey
+
+from backend.errors import BackendError, NotFoundError
+from backend.machine import apply
+from backend.state import State
+from backend.storage import Pending, Storage
+from backend.tree import MerkleTree
+from backend.verify import Verifier
+from chain_client.ledger.entry import decode_entry, encode_entry
+from chain_client.ledger.errors import TransactionError, TreeHeadError
+from chain_client.ledger.reasons import TxReason
+from chain_client.ledger.schema import TxType
+from chain_client.ledger.transaction import Transaction, decode, sign
+from chain_client.ledger.treehead import TreeHead, sign_tree_head, verify_tree_head
+from chain_client.merkle import inclusion_proof, leaf_hash
+
+Clock = Callable[[], float]
+ReadingListener = Callable[[list[dict[str, Any]]], None]
+GENESIS_ID = "genesis"
+
+
+@dataclass(frozen=True)
+class _Seen:
+    index: int
+    digest: bytes
+
+
+def _id_key(tx: Transaction) -> bytes:
+    return hashlib.sha256(tx.public_key + tx.id.encode()).digest()[:16]
+
+
+class Ledger:
+    """One operator's log and state over a :class:`Storage`."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        key: SigningKey | None,
+        *,
+        clock: Clock = _time.time,
+        verify_workers: int = 2,
+    ) -> None:
+        self.storage = storage
+        self.key = key
+        self.clock = clock
+        self.workers = verify_workers
+        self.verifier = Verifier(verify_workers)
+        self.listeners: list[ReadingListener] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self.state = State()
+        self.tree = MerkleTree()
+        self.last_time = 0
+        self._seen: dict[bytes, _Seen] = {}
+
+    # -- opening and replay ------------------------------------------------
+
+    def open(self) -> None:
+        """Create the tables if needed and rebuild the state from the stored log."""
+        self.storage.create()
+        self._load()
+
+    def _load(self) -> None:
+        self._reset()
+        for row in self.storage.log_rows():
+            if leaf_hash(row.entry) != row.leaf_hash:
+                raise BackendError(f"log entry {row.index}: stored leaf hash does not match the entry")
+            entry = decode_entry(row.entry)
+            try:
+                tx = decode(entry.tx)
+                apply(self.state, tx, row.index, entry.time, self.verifier)
+            except TransactionError as exc:
+                raise BackendError(f"log entry {row.index} does not replay: {exc}") from None
+            self._seen[_id_key(tx)] = _Seen(row.index, hashlib.sha256(entry.tx).digest())
+            self.tree.append(row.leaf_hash)
+            self.last_time = max(self.last_time, entry.time)
+        self._check_tree_heads()
+
+    def _check_tree_heads(self) -> None:
+        for size, root, when, signature in self.storage.tree_heads():
+            if size > self.tree.size:
+                raise BackendError(f"a tree head was signed for size {size} but the log has {self.tree.size}")
+            if self.tree.root(size) != root:
+                raise BackendError(f"the log no longer matches the tree head signed for size {size}")
+            head = TreeHead(size, root, when, bytes.fromhex(self.state.operator), signature)
+            try:
+                verify_tree_head(head, bytes.fromhex(self.state.operator))
+            except TreeHeadError as exc:
+                raise BackendError(f"stored tree head of size {size}: {exc}") from None
+
+    def start(self, name: str, currency: str) -> None:
+        """Open the ledger; on an empty log, append the genesis signed by the operator key."""
+        self.open()
+        if self.key is None:
+            raise BackendError("the ledger needs the operator key to serve")
+        if self.tree.size == 0:
+            self.submit(sign(TxType.GENESIS, GENESIS_ID, {"name": name, "currency": currency}, self.key))
+        if self.state.operator != bytes(self.key.verify_key).hex():
+            raise BackendError(
+                f"the operator key {bytes(self.key.verify_key).hex()} "
+                f"is not the log's ({self.state.operator})"
+            )
+
+    def close(self) -> None:
+        """Stop the verification threads and release the database."""
+        self.verifier.close()
+        self.storage.close()
+
+    # -- submission --------------------------------------------------------
+
+    def submit(self, raw: bytes) -> dict[str, Any]:
+        """Submit one signed transaction; raise :class:`TransactionError` if it is refused."""
+        outcome = self.submit_many([raw])[0]
+        if isinstance(outcome, TransactionError):
+            raise outcome
+        return outcome
+
+    def submit_many(self, raws: Sequence[bytes]) -> list[dict[str, Any] | TransactionError]:
+        """Submit transactions in order, committing every accepted one in one database transaction."""
+        now = max(int(self.clock()), self.last_time)
+        pending = Pending.empty()
+        outcomes: list[dict[str, Any] | TransactionError] = []
+        duplicates: list[tuple[int, int, Transaction]] = []
+        verified_rows: list[dict[str, Any]] = []
+        for raw in raws:
+            try:
+                tx = decode(raw)
+                key = _id_key(tx)
+                seen = self._seen.get(key)
+                if seen is not None:
+                    if seen.digest != hashlib.sha256(tx.raw).digest():
+                        raise TransactionError(
+                            TxReason.ID_CONFLICT,
+                            f"signer {tx.signer} already used id {tx.id!r} for entry {seen.index}",
+                        )
+                    duplicates.append((len(outcomes), seen.index, tx))
+                    outcomes.append({})
+                    continue
+                index = self.tree.size
+                outcome = apply(self.state, tx, index, now, self.verifier)
+            except TransactionError as exc:
+                outcomes.append(exc)
+                continue
+            entry = encode_entry(now, tx.raw)
+            leaf = leaf_hash(entry)
+            self.tree.append(leaf)
+            self._seen[key] = _Seen(index, hashlib.sha256(tx.raw).digest())
+            result = self._result(index, now, tx, leaf, outcome.result, "accepted")
+            pending.log.append(
+                {
+                    "idx": index,
+                    "leaf_hash": leaf,
+                    "entry": entry,
+                    "signer": tx.signer,
+                    "tx_id": tx.id,
+                    "tx_type": tx.type,
+                    "time": now,
+                    "result": json.dumps(outcome.result, sort_keys=True),
+                }
+            )
+            if outcome.batch_row is not None:
+                pending.batches.append(outcome.batch_row)
+            pending.readings.extend(outcome.reading_rows)
+            verified_rows.extend(r for r in outcome.reading_rows if r["status"] == "verified")
+            outcomes.append(result)
+        if pending.log:
+            try:
+                self.storage.write(pending)
+            except Exception:
+                # The state already moved; rebuild it from what is durably stored.
+                self._load()
+                raise
+            self.last_time = now
+        for position, index, tx in duplicates:
+            outcomes[position] = self._stored_result(index, tx)
+        if verified_rows:
+            for listener in list(self.listeners):
+                listener(verified_rows)
+        return outcomes
+
+    def _result(
+        self, index: int, when: int, tx: Transaction, leaf: bytes, result: dict[str, Any], status: str
+    ) -> dict[str, Any]:
+        return {
+            "status": status,
+            "index": index,
+            "id": tx.id,
+            "type": tx.type,
+            "signer": tx.signer,
+            "time": when,
+            "leaf_hash": leaf.hex(),
+            "result": result,
+        }
+
+    def _stored_result(self, index: int, tx: Transaction) -> dict[str, Any]:
+        row = self.storage.log_row(index)
+        if row is None:
+            raise BackendError(f"log entry {index} is known but not stored")
+        return self._result(index, row.time, tx, row.leaf_hash, json.loads(row.result), "duplicate")
+
+    # -- tree heads and proofs -------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Number of log entries."""
+        return self.tree.size
+
+    def tree_head(self) -> TreeHead:
+        """A tree head for the current size, signed now unless one exists already."""
+        if self.key is None:
+            raise BackendError("signing a tree head needs the operator key")
+        heads = self.storage.tree_heads()
+        if heads and heads[-1][0] == self.tree.size:
+            size, root, when, signature = heads[-1]
+            return TreeHead(size, root, when, bytes(self.key.verify_key), signature)
+        when = max([int(self.clock()), self.last_time] + [h[2] for h in heads[-1:]])
+        head = sign_tree_head(self.tree.size, self.tree.root(), when, self.key)
+        self.storage.save_tree_head(head.size, head.root, head.time, head.signature)
+        return head
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """Audit path of entry ``index`` in the tree of ``size`` entries."""
+        return self.tree.inclusion_proof(index, size)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """Consistency proof between two tree sizes."""
+        return self.tree.consistency_proof(first, second)
+
+    def digest(self) -> bytes:
+        """The state digest."""
+        return self.state.digest()
+
+    # -- queries -----------------------------------------------------------
+
+    def now(self) -> int:
+        """Ledger time now: the clock, never before the last entry."""
+        return max(int(self.clock()), self.last_time)
+
+    def index_of(self, signer: str, tx_id: str) -> int | None:
+        """Log index of a signer's transaction id, if accepted."""
+        try:
+            public_key = bytes.fromhex(signer)
+        except ValueError:
+            return None
+        seen = self._seen.get(hashlib.sha256(public_key + tx_id.encode()).digest()[:16])
+        return None if seen is None else seen.index
+
+    def reading_proof(self, batch: int, position: int) -> dict[str, Any]:
+        """Proof of one anchored message: in its batch, the batch's entry in the log, the tree head."""
+        stored = self.storage.batch(batch)
+        if stored is None:
+            raise NotFoundError("batch", batch)
+        message = self.storage.reading(batch, position)
+        if message is None:
+            raise NotFoundError("reading", f"{batch}/{position}")
+        blob = bytes(stored["leaf_hashes"])
+        hashes = [blob[i : i + 32] for i in range(0, len(blob), 32)]
+        head = self.tree_head()
+        row = self.storage.log_row(batch)
+        if row is None:
+            raise BackendError(f"batch {batch} has no log entry")
+        return {
+            "message": bytes(message["message"]).hex(),
+            "status": message["status"],
+            "reason": message["reason"],
+            "batch": {
+                "index": position,
+                "size": len(hashes),
+                "root": bytes(stored["root"]).hex(),
+                "audit_path": [h.hex() for h in inclusion_proof(hashes, position)],
+            },
+            "log": {
+                "index": batch,
+                "entry": row.entry.hex(),
+                "audit_path": [h.hex() for h in self.inclusion_proof(batch, head.size)],
+            },
+            "tree_head": head.to_json(),
+        }

@@ -1,0 +1,38 @@
+"""The deterministic state machine: one log entry in, state changed and a result out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from backend.domain import HANDLERS, Context
+from backend.state import State
+from backend.verify import Verifier
+from chain_client.ledger.errors import TransactionError
+from chain_client.ledger.reasons import TxReason
+from chain_client.ledger.schema import TxType, check_args, parse_type
+from chain_client.ledger.transaction import Transaction
+
+
+@dataclass
+class Outcome:
+    """What applying one transaction produced."""
+
+    result: dict[str, Any]
+    batch_row: dict[str, Any] | None
+    reading_rows: list[dict[str, Any]]
+
+
+def apply(state: State, tx: Transaction, index: int, time: int, verifier: Verifier | None = None) -> Outcome:
+    """Apply ``tx`` as log entry ``index`` at ``time``; refuse it without changing ``state``."""
+    tx_type = parse_type(tx.type)
+    if index == 0 and tx_type is not TxType.GENESIS:
+        raise TransactionError(
+            TxReason.GENESIS_REQUIRED, f"the log is empty, {tx.type} must wait for genesis"
+        )
+    if index > 0 and tx_type is TxType.GENESIS:
+        raise TransactionError(TxReason.GENESIS_EXISTS, f"the log already has {index} entries and a genesis")
+    args = check_args(tx_type, tx.args)
+    ctx = Context(state=state, tx=tx, args=args, index=index, time=time, verifier=verifier)
+    result = HANDLERS[tx_type](ctx)
+    return Outcome(result=result, batch_row=ctx.batch_row, reading_rows=ctx.reading_rows)

@@ -1,0 +1,218 @@
+"""The ledger's state: every entity the log has created, as plain mutable records.
+
+The state is a deterministic function of the log.  :meth:`State.digest`
+hashes a canonical encoding of all of it, so two replays of the same log
+give the same digest and any divergence shows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.books import Books
+from chain_client import cbor
+from chain_client.ledger.usage import Counter
+
+
+@dataclass
+class Credit:
+    """An enterprise's credit record."""
+
+    certified_at: int = 0
+    rejections: int = 0
+    on_time_payments: int = 0
+    late_payments: int = 0
+    completed_leases: int = 0
+    reviews_received: int = 0
+    rating_sum: int = 0
+
+
+@dataclass
+class Enterprise:
+    """A registered enterprise and its certification."""
+
+    account: str
+    name: str
+    roles: list[str]
+    info: dict[str, str]
+    status: str  # pending | approved | rejected
+    registered_at: int
+    review_reason: str = ""
+    reviewed_by: str = ""
+    credit: Credit = field(default_factory=Credit)
+    reviews_given: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Binding:
+    """A device key bound to a token."""
+
+    device: str
+    public_key: bytes
+    token: str
+    bound_at: int
+    status: str = "active"  # active | rotated | revoked
+    ended_at: int = 0
+    reason: str = ""
+
+
+@dataclass
+class Token:
+    """An equipment token (ERC-721 owner and approval, ERC-4907 user) and its shares."""
+
+    id: str
+    manufacturer: str
+    serial: str
+    model: str
+    specs: dict[str, str]
+    price: int
+    salvage_value: int
+    total_shares: int
+    share_price: int
+    owner: str
+    minted_at: int
+    status: str = "warehoused"
+    approved: str = ""
+    user: str = ""
+    user_expires: int = 0
+    lease: str = ""
+    devices: list[str] = field(default_factory=list)
+    holdings: dict[str, int] = field(default_factory=dict)
+    share_events: list[tuple[int, str, int]] = field(default_factory=list)
+
+    def holdings_at(self, time: int) -> dict[str, int]:
+        """Shares each account held at ``time`` (events at ``time`` included)."""
+        held: dict[str, int] = {}
+        for when, account, delta in self.share_events:
+            if when > time:
+                break
+            held[account] = held.get(account, 0) + delta
+        return {a: n for a, n in held.items() if n > 0}
+
+
+@dataclass
+class Payout:
+    """One line of a distribution."""
+
+    account: str
+    kind: str  # fee | share
+    amount: int
+    basis: int  # bps for a fee, shares for a holder
+
+
+@dataclass
+class Invoice:
+    """Rent for one period of a lease."""
+
+    id: str
+    lease: str
+    period: int
+    start: int
+    end: int
+    due: int
+    fixed: int
+    usage_seconds: int
+    usage_charge: int
+    amount: int
+    holders: dict[str, int]
+    issued_at: int
+    paid_at: int = 0
+    on_time: bool = False
+    payouts: list[Payout] = field(default_factory=list)
+
+
+@dataclass
+class Lease:
+    """A tripartite lease of a token."""
+
+    id: str
+    token: str
+    lessor: str
+    lessee: str
+    start: int
+    end: int
+    period: int
+    fixed_rent: int
+    usage_rate: int
+    deposit: int
+    grace: int
+    fees: list[tuple[str, int]]
+    offered_at: int
+    status: str = "pending"  # pending | active | closed
+    signed_at: int = 0
+    closed_at: int = 0
+    invoices: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def periods(self) -> int:
+        """Number of rent periods."""
+        return (self.end - self.start) // self.period
+
+
+@dataclass
+class Meter:
+    """A token's verified usage: run-seconds increments by stamp (kept sorted)."""
+
+    stamps: list[int] = field(default_factory=list)
+    increments: list[int] = field(default_factory=list)
+
+    def add(self, stamp: int, increment: int) -> None:
+        """Record ``increment`` run-seconds at ``stamp``."""
+        at = bisect.bisect_right(self.stamps, stamp)
+        self.stamps.insert(at, stamp)
+        self.increments.insert(at, increment)
+
+    def usage(self, start: int, end: int) -> int:
+        """Run-seconds stamped in ``[start, end)``."""
+        lo = bisect.bisect_left(self.stamps, start)
+        hi = bisect.bisect_left(self.stamps, end)
+        return sum(self.increments[lo:hi])
+
+
+@dataclass
+class State:
+    """Everything the log has established."""
+
+    operator: str = ""
+    name: str = ""
+    currency: str = ""
+    reviewers: set[str] = field(default_factory=set)
+    enterprises: dict[str, Enterprise] = field(default_factory=dict)
+    tokens: dict[str, Token] = field(default_factory=dict)
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    leases: dict[str, Lease] = field(default_factory=dict)
+    invoices: dict[str, Invoice] = field(default_factory=dict)
+    books: Books = field(default_factory=Books)
+    counters: dict[str, Counter] = field(default_factory=dict)
+    meters: dict[str, Meter] = field(default_factory=dict)
+    seen_readings: set[bytes] = field(default_factory=set)
+    readings_verified: int = 0
+    readings_rejected: int = 0
+
+    def snapshot(self) -> dict[str, Any]:
+        """Plain, canonical-CBOR-encodable form of the whole state."""
+        return {
+            "operator": self.operator,
+            "name": self.name,
+            "currency": self.currency,
+            "reviewers": sorted(self.reviewers),
+            "enterprises": {k: dataclasses.asdict(v) for k, v in self.enterprises.items()},
+            "tokens": {k: dataclasses.asdict(v) for k, v in self.tokens.items()},
+            "bindings": {k: dataclasses.asdict(v) for k, v in self.bindings.items()},
+            "leases": {k: dataclasses.asdict(v) for k, v in self.leases.items()},
+            "invoices": {k: dataclasses.asdict(v) for k, v in self.invoices.items()},
+            "balances": dict(self.books.balances),
+            "journal": [dataclasses.astuple(p) for p in self.books.journal],
+            "counters": {k: dataclasses.astuple(v) for k, v in self.counters.items()},
+            "meters": {k: [v.stamps, v.increments] for k, v in self.meters.items()},
+            "seen_readings": sorted(self.seen_readings),
+            "readings": [self.readings_verified, self.readings_rejected],
+        }
+
+    def digest(self) -> bytes:
+        """SHA-256 of the canonical CBOR encoding of :meth:`snapshot`."""
+        return hashlib.sha256(cbor.dumps(self.snapshot())).digest()

@@ -1,0 +1,289 @@
+"""Durable storage of the log and its derived indexes: SQLite by default, PostgreSQL by URL.
+
+The same SQLAlchemy Core code runs on both.  The ``log`` table is the
+authority: every other table (batches, readings, tree heads) is written in
+the same database transaction as the entries it derives from, and the
+in-memory state is rebuilt from ``log`` alone at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from backend.errors import BackendError
+
+metadata = MetaData()
+
+log_table = Table(
+    "log",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("entry", LargeBinary, nullable=False),
+    Column("signer", String(64), nullable=False),
+    Column("tx_id", String(64), nullable=False),
+    Column("tx_type", String(32), nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("result", Text, nullable=False),
+    UniqueConstraint("signer", "tx_id", name="log_signer_tx_id"),
+)
+
+tree_heads_table = Table(
+    "tree_heads",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+)
+
+batches_table = Table(
+    "batches",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("gateway", String(64), nullable=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("leaf_hashes", LargeBinary, nullable=False),
+)
+
+readings_table = Table(
+    "readings",
+    metadata,
+    Column("batch", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("device", String(32), nullable=False),
+    Column("token", String(100), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("boot", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("device_time", BigInteger, nullable=False),
+    Column("synced", Boolean, nullable=False),
+    Column("stamp", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("increment", BigInteger, nullable=False),
+    Column("run_seconds", BigInteger, nullable=False),
+    Column("message", LargeBinary, nullable=False),
+    Index("readings_device_stamp", "device", "stamp"),
+    Index("readings_token_stamp", "token", "stamp"),
+)
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One stored log entry."""
+
+    index: int
+    leaf_hash: bytes
+    entry: bytes
+    signer: str
+    tx_id: str
+    tx_type: str
+    time: int
+    result: str
+
+
+@dataclass
+class Pending:
+    """Rows to write in one database transaction."""
+
+    log: list[dict[str, Any]]
+    batches: list[dict[str, Any]]
+    readings: list[dict[str, Any]]
+
+    @classmethod
+    def empty(cls) -> Pending:
+        """Nothing to write yet."""
+        return cls(log=[], batches=[], readings=[])
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``sqlite:///path`` URLs; use psycopg 3 for PostgreSQL."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # noqa: ANN401 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the writer; synchronous=FULL makes every
+    # acknowledged commit survive a power cut, as a ledger must.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+class Storage:
+    """The backend's database: one engine, optional PostgreSQL schema."""
+
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        self.url = normalise_url(url)
+        self.schema = schema
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except (SQLAlchemyError, ValueError, ImportError) as exc:
+            raise BackendError(f"cannot open database {url!r}: {exc}") from None
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if schema is not None:
+            if self.dialect != "postgresql":
+                raise BackendError(f"a schema ({schema!r}) needs PostgreSQL, not {self.dialect}")
+            self.engine = self.engine.execution_options(schema_translate_map={None: schema})
+
+    def create(self) -> None:
+        """Create the schema (if asked) and every table that does not exist yet."""
+        try:
+            with self.engine.begin() as conn:
+                if self.schema is not None:
+                    conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                metadata.create_all(conn)
+        except SQLAlchemyError as exc:
+            raise BackendError(f"cannot create the tables in {self.url!r}: {exc}") from None
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    def write(self, pending: Pending) -> None:
+        """Write ``pending`` rows atomically."""
+        with self.engine.begin() as conn:
+            if pending.log:
+                conn.execute(log_table.insert(), pending.log)
+            if pending.batches:
+                conn.execute(batches_table.insert(), pending.batches)
+            if pending.readings:
+                self._insert_fast(conn, readings_table, pending.readings)
+
+    def _insert_fast(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Bulk insert through the driver's executemany: the rows are already typed and checked."""
+        names = [c.name for c in table.columns]
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        name = f'"{self.schema}"."{table.name}"' if self.schema else f'"{table.name}"'
+        columns = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join([mark] * len(names))
+        # Only our own table and column names go into the text; values are bound parameters.
+        sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608
+        conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in rows])
+
+    def log_rows(self, start: int = 0, end: int | None = None, chunk: int = 2000) -> Iterator[LogRow]:
+        """Log entries in index order from ``start`` up to ``end`` (exclusive)."""
+        position = start
+        with self.engine.connect() as conn:
+            while end is None or position < end:
+                query = select(log_table).where(log_table.c.idx >= position).order_by(log_table.c.idx)
+                limit = chunk if end is None else min(chunk, end - position)
+                rows = conn.execute(query.limit(limit)).all()
+                if not rows:
+                    return
+                for row in rows:
+                    if row.idx != position:
+                        raise BackendError(f"log entry {position} is missing (found {row.idx})")
+                    yield LogRow(
+                        index=row.idx,
+                        leaf_hash=row.leaf_hash,
+                        entry=row.entry,
+                        signer=row.signer,
+                        tx_id=row.tx_id,
+                        tx_type=row.tx_type,
+                        time=row.time,
+                        result=row.result,
+                    )
+                    position += 1
+
+    def log_row(self, index: int) -> LogRow | None:
+        """One log entry, or None."""
+        for row in self.log_rows(index, index + 1):
+            return row
+        return None
+
+    def result_of(self, index: int) -> str:
+        """The stored result (JSON text) of entry ``index``."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(log_table.c.result).where(log_table.c.idx == index)).scalar_one()
+        return str(value)
+
+    def save_tree_head(self, size: int, root: bytes, time: int, signature: bytes) -> None:
+        """Keep a signed tree head (its size is its key)."""
+        with self.engine.begin() as conn:
+            existing = conn.execute(
+                select(tree_heads_table.c.size).where(tree_heads_table.c.size == size)
+            ).first()
+            if existing is None:
+                conn.execute(
+                    tree_heads_table.insert(),
+                    {"size": size, "root": root, "time": time, "signature": signature},
+                )
+
+    def tree_heads(self) -> list[tuple[int, bytes, int, bytes]]:
+        """Every stored tree head as ``(size, root, time, signature)``, by size."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tree_heads_table).order_by(tree_heads_table.c.size)).all()
+        return [(r.size, r.root, r.time, r.signature) for r in rows]
+
+    def batch(self, index: int) -> Mapping[str, Any] | None:
+        """The batch anchored by log entry ``index``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(batches_table).where(batches_table.c.idx == index)).first()
+        return None if row is None else dict(row._mapping)
+
+    def reading(self, batch: int, position: int) -> Mapping[str, Any] | None:
+        """One stored message of a batch."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(readings_table).where(
+                    readings_table.c.batch == batch, readings_table.c.position == position
+                )
+            ).first()
+        return None if row is None else dict(row._mapping)
+
+    def readings(
+        self,
+        *,
+        device: str | None = None,
+        token: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> Sequence[Mapping[str, Any]]:
+        """Stored messages filtered by device, token, stamp range ``[since, until)`` and status."""
+        t = readings_table
+        query = select(t)
+        if device is not None:
+            query = query.where(t.c.device == device)
+        if token is not None:
+            query = query.where(t.c.token == token)
+        if since is not None:
+            query = query.where(t.c.stamp >= since)
+        if until is not None:
+            query = query.where(t.c.stamp < until)
+        if status is not None:
+            query = query.where(t.c.status == status)
+        query = query.order_by(t.c.stamp, t.c.batch, t.c.position).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query).all()]

@@ -1,0 +1,88 @@
+"""Fixtures of the backend tests: storage on SQLite and on PostgreSQL, a ledger, a world."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from backend.ledger import Ledger
+from backend.storage import Storage
+from tests.backend.world import Clock, World, seeded_key
+
+PG_URL = os.environ.get("LEASECHAIN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_available() -> bool:
+    try:
+        engine = sqlalchemy.create_engine(PG_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> bool:
+    return _pg_available()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage_spec(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool
+) -> Iterator[tuple[str, str | None]]:
+    """(database URL, schema): a fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}", None
+        return
+    if not pg_available:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}")
+    schema = f"lc_test_{uuid.uuid4().hex[:12]}"
+    yield PG_URL, schema
+    engine = sqlalchemy.create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def make_ledger(storage_spec: tuple[str, str | None], clock: Clock) -> Iterator[object]:
+    """Factory of ledgers over the same database (to restart one)."""
+    opened: list[Ledger] = []
+
+    def make(*, workers: int = 2) -> Ledger:
+        url, schema = storage_spec
+        ledger = Ledger(
+            Storage(url, schema=schema), seeded_key("operator"), clock=clock, verify_workers=workers
+        )
+        ledger.start("Test platform", "EUR")
+        opened.append(ledger)
+        return ledger
+
+    yield make
+    for ledger in opened:
+        ledger.close()
+
+
+@pytest.fixture
+def ledger(make_ledger: object) -> Ledger:
+    assert callable(make_ledger)
+    made = make_ledger()
+    assert isinstance(made, Ledger)
+    return made
+
+
+@pytest.fixture
+def world(ledger: Ledger, clock: Clock) -> World:
+    return World(ledger, clock)

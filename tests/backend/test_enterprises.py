@@ -1,0 +1,142 @@
+"""Genesis, reviewers, registration, certification and reviews of services."""
+
+from __future__ import annotations
+
+from backend.ledger import Ledger
+from chain_client.ledger import TxReason
+from tests.backend.world import World
+
+
+def test_genesis_makes_the_signer_operator_and_cannot_repeat(world: World, ledger: Ledger) -> None:
+    assert ledger.state.operator == world.operator.account
+    assert ledger.state.enterprises[world.operator.account].roles == ["operator"]
+    world.refused(TxReason.GENESIS_EXISTS, world.operator, "genesis", name="again", currency="EUR")
+
+
+def test_registration_review_and_certification(world: World, ledger: Ledger) -> None:
+    acme = world.enterprise("acme", "manufacturer", approve=False)
+    assert ledger.state.enterprises[acme.account].status == "pending"
+    world.refused(
+        TxReason.NOT_CERTIFIED,
+        acme,
+        "mint_token",
+        serial="S",
+        model="M",
+        specs={},
+        price=1,
+        salvage_value=0,
+        shares=1,
+        share_price=1,
+    )
+    world.refused(
+        TxReason.BAD_ARGS,
+        world.operator,
+        "review_enterprise",
+        enterprise=acme.account,
+        decision="reject",
+        reason="",
+    )
+    world.do(
+        world.operator, "review_enterprise", enterprise=acme.account, decision="reject", reason="no VAT id"
+    )
+    found = ledger.state.enterprises[acme.account]
+    assert (found.status, found.review_reason, found.credit.rejections) == ("rejected", "no VAT id", 1)
+    world.refused(
+        TxReason.NOT_PENDING,
+        world.operator,
+        "review_enterprise",
+        enterprise=acme.account,
+        decision="approve",
+        reason="",
+    )
+    world.do(acme, "register_enterprise", name="acme", roles=["manufacturer"], info={"vat": "DE1"})
+    world.do(world.operator, "review_enterprise", enterprise=acme.account, decision="approve", reason="ok")
+    found = ledger.state.enterprises[acme.account]
+    assert found.status == "approved" and found.credit.certified_at == world.clock.now
+    assert found.credit.rejections == 1  # the record keeps its history
+    world.refused(
+        TxReason.ALREADY_CERTIFIED, acme, "register_enterprise", name="acme", roles=["lessee"], info={}
+    )
+
+
+def test_only_reviewers_review_and_only_the_operator_adds_them(world: World) -> None:
+    alice = world.enterprise("alice", "investor")
+    pending = world.enterprise("pending", "lessee", approve=False)
+    world.refused(
+        TxReason.NOT_REVIEWER,
+        alice,
+        "review_enterprise",
+        enterprise=pending.account,
+        decision="approve",
+        reason="",
+    )
+    world.refused(TxReason.NOT_OPERATOR, alice, "add_reviewer", account=alice.account)
+    world.refused(
+        TxReason.UNKNOWN_ENTERPRISE,
+        world.operator,
+        "review_enterprise",
+        enterprise=world.party("ghost").account,
+        decision="approve",
+        reason="",
+    )
+    world.do(world.operator, "add_reviewer", account=alice.account)
+    world.refused(TxReason.ALREADY_REVIEWER, world.operator, "add_reviewer", account=alice.account)
+    world.do(alice, "review_enterprise", enterprise=pending.account, decision="approve", reason="checked")
+
+
+def test_unregistered_signers_and_auditors_cannot_act(world: World) -> None:
+    ghost = world.party("ghost")
+    world.refused(TxReason.NOT_REGISTERED, ghost, "withdraw", amount=1, reference="r")
+    auditor = world.enterprise("auditor", "auditor")
+    world.refused(TxReason.ROLE_NOT_ALLOWED, auditor, "withdraw", amount=1, reference="r")
+    world.refused(
+        TxReason.ROLE_NOT_ALLOWED,
+        auditor,
+        "mint_token",
+        serial="S",
+        model="M",
+        specs={},
+        price=1,
+        salvage_value=0,
+        shares=1,
+        share_price=1,
+    )
+    lessee = world.enterprise("lessee", "lessee")
+    world.refused(
+        TxReason.ROLE_NOT_ALLOWED,
+        lessee,
+        "mint_token",
+        serial="S",
+        model="M",
+        specs={},
+        price=1,
+        salvage_value=0,
+        shares=1,
+        share_price=1,
+    )
+
+
+def test_reviews_of_services_build_their_credit_record(world: World, ledger: Ledger) -> None:
+    service = world.enterprise("gw", "service")
+    lessee = world.enterprise("lessee", "lessee")
+    investor = world.enterprise("inv", "investor")
+    world.refused(
+        TxReason.SELF_REVIEW, service, "review_service", service=service.account, rating=5, comment=""
+    )
+    world.refused(
+        TxReason.ROLE_NOT_ALLOWED, lessee, "review_service", service=investor.account, rating=5, comment=""
+    )
+    world.do(lessee, "review_service", service=service.account, rating=4, comment="fast")
+    world.do(investor, "review_service", service=service.account, rating=2, comment="")
+    world.refused(
+        TxReason.ALREADY_REVIEWED, lessee, "review_service", service=service.account, rating=1, comment=""
+    )
+    world.refused(
+        TxReason.BAD_ARGS, investor, "review_service", service=service.account, rating=6, comment=""
+    )
+    credit = ledger.state.enterprises[service.account].credit
+    assert (credit.reviews_received, credit.rating_sum) == (2, 6)
+
+
+def test_unknown_types_are_refused(world: World) -> None:
+    world.refused(TxReason.UNKNOWN_TYPE, world.operator, "mint_money", amount=1)

@@ -1,0 +1,164 @@
+"""Telemetry anchoring: batch checks, per-message verdicts, usage meters and reading proofs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from backend.ledger import Ledger
+from chain_client import merkle
+from chain_client.device import device_id
+from chain_client.ledger import TransactionError, TxReason
+from chain_client.ledger.proofs import verify_reading_proof
+from chain_client.ledger.usage import Counter, increment
+from chain_client.reasons import Reason
+from tests.backend.world import DAY, T0, Party, World, batch_args, reading, seeded_key
+
+
+def _setup(world: World) -> tuple[Party, Party, str]:
+    maker = world.enterprise("maker", "manufacturer")
+    gateway = world.enterprise("gateway", "service")
+    token = world.mint(maker, "SN-1")
+    world.do(maker, "bind_device", token=token, public_key=bytes(seeded_key("dev").verify_key))
+    return maker, gateway, token
+
+
+def test_batch_level_checks(world: World) -> None:
+    maker, gateway, _ = _setup(world)
+    dev = seeded_key("dev")
+    msgs = [reading(dev, seq=1), reading(dev, seq=2)]
+    args = batch_args(msgs)
+    world.refused(TxReason.ROLE_NOT_ALLOWED, maker, "anchor_batch", **args)
+    world.refused(TxReason.BATCH_COUNT_MISMATCH, gateway, "anchor_batch", **{**args, "count": 3})
+    world.refused(TxReason.BATCH_ROOT_MISMATCH, gateway, "anchor_batch", **{**args, "root": bytes(32)})
+    world.refused(TxReason.BATCH_DUPLICATE_MESSAGE, gateway, "anchor_batch", **batch_args([msgs[0], msgs[0]]))
+    world.refused(TxReason.BAD_ARGS, gateway, "anchor_batch", **{**args, "messages": ["text"]})
+
+
+def test_each_message_gets_its_verdict(world: World, ledger: Ledger) -> None:
+    maker, gateway, token = _setup(world)
+    dev = seeded_key("dev")
+    stranger = seeded_key("stranger")
+    good = reading(dev, seq=1)
+    forged = bytearray(reading(dev, seq=2))
+    forged[-1] ^= 1
+    msgs = [good, bytes(forged), reading(stranger, seq=1), b"\xa0", reading(dev, seq=1, run_seconds=5)]
+    result = world.do(gateway, "anchor_batch", tx_id="b-1", **batch_args(msgs))
+    assert result["verified"] == 1
+    assert result["duplicates"] == 1  # same (device, boot, seq) as the first, different bytes
+    assert result["rejected"] == [
+        {"position": 1, "reason": Reason.BAD_SIGNATURE.value},
+        {"position": 2, "reason": Reason.UNKNOWN_DEVICE.value},
+        {"position": 3, "reason": Reason.WRONG_TAG.value},
+    ]
+    rows = ledger.storage.readings(token=token, limit=10)
+    assert [r["status"] for r in rows] == ["verified", "rejected", "duplicate"]
+    # a later batch repeating a verified reading adds nothing either
+    again = world.do(gateway, "anchor_batch", tx_id="b-2", **batch_args([good]))
+    assert (again["verified"], again["duplicates"]) == (0, 1)
+
+
+def test_rotated_and_revoked_keys(world: World, ledger: Ledger) -> None:
+    maker, gateway, token = _setup(world)
+    old, new = seeded_key("dev"), seeded_key("dev-new")
+    world.clock.advance(100)
+    rotated_at = world.clock.now
+    world.do(maker, "rotate_device", token=token, public_key=bytes(new.verify_key))
+    msgs = [
+        reading(old, seq=1, time=rotated_at - 10),  # signed before the rotation: still good
+        reading(old, seq=2, time=rotated_at + 10),  # after it: refused
+        reading(old, seq=3, time=rotated_at - 5, synced=False),  # cannot prove "before"
+        reading(new, seq=1, time=rotated_at + 10),
+    ]
+    result = world.do(gateway, "anchor_batch", **batch_args(msgs))
+    assert result["verified"] == 2
+    assert [r["position"] for r in result["rejected"]] == [1, 2]
+    assert {r["reason"] for r in result["rejected"]} == {Reason.REVOKED_DEVICE.value}
+    world.do(maker, "revoke_device", token=token, reason="stolen")
+    result = world.do(gateway, "anchor_batch", **batch_args([reading(new, seq=2, time=rotated_at + 20)]))
+    assert result["rejected"] == [{"position": 0, "reason": Reason.REVOKED_DEVICE.value}]
+
+
+def test_usage_meter_rule(world: World, ledger: Ledger) -> None:
+    maker, gateway, token = _setup(world)
+    dev = seeded_key("dev")
+    msgs = [
+        reading(dev, seq=1, time=T0 + 10, run_seconds=1000),  # baseline
+        reading(dev, seq=3, time=T0 + 20, run_seconds=1600),  # +600
+        reading(dev, seq=2, time=T0 + 15, run_seconds=1300),  # late: verified, not counted
+        reading(dev, boot=2, seq=1, time=T0 + 30, run_seconds=1700),  # new boot, counter persisted: +100
+        reading(dev, boot=2, seq=2, time=T0 + 40, run_seconds=50),  # counter went down: +0, new baseline
+        reading(dev, boot=2, seq=3, time=T0 + 50, run_seconds=80),  # +30
+        reading(dev, boot=2, seq=4, time=5, synced=False, run_seconds=100),  # +20 stamped at anchor time
+    ]
+    world.clock.advance(DAY)
+    world.do(gateway, "anchor_batch", **batch_args(msgs))
+    meter = ledger.state.meters[token]
+    assert meter.usage(T0, T0 + 60) == 730
+    assert meter.usage(T0 + 25, T0 + 60) == 130
+    assert meter.usage(world.clock.now, world.clock.now + 1) == 20
+    increments = [
+        r["increment"] for r in sorted(ledger.storage.readings(token=token), key=lambda r: r["position"])
+    ]
+    assert increments == [0, 600, 0, 100, 0, 30, 20]
+    assert increment(None, Counter(1, 1, 500)) == 0
+
+
+def test_reading_proofs_verify_with_the_foundation(world: World, ledger: Ledger) -> None:
+    _, gateway, _ = _setup(world)
+    dev = seeded_key("dev")
+    msgs = [reading(dev, seq=i, run_seconds=i) for i in range(1, 8)]
+    batch = world.ledger.submit(world.tx(gateway, "anchor_batch", **batch_args(msgs)))["index"]
+    world.do(world.operator, "add_reviewer", account=gateway.account)  # the log grows after the batch
+    for position in (0, 3, 6):
+        proof = ledger.reading_proof(batch, position)
+        assert verify_reading_proof(proof, bytes(world.operator.key.verify_key)) == msgs[position]
+    proof = ledger.reading_proof(batch, 2)
+    tampered = {**proof, "message": msgs[3].hex()}
+    with pytest.raises(merkle.MerkleError):
+        verify_reading_proof(tampered, bytes(world.operator.key.verify_key))
+
+
+def test_a_retried_batch_is_counted_once(world: World, ledger: Ledger) -> None:
+    _, gateway, token = _setup(world)
+    dev = seeded_key("dev")
+    raw = world.tx(
+        gateway,
+        "anchor_batch",
+        tx_id="gw-batch-7",
+        **batch_args([reading(dev, seq=1), reading(dev, seq=2, run_seconds=60)]),
+    )
+    first = ledger.submit(raw)
+    size = ledger.size
+    second = ledger.submit(raw)
+    assert second["status"] == "duplicate"
+    assert (second["index"], second["result"]) == (first["index"], first["result"])
+    assert ledger.size == size
+    assert ledger.state.meters[token].usage(0, 2**40) == 60
+    other = world.tx(gateway, "anchor_batch", tx_id="gw-batch-7", **batch_args([reading(dev, seq=3)]))
+    with pytest.raises(TransactionError) as info:
+        ledger.submit(other)
+    assert info.value.reason is TxReason.ID_CONFLICT
+
+
+@pytest.mark.slow
+def test_big_batches_judged_in_workers_match_the_sequential_verdicts(
+    world: World, ledger: Ledger, make_ledger: Callable[..., Ledger]
+) -> None:
+    maker, gateway, token = _setup(world)
+    dev = seeded_key("dev")
+    msgs = [reading(dev, seq=i, run_seconds=i * 2) for i in range(1, 700)]
+    msgs[100] = msgs[100][:-1] + bytes([msgs[100][-1] ^ 1])
+    msgs.append(reading(seeded_key("other"), seq=1))
+    result = world.do(gateway, "anchor_batch", tx_id="big", **batch_args(msgs))
+    assert result["verified"] == 698
+    assert result["rejected"] == [
+        {"position": 100, "reason": Reason.BAD_SIGNATURE.value},
+        {"position": 699, "reason": Reason.UNKNOWN_DEVICE.value},
+    ]
+    digest = ledger.digest()
+    ledger.close()
+    sequential = make_ledger(workers=1)
+    assert sequential.digest() == digest
+    assert device_id(bytes(dev.verify_key)).hex() in sequential.state.counters
