@@ -103,6 +103,10 @@ class Service:
         from_file, cached = initial_registry(cfg)
         registry = Registry()
         registry.merge(cached, from_file)
+        if cfg.backend.url is not None and cfg.registry.sync_from_backend:
+            # One sync before any input starts, so readings of freshly enrolled devices
+            # are not judged against an empty or stale registry; offline, the cache serves.
+            await self._sync_once(registry, from_file)
         self.metrics.registry_devices.set(len(registry))
         if cfg.metrics.enabled:
             self.metrics_port = self.metrics.serve(cfg.metrics.host, cfg.metrics.port)
@@ -211,23 +215,23 @@ class Service:
             sdnotify.notify("WATCHDOG=1")
             await asyncio.sleep(interval)
 
-    async def _sync_registry(self, registry: Registry, from_file: dict[bytes, Device]) -> None:
+    async def _sync_once(self, registry: Registry, from_file: dict[bytes, Device]) -> None:
         cfg = self.config
         assert cfg.backend.url is not None
         loop = asyncio.get_running_loop()
+        cache = cfg.registry_cache_path()
+        try:
+            synced = await loop.run_in_executor(
+                None, registry_sync.sync, cfg.backend.url, cfg.backend.timeout_seconds, cache
+            )
+        except RegistryError as exc:
+            log.warning("registry sync failed, keeping %d known devices: %s", len(registry), exc)
+            return
+        registry.merge(synced, from_file)
+        self.metrics.registry_devices.set(len(registry))
+        log.debug("registry synced: %d devices", len(registry))
+
+    async def _sync_registry(self, registry: Registry, from_file: dict[bytes, Device]) -> None:
         while True:
-            try:
-                synced = await loop.run_in_executor(
-                    None,
-                    registry_sync.sync,
-                    cfg.backend.url,
-                    cfg.backend.timeout_seconds,
-                    cfg.registry_cache_path(),
-                )
-            except RegistryError as exc:
-                log.warning("registry sync failed, keeping %d known devices: %s", len(registry), exc)
-            else:
-                registry.merge(synced, from_file)
-                self.metrics.registry_devices.set(len(registry))
-                log.debug("registry synced: %d devices", len(registry))
-            await asyncio.sleep(cfg.registry.sync_interval_seconds)
+            await asyncio.sleep(self.config.registry.sync_interval_seconds)
+            await self._sync_once(registry, from_file)

@@ -55,8 +55,15 @@ def test_backend_answer_is_validated() -> None:
     answer = {
         "size": 9,
         "devices": [
-            {"device": s.id.hex(), "public_key": s.public_hex, "token": "tok-1", "bound_at": 5,
-             "status": "rotated", "ended_at": 70, "reason": ""},
+            {
+                "device": s.id.hex(),
+                "public_key": s.public_hex,
+                "token": "tok-1",
+                "bound_at": 5,
+                "status": "rotated",
+                "ended_at": 70,
+                "reason": "",
+            },
         ],
     }
     entries = entries_from_backend(answer)
