@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS readings (
     raw BLOB NOT NULL,
     source TEXT NOT NULL,
     received_at REAL NOT NULL,
+    stored_at REAL NOT NULL,
     note TEXT,
     batch_id TEXT,
     UNIQUE (device, boot, seq)
@@ -178,6 +180,7 @@ class Store:
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+            self._now = 0.0  # the time of the commit being recorded
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the store: {exc}") from None
 
@@ -206,6 +209,7 @@ class Store:
         counts: Counter[str] = Counter()
         results: list[Result] = []
         db = self._db
+        self._now = time.time()
         db.execute("BEGIN IMMEDIATE")
         try:
             for received, verdict in items:
@@ -284,9 +288,20 @@ class Store:
             )
         note = self._gap_note(body, before is not None)
         self._db.execute(
-            "INSERT INTO readings (device, boot, seq, digest, prev, raw, source, received_at, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (device, boot, seq, digest, body.prev, received.raw, received.source, received.received_at, note),
+            "INSERT INTO readings (device, boot, seq, digest, prev, raw, source, received_at, stored_at, "
+            "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                device,
+                boot,
+                seq,
+                digest,
+                body.prev,
+                received.raw,
+                received.source,
+                received.received_at,
+                self._now,
+                note,
+            ),
         )
         return Result(Outcome.STORED, Reason(note) if note else None)
 
