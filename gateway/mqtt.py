@@ -55,6 +55,7 @@ class MqttSource:
         self._lock = threading.Lock()
         self._generation = 0
         self._connected = threading.Event()
+        self._subscribed = threading.Event()
         v5 = config.protocol == "5"
         self.client = paho.Client(
             CallbackAPIVersion.VERSION2,
@@ -76,15 +77,16 @@ class MqttSource:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     @property
     def connected(self) -> bool:
         """Whether a session with the broker is up."""
         return self._connected.is_set()
 
-    def wait_connected(self, timeout: float) -> bool:
-        """Block until connected (for tests and the startup log line)."""
-        return self._connected.wait(timeout)
+    def wait_subscribed(self, timeout: float) -> bool:
+        """Block until the broker confirmed the subscriptions of the current session."""
+        return self._subscribed.wait(timeout)
 
     def start(self) -> None:
         """Connect in the background; paho reconnects on its own after a loss."""
@@ -135,6 +137,20 @@ class MqttSource:
             self.config.port,
             flags.session_present,
         )
+
+    def _on_subscribe(
+        self,
+        _client: paho.Client,
+        _userdata: Any,  # noqa: ANN401 - paho's callback signature
+        _mid: int,
+        reasons: list[ReasonCode],
+        _properties: Properties | None,
+    ) -> None:
+        failed = [str(r) for r in reasons if r.is_failure]
+        if failed:
+            log.error("the broker refused the subscriptions: %s (check its ACLs)", ", ".join(failed))
+            return
+        self._subscribed.set()
 
     def _on_disconnect(
         self,

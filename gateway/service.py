@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 GAUGE_REFRESH_SECONDS = 5.0
 DRAIN_TIMEOUT_SECONDS = 20.0
+STARTUP_SUBSCRIBE_SECONDS = 5.0
 
 
 def signing_key(config: Config) -> SigningKey | None:
@@ -143,6 +144,10 @@ class Service:
             client_id = cfg.mqtt.client_id or f"leasechain-gateway-{cfg.gateway.id}"
             self.mqtt = MqttSource(cfg.mqtt, client_id, inbox, self.metrics, password)
             self.mqtt.start()
+            # Wait briefly for the subscription so that "ready" means "receiving" when the
+            # broker is up; when it is not, start anyway and keep reconnecting.
+            if not await loop.run_in_executor(None, self.mqtt.wait_subscribed, STARTUP_SUBSCRIBE_SECONDS):
+                log.warning("not subscribed at the broker yet; going on and retrying in the background")
         readers = [SerialReader(port, inbox, self.metrics) for port in cfg.serial.ports]
         for reader in readers:
             reader.start()
