@@ -1,0 +1,135 @@
+"""The ingest pipeline: verify a group of messages, commit it, then acknowledge it.
+
+Two stages run concurrently so both cores stay busy: while one group is
+committed to the store (one transaction, one fsync), the next is verified.
+Signature checks run in a small thread pool; libsodium releases the GIL, so
+they overlap with decoding and with the MQTT network thread.  The store has
+its own single thread.  Acknowledgements go out only after the commit that
+holds their messages has returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from gateway.inbox import Delivery, Inbox
+from gateway.metrics import Metrics
+from gateway.store import Result, Store, StoreFull
+from gateway.verifier import Verdict, Verifier
+
+log = logging.getLogger(__name__)
+
+STORE_FULL_RETRY_SECONDS = 1.0
+
+
+class Pipeline:
+    """Moves messages from the inbox into the store."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        verifier: Verifier,
+        store: Store,
+        store_executor: ThreadPoolExecutor,
+        metrics: Metrics,
+        *,
+        max_batch: int = 500,
+        verify_threads: int = 2,
+    ) -> None:
+        self.inbox = inbox
+        self.verifier = verifier
+        self.store = store
+        self.store_executor = store_executor
+        self.metrics = metrics
+        self.max_batch = max_batch
+        self.verify_threads = verify_threads
+        self._verify_pool = ThreadPoolExecutor(verify_threads, thread_name_prefix="verify")
+        self._verified: asyncio.Queue[tuple[list[Delivery], list[Verdict]] | None] = asyncio.Queue(maxsize=2)
+        self._busy = 0
+        self.stored_total = 0
+
+    @property
+    def idle(self) -> bool:
+        """No message between the inbox and its acknowledgement."""
+        return self._busy == 0 and len(self.inbox) == 0
+
+    def _verify(self, deliveries: Sequence[Delivery]) -> list[Verdict]:
+        check = self.verifier.check
+        return [
+            d.verdict
+            if d.verdict is not None
+            else check(d.received.raw, d.received.topic, d.received.received_at)
+            for d in deliveries
+        ]
+
+    async def _verify_group(self, group: list[Delivery]) -> list[Verdict]:
+        loop = asyncio.get_running_loop()
+        parts = min(self.verify_threads, max(1, len(group) // 32))
+        size = -(-len(group) // parts)
+        chunks = [group[i : i + size] for i in range(0, len(group), size)]
+        results = await asyncio.gather(
+            *(loop.run_in_executor(self._verify_pool, self._verify, c) for c in chunks)
+        )
+        return [verdict for chunk in results for verdict in chunk]
+
+    async def verify_stage(self, stop: asyncio.Event) -> None:
+        """Take groups from the inbox and verify them, until ``stop`` is set and the inbox is empty."""
+        while True:
+            if stop.is_set():
+                group = self.inbox.take_nowait(self.max_batch)
+                if not group:
+                    break
+            else:
+                take = asyncio.ensure_future(self.inbox.take(self.max_batch))
+                stopped = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({take, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                stopped.cancel()
+                if not take.done():
+                    take.cancel()
+                    continue
+                group = take.result()
+            self._busy += 1
+            verdicts = await self._verify_group(group)
+            await self._verified.put((group, verdicts))
+        await self._verified.put(None)
+
+    async def commit_stage(self) -> None:
+        """Commit verified groups and acknowledge them, until the verify stage ends."""
+        loop = asyncio.get_running_loop()
+        while True:
+            item = await self._verified.get()
+            if item is None:
+                return
+            group, verdicts = item
+            pairs = [(d.received, v) for d, v in zip(group, verdicts, strict=True)]
+            started = time.perf_counter()
+            while True:
+                try:
+                    results: list[Result] = await loop.run_in_executor(
+                        self.store_executor, self.store.record, pairs
+                    )
+                    break
+                except StoreFull as exc:
+                    # Not acknowledging is the overflow policy: the broker keeps the messages.
+                    self.metrics.store_full.set(1)
+                    log.warning("%s; holding %d messages unacknowledged", exc, len(group))
+                    await asyncio.sleep(STORE_FULL_RETRY_SECONDS)
+            self.metrics.store_full.set(0)
+            self.metrics.commit_seconds.observe(time.perf_counter() - started)
+            for delivery in group:
+                if delivery.ack is not None:
+                    delivery.ack()
+            self.metrics.count(results)
+            self.stored_total += len(results)
+            self._busy -= 1
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run both stages; return once ``stop`` is set and everything taken is committed."""
+        try:
+            await asyncio.gather(self.verify_stage(stop), self.commit_stage())
+        finally:
+            self._verify_pool.shutdown(wait=True)

@@ -1,0 +1,242 @@
+"""The gateway service: wires inputs, verification, store, anchoring and metrics into one asyncio process.
+
+Startup: open the store, load the registry (file, cache, then a first sync),
+start the metrics endpoint, the MQTT session and the serial readers, then
+tell systemd ``READY=1``.  While running, the event loop pings the systemd
+watchdog only if the store thread still answers, so a wedged store gets the
+service restarted.  On SIGTERM or SIGINT: ``STOPPING=1``, serial readers
+stop, everything already received is committed and acknowledged, then the
+MQTT session is closed (anything not yet acknowledged stays queued in the
+broker for the next start) and the store is checkpointed and closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from nacl.signing import SigningKey
+
+from gateway import registry_sync, sdnotify
+from gateway.anchoring import Anchorer
+from gateway.config import Config
+from gateway.errors import ConfigError, RegistryError
+from gateway.inbox import Inbox
+from gateway.metrics import Metrics
+from gateway.mqtt import MqttSource
+from gateway.pipeline import Pipeline
+from gateway.registry import Device, Registry, load_file
+from gateway.store import Store
+from gateway.submitter import HttpSubmitter, Submitter
+from gateway.uart import SerialReader
+from gateway.verifier import Limits, Verifier
+
+log = logging.getLogger(__name__)
+
+GAUGE_REFRESH_SECONDS = 5.0
+DRAIN_TIMEOUT_SECONDS = 20.0
+STARTUP_SUBSCRIBE_SECONDS = 5.0
+
+
+def signing_key(config: Config) -> SigningKey | None:
+    """The gateway's service key from ``backend.key``; ``None`` without a backend."""
+    if config.backend.key is None:
+        return None
+    text = config.backend.key.read("backend.key")
+    try:
+        seed = bytes.fromhex(text)
+    except ValueError:
+        seed = b""
+    if len(seed) != 32:
+        raise ConfigError(
+            "backend.key",
+            [f"backend.key: the secret is {len(text)} characters; expected 64 hex digits (a seed)"],
+        )
+    return SigningKey(seed)
+
+
+def mqtt_password(config: Config) -> str | None:
+    """The broker password from ``mqtt.password``, if configured."""
+    return None if config.mqtt.password is None else config.mqtt.password.read("mqtt.password")
+
+
+def initial_registry(config: Config) -> tuple[dict[bytes, Device], dict[bytes, Device]]:
+    """Keys from the configured file and from the cache of the last sync."""
+    from_file = load_file(config.registry.file) if config.registry.file is not None else {}
+    cached = registry_sync.load_cache(config.registry_cache_path()) if config.backend.url else {}
+    return from_file, cached
+
+
+@dataclass
+class Service:
+    """One running gateway."""
+
+    config: Config
+    metrics: Metrics = field(default_factory=Metrics)
+    metrics_port: int | None = None
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    pipeline: Pipeline | None = None
+    mqtt: MqttSource | None = None
+
+    def request_stop(self) -> None:
+        """Begin a clean shutdown (what SIGTERM does)."""
+        self.stopping.set()
+
+    async def run(self) -> None:
+        """Run until :meth:`request_stop` or SIGTERM/SIGINT."""
+        cfg = self.config
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        key = signing_key(cfg)
+        password = mqtt_password(cfg)
+        cfg.gateway.state_dir().mkdir(parents=True, exist_ok=True)
+        store = Store(
+            cfg.store_path(),
+            max_bytes=cfg.store.max_bytes,
+            keep_anchored_seconds=cfg.store.keep_anchored_seconds,
+        )
+        store_executor = ThreadPoolExecutor(1, thread_name_prefix="store")
+        from_file, cached = initial_registry(cfg)
+        registry = Registry()
+        registry.merge(cached, from_file)
+        if cfg.backend.url is not None and cfg.registry.sync_from_backend:
+            # One sync before any input starts, so readings of freshly enrolled devices
+            # are not judged against an empty or stale registry; offline, the cache serves.
+            await self._sync_once(registry, from_file)
+        self.metrics.registry_devices.set(len(registry))
+        if cfg.metrics.enabled:
+            self.metrics_port = self.metrics.serve(cfg.metrics.host, cfg.metrics.port)
+            log.info("metrics on http://%s:%d/metrics", cfg.metrics.host, self.metrics_port)
+        inbox = Inbox(loop)
+        verifier = Verifier(registry, Limits(cfg.verify.max_future_seconds, cfg.verify.max_age_seconds))
+        self.pipeline = pipeline = Pipeline(
+            inbox,
+            verifier,
+            store,
+            store_executor,
+            self.metrics,
+            max_batch=cfg.ingest.max_batch,
+            verify_threads=cfg.ingest.verify_threads,
+        )
+        submitter: Submitter | None = None
+        if cfg.backend.url is not None and key is not None:
+            submitter = HttpSubmitter(cfg.backend.url, key, cfg.backend.timeout_seconds)
+        anchorer = Anchorer(
+            store, store_executor, submitter, self.metrics, cfg.gateway.id, cfg.batch, cfg.backend
+        )
+
+        ingest_stop = asyncio.Event()
+        tasks = [
+            asyncio.create_task(pipeline.run(ingest_stop), name="pipeline"),
+            asyncio.create_task(anchorer.seal_loop(self.stopping), name="seal"),
+            asyncio.create_task(anchorer.submit_loop(self.stopping), name="submit"),
+            asyncio.create_task(self._refresh_gauges(store, store_executor, registry), name="gauges"),
+            asyncio.create_task(self._watchdog(store_executor), name="watchdog"),
+        ]
+        if cfg.backend.url is not None and cfg.registry.sync_from_backend:
+            tasks.append(asyncio.create_task(self._sync_registry(registry, from_file), name="registry"))
+        if cfg.mqtt.enabled:
+            client_id = cfg.mqtt.client_id or f"leasechain-gateway-{cfg.gateway.id}"
+            self.mqtt = MqttSource(cfg.mqtt, client_id, inbox, self.metrics, password)
+            self.mqtt.start()
+            # Wait briefly for the subscription so that "ready" means "receiving" when the
+            # broker is up; when it is not, start anyway and keep reconnecting.
+            if not await loop.run_in_executor(None, self.mqtt.wait_subscribed, STARTUP_SUBSCRIBE_SECONDS):
+                log.warning("not subscribed at the broker yet; going on and retrying in the background")
+        readers = [SerialReader(port, inbox, self.metrics) for port in cfg.serial.ports]
+        for reader in readers:
+            reader.start()
+        sdnotify.notify(f"READY=1\nSTATUS=verifying; {len(registry)} devices in the registry")
+        log.info(
+            "gateway %s ready: %d devices in the registry, store %s",
+            cfg.gateway.id,
+            len(registry),
+            store.path,
+        )
+
+        done_early = asyncio.ensure_future(asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION))
+        stop_wait = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait({done_early, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
+        self.stopping.set()
+        sdnotify.notify("STOPPING=1\nSTATUS=draining")
+        log.info("stopping: committing what was received")
+        for reader in readers:
+            reader.stop()
+        ingest_stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(tasks[0]), DRAIN_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.error(
+                "drain did not finish in %.0f s; unacknowledged messages will be redelivered",
+                DRAIN_TIMEOUT_SECONDS,
+            )
+        if self.mqtt is not None:
+            self.mqtt.stop()
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        done_early.cancel()
+        anchorer.close()
+        await loop.run_in_executor(store_executor, store.close)
+        store_executor.shutdown(wait=True)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        failures = [
+            r for r in results if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError)
+        ]
+        for failure in failures:
+            log.error("task failed: %r", failure, exc_info=failure)
+        if failures:
+            raise failures[0]
+        log.info("stopped")
+
+    async def _refresh_gauges(self, store: Store, executor: ThreadPoolExecutor, registry: Registry) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            stats = await loop.run_in_executor(executor, store.stats)
+            self.metrics.update(stats, len(registry))
+            await asyncio.sleep(GAUGE_REFRESH_SECONDS)
+
+    async def _watchdog(self, executor: ThreadPoolExecutor) -> None:
+        interval = sdnotify.watchdog_interval()
+        if interval is None:
+            return
+        loop = asyncio.get_running_loop()
+        while True:
+            # Ping only if the store thread answers: a wedged store must get us restarted.
+            try:
+                await asyncio.wait_for(loop.run_in_executor(executor, time.monotonic), timeout=interval * 1.5)
+            except TimeoutError:
+                log.error(
+                    "store thread did not answer in %.1f s; withholding the watchdog ping", interval * 1.5
+                )
+                continue
+            sdnotify.notify("WATCHDOG=1")
+            await asyncio.sleep(interval)
+
+    async def _sync_once(self, registry: Registry, from_file: dict[bytes, Device]) -> None:
+        cfg = self.config
+        assert cfg.backend.url is not None
+        loop = asyncio.get_running_loop()
+        cache = cfg.registry_cache_path()
+        try:
+            synced = await loop.run_in_executor(
+                None, registry_sync.sync, cfg.backend.url, cfg.backend.timeout_seconds, cache
+            )
+        except RegistryError as exc:
+            log.warning("registry sync failed, keeping %d known devices: %s", len(registry), exc)
+            return
+        registry.merge(synced, from_file)
+        self.metrics.registry_devices.set(len(registry))
+        log.debug("registry synced: %d devices", len(registry))
+
+    async def _sync_registry(self, registry: Registry, from_file: dict[bytes, Device]) -> None:
+        while True:
+            await asyncio.sleep(self.config.registry.sync_interval_seconds)
+            await self._sync_once(registry, from_file)

@@ -1,0 +1,131 @@
+"""The store's history checks, batching, size bound and durability."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from chain_client import merkle
+from chain_client.message import decode, digest
+from chain_client.reasons import Reason
+from gateway.store import Outcome, Received, Store, StoreFull
+from gateway.verifier import Accepted, Rejected
+from tests.gateway.helpers import Sensor
+
+
+def _record(store: Store, *raws: bytes) -> list[tuple[Outcome, Reason | None]]:
+    items = [(Received(raw, None, "test", time.time()), Accepted(decode(raw))) for raw in raws]
+    return [(r.outcome, r.reason) for r in store.record(items)]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "s.sqlite3")
+
+
+def test_duplicate_is_acknowledged_once_and_replay_quarantined(store: Store) -> None:
+    s = Sensor.make(1)
+    first = s.reading()
+    forged_twin = Sensor(s.key).reading(readings={1: 99})  # same (device, boot, seq), other bytes
+    assert _record(store, first, first) == [(Outcome.STORED, None), (Outcome.DUPLICATE, Reason.DUPLICATE)]
+    assert _record(store, first) == [(Outcome.DUPLICATE, Reason.DUPLICATE)]
+    assert _record(store, forged_twin) == [(Outcome.QUARANTINED, Reason.REPLAY)]
+    assert len(store.readings()) == 1
+    assert store.quarantined()[0][2] == forged_twin
+    counters = store.stats().counters
+    assert counters["duplicate"] == 2
+    assert counters["rejected:replay"] == 1
+
+
+def test_broken_chain_against_predecessor_and_successor(store: Store) -> None:
+    s = Sensor.make(2)
+    r0, r1, r2 = s.reading(), s.reading(), s.reading()
+    wrong_prev = Sensor(s.key, seq=3, prev=bytes(32)).reading()
+    assert _record(store, r0, r1)[1] == (Outcome.STORED, None)
+    assert _record(store, wrong_prev) == [(Outcome.STORED, Reason.SEQUENCE_GAP)]  # seq 2 missing
+    # seq 2 arrives late: it chains to seq 1, but stored seq 3 does not chain to it.
+    assert _record(store, r2) == [(Outcome.QUARANTINED, Reason.BROKEN_CHAIN)]
+    # A forged seq 1 replacement is a replay, a forged seq 4 whose prev is wrong breaks the chain.
+    bad_successor = Sensor(s.key, seq=4, prev=digest(r0)).reading()
+    assert _record(store, bad_successor) == [(Outcome.QUARANTINED, Reason.BROKEN_CHAIN)]
+
+
+def test_gaps_are_noted_and_late_arrivals_accepted(store: Store) -> None:
+    s = Sensor.make(3)
+    readings = [s.reading() for _ in range(5)]
+    assert _record(store, readings[0], readings[1]) == [(Outcome.STORED, None)] * 2
+    assert _record(store, readings[4]) == [(Outcome.STORED, Reason.SEQUENCE_GAP)]
+    # The late ones fill the hole: seq 2 follows 1; seq 3 has 2 before it and 4 after it.
+    assert _record(store, readings[2], readings[3]) == [(Outcome.STORED, None)] * 2
+    assert [seq for _d, _b, seq, _r in store.readings()] == [0, 1, 4, 2, 3]
+    assert store.stats().counters["noted:sequence_gap"] == 1
+
+
+def test_new_boot_continues_the_chain_or_notes_a_gap(store: Store) -> None:
+    s = Sensor.make(4)
+    last = [s.reading() for _ in range(3)][-1]
+    s.reboot()
+    assert _record(store, last) == [(Outcome.STORED, None)]
+    assert _record(store, s.reading()) == [(Outcome.STORED, None)]  # boot 2 seq 0 chains to it
+    s.reboot()
+    # The gateway cannot know the stored message was the device's last: only a note.
+    assert _record(store, s.reading(prev=bytes(32))) == [(Outcome.STORED, Reason.SEQUENCE_GAP)]
+
+
+def test_rejections_are_stored_with_reason_and_bytes(store: Store) -> None:
+    received = Received(b"\x01garbage", "t", "test", time.time())
+    result = store.record([(received, Rejected(Reason.BAD_CBOR, "not CBOR"))])
+    assert result[0].outcome is Outcome.QUARANTINED
+    assert store.quarantined() == [("bad_cbor", "not CBOR", b"\x01garbage")]
+
+
+def test_sealed_batch_root_is_over_the_original_bytes(store: Store) -> None:
+    s = Sensor.make(5)
+    raws = [s.reading() for _ in range(7)]
+    _record(store, *raws)
+    now = time.time()
+    assert store.seal_batch("gw", 5, 60.0, now) is not None
+    assert store.seal_batch("gw", 5, 60.0, now) is None  # 2 left, not full, not old
+    second = store.seal_batch("gw", 5, 60.0, now + 61)
+    assert second is not None
+    first = store.next_pending()
+    assert first is not None
+    assert first.size == 5
+    assert store.batch_leaves(first.id) == raws[:5]
+    assert first.root == merkle.root(raws[:5])
+    assert second.root == merkle.root(raws[5:])
+    assert first.id != second.id
+    store.mark_anchored(first.id, "{}", now)
+    assert store.next_pending() == second
+
+
+def test_full_store_refuses_without_writing_then_frees_anchored(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3", max_bytes=1_000_000)
+    s = Sensor.make(6)
+    with pytest.raises(StoreFull):  # noqa: PT012 - fill until the bound is hit
+        while True:
+            _record(store, *(s.reading() for _ in range(200)))
+    stored = len(store.readings())
+    assert store.used_bytes() > 1_000_000 * 0.9
+    with pytest.raises(StoreFull):
+        _record(store, s.reading())
+    assert len(store.readings()) == stored  # nothing written, nothing unanchored dropped
+    batch = store.seal_batch("gw", 3500, 60.0, time.time(), force=True)
+    assert batch is not None
+    store.mark_anchored(batch.id, "{}", time.time())
+    assert _record(store, Sensor(s.key, seq=s.seq, prev=s.prev).reading())[0][0] is Outcome.STORED
+    assert len(store.readings()) < stored  # anchored readings made room
+
+
+def test_committed_rows_survive_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = Store(path)
+    s = Sensor.make(7)
+    raws = [s.reading() for _ in range(3)]
+    _record(store, *raws)
+    # No close(): as after kill -9, only the WAL holds the commit.
+    reopened = Store(path)
+    assert [r[3] for r in reopened.readings()] == raws
+    assert _record(reopened, raws[0]) == [(Outcome.DUPLICATE, Reason.DUPLICATE)]
