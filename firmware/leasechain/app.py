@@ -124,7 +124,7 @@ class Device:
             try:
                 values = sensor.read()
                 used = sensor.usage()
-            except Exception as exc:  # a broken sensor must not stop the others or the chain
+            except Exception as exc:  # noqa: BLE001 - a broken sensor must not stop the others or the chain
                 self.errors += 1
                 self.log("sensor %s failed: %r" % (getattr(sensor, "name", "?"), exc))
                 continue

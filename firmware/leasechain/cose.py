@@ -14,7 +14,7 @@ HEADER_KID = 4
 MAX_MESSAGE_SIZE = 1024
 
 
-class MessageTooLarge(ValueError):
+class MessageTooLargeError(ValueError):
     """The signed message would exceed the protocol's 1024-byte limit."""
 
 
@@ -32,11 +32,11 @@ def sign1(payload, signer, kid):
     """Sign ``payload`` (encoded CBOR) into a complete COSE_Sign1 message.
 
     ``signer`` is anything with ``sign(data) -> 64 bytes``; ``kid`` the 16-byte
-    device id.  Raises MessageTooLarge past 1024 bytes.
+    device id.  Raises MessageTooLargeError past 1024 bytes.
     """
     protected = protected_header(kid)
     signature = signer.sign(sig_structure(protected, payload))
     message = cbor.dumps(cbor.Tag(TAG_SIGN1, [protected, {}, payload, signature]))
     if len(message) > MAX_MESSAGE_SIZE:
-        raise MessageTooLarge("message is %d bytes, limit %d" % (len(message), MAX_MESSAGE_SIZE))
+        raise MessageTooLargeError("message is %d bytes, limit %d" % (len(message), MAX_MESSAGE_SIZE))
     return message

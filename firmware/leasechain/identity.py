@@ -36,7 +36,9 @@ def _pack(seed):
 
 def _unpack(data):
     if len(data) != 40 or data[:4] != _MAGIC:
-        raise IdentityError("key file is %d bytes or has the wrong magic; expected a 40-byte LCK1 record" % len(data))
+        raise IdentityError(
+            "key file is %d bytes or has the wrong magic; expected a 40-byte LCK1 record" % len(data)
+        )
     seed = data[4:36]
     if hashlib.sha256(_MAGIC + seed).digest()[:4] != data[36:]:
         raise IdentityError("key file fails its checksum")
@@ -57,6 +59,8 @@ def load_or_create(store, rng=None, make_key=None):
     seed = (rng or os.urandom)(32)
     if len(seed) != 32 or len(set(seed)) < 8:
         # A stuck or unseeded RNG must not become a key anyone could guess.
-        raise IdentityError("random source gave %d bytes with %d distinct values" % (len(seed), len(set(seed))))
+        raise IdentityError(
+            "random source gave %d bytes with %d distinct values" % (len(seed), len(set(seed)))
+        )
     store.write(KEY_FILE, _pack(seed))
     return make_key(seed), True

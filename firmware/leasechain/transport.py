@@ -54,7 +54,18 @@ class _TimedSocket:
 class MqttTransport:
     """MQTT 3.1.1 through umqtt.simple, QoS 1, with a retained last will."""
 
-    def __init__(self, client_id, host, port=1883, user=None, password=None, keepalive=60, timeout_s=10, ssl=None, client_class=None):
+    def __init__(
+        self,
+        client_id,
+        host,
+        port=1883,
+        user=None,
+        password=None,
+        keepalive=60,
+        timeout_s=10,
+        ssl=None,
+        client_class=None,
+    ):
         self.client_id = client_id
         self.host = host
         self.port = port
@@ -91,7 +102,7 @@ class MqttTransport:
             client.connect(timeout=self.timeout_s)
             if hasattr(client.sock, "settimeout"):  # a TLS socket keeps the timeout of the one it wraps
                 client.sock = _TimedSocket(client.sock, self.timeout_s)
-        except Exception as exc:  # umqtt raises OSError, MQTTException, IndexError, AssertionError
+        except Exception as exc:  # noqa: BLE001 - umqtt raises OSError, MQTTException, IndexError, AssertionError
             _close_quietly(client)
             raise TransportError("MQTT connect to %s:%d failed: %r" % (self.host, self.port, exc)) from None
         self._client = client
@@ -102,7 +113,7 @@ class MqttTransport:
             raise TransportError("MQTT is not connected")
         try:
             client.publish(topic, message, retain, 1)
-        except Exception as exc:  # any failure mid-packet leaves the session unusable
+        except Exception as exc:  # noqa: BLE001 - any failure mid-packet leaves the session unusable
             self.close()
             raise TransportError("MQTT publish to %s failed: %r" % (topic, exc)) from None
 
@@ -114,7 +125,7 @@ class MqttTransport:
             client.ping()
             # Consume the PINGRESP (or anything else pending) without waiting.
             client.check_msg()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as for publish
             self.close()
             raise TransportError("MQTT ping failed: %r" % (exc,)) from None
 
@@ -128,12 +139,12 @@ class MqttTransport:
 def _close_quietly(client):
     try:
         client.disconnect()
-    except Exception:  # the link may already be gone; closing must never raise
+    except Exception:  # noqa: BLE001 - the link may already be gone; closing must never raise
         sock = getattr(client, "sock", None)
         if sock is not None:
             try:
                 sock.close()
-            except Exception:  # noqa: S110 - nothing left to release
+            except Exception:  # noqa: BLE001, S110 - nothing left to release
                 pass
 
 
@@ -165,7 +176,7 @@ class UartTransport:
     def _write(self, data):
         try:
             written = self._uart.write(data)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - machine.UART raises OSError; fakes may raise anything
             self.connected = False
             raise TransportError("UART write failed: %r" % (exc,)) from None
         if written is not None and written != len(data):

@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     """Write or check the table file; return the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the file instead of writing it")
-    parser.add_argument("--output", type=Path, default=DEFAULT_PATH, help="table file (default: the shipped one)")
+    parser.add_argument(
+        "--output", type=Path, default=DEFAULT_PATH, help="table file (default: the shipped one)"
+    )
     args = parser.parse_args(argv)
     table = build_table()
     if args.check:

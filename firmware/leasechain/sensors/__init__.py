@@ -12,10 +12,6 @@ Drivers take their bus, pin or ADC as an argument, so tests and the simulator
 hand them fakes.
 """
 
-import time
-
-_ticks_diff = getattr(time, "ticks_diff", None)
-
 
 class SensorError(Exception):
     """A sensor is absent, answers wrongly or times out."""
@@ -34,13 +30,6 @@ class Sensor:
 
     def poll(self, now_ms):
         pass
-
-
-def ticks_diff(later, earlier):
-    """Milliseconds from ``earlier`` to ``later`` on the board's wrapping tick counter."""
-    if _ticks_diff is None:  # CPython: plain monotonic milliseconds
-        return later - earlier
-    return _ticks_diff(later, earlier)
 
 
 def round_div(n, d):

@@ -8,6 +8,7 @@ datasheet's integer code (BST-BME280-DS002, section 4.2.3): temperature in
 
 import struct
 
+from ..ticks import sleep_ms as _sleep_ms
 from . import Sensor, SensorError, round_div
 
 try:
@@ -35,12 +36,6 @@ _POLLS = const(10)
 
 def _s8(v):
     return v - 256 if v > 127 else v
-
-
-def _sleep_ms_default():
-    import time
-
-    return getattr(time, "sleep_ms", None) or (lambda ms: time.sleep(ms / 1000))
 
 
 def _div_trunc(a, b):
@@ -119,7 +114,7 @@ class BME280(Sensor):
         """``i2c`` has ``readfrom_mem`` / ``writeto_mem`` (machine.I2C or a fake)."""
         self._i2c = i2c
         self._address = address
-        self._sleep_ms = sleep_ms or _sleep_ms_default()
+        self._sleep_ms = sleep_ms or _sleep_ms
         chip = i2c.readfrom_mem(address, _REG_ID, 1)[0]
         if chip != CHIP_ID:
             raise SensorError("chip at 0x%02x has id 0x%02x, a BME280 has 0x%02x" % (address, chip, CHIP_ID))

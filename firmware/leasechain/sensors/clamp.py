@@ -7,7 +7,8 @@ ratio.  The machine counts as running while the current is at or above
 ``threshold_ma``; ``poll`` integrates that into run seconds.
 """
 
-from . import Sensor, isqrt, round_div, ticks_diff
+from ..ticks import ticks_diff
+from . import Sensor, isqrt, round_div
 
 
 class CurrentClamp(Sensor):

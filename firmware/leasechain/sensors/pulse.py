@@ -5,13 +5,9 @@ of the last counted one (contact bounce).  The count lives in RAM between
 readings; every reading moves it into the persisted usage counter.
 """
 
-from . import Sensor, ticks_diff
-
-
-def _default_ticks():
-    import time
-
-    return getattr(time, "ticks_ms", None) or (lambda: int(time.monotonic() * 1000))
+from ..ticks import ticks_diff
+from ..ticks import ticks_ms as _ticks_ms
+from . import Sensor
 
 
 def _default_rising():
@@ -40,7 +36,7 @@ class PulseCounter(Sensor):
     def __init__(self, pin, debounce_ms=20, trigger=None, ticks_ms=None, irq_guard=None):
         """``pin`` has ``irq(handler=, trigger=)`` (machine.Pin or a fake)."""
         self.debounce_ms = debounce_ms
-        self._ticks_ms = ticks_ms or _default_ticks()
+        self._ticks_ms = ticks_ms or _ticks_ms
         self._disable, self._enable = irq_guard or _default_irq_guard()
         self._count = 0
         self._last = None
