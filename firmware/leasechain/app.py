@@ -66,7 +66,7 @@ class Device:
         self.public_key = b""
         self.device_id = b""
         self.device_hex = ""
-        self.state = None
+        self.state = state.State()  # replaced by the persisted state in start()
         self.online = False
         self.errors = 0  # sensor read failures since boot
 

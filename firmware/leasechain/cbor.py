@@ -74,8 +74,8 @@ def _encode(out, value):
             if items[i][0] == items[i - 1][0]:
                 raise ValueError("map has the key %r twice" % (items[i][0],))
         _head(out, 5, len(items))
-        for encoded, item in items:
-            out.extend(encoded)
+        for key_bytes, item in items:
+            out.extend(key_bytes)
             _encode(out, item)
     elif isinstance(value, Tag):
         _head(out, 6, value.tag)

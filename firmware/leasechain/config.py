@@ -21,6 +21,7 @@ DEFAULTS = {
         "keepalive_s": 60,
         "timeout_s": 10,
         "tls": False,
+        "ca_file": "",
     },
     "uart": {"id": 1, "tx": 17, "rx": 16, "baudrate": 115200},
     "ntp_host": "pool.ntp.org",
@@ -29,7 +30,7 @@ DEFAULTS = {
     "buffer_max": 2048,
     "data_dir": "/data",
     "watchdog_s": 60,
-    "pins": {"sda": 21, "scl": 22, "current_adc": 34, "pulse": 27, "led": 2},
+    "pins": {"sda": 21, "scl": 22, "current_adc": 34, "pulse": 27, "led": 2},  # led -1: none
     "bme280": {"enabled": True, "address": 0x76},
     "current": {"enabled": True, "ma_per_volt": 30000, "threshold_ma": 500, "samples": 160},
     "pulse": {"enabled": True, "debounce_ms": 20},
@@ -85,6 +86,8 @@ def parse(text):
     cfg = _merge(DEFAULTS, given, "")
     if cfg["transport"] == "mqtt" and not cfg["mqtt"]["host"]:
         raise ConfigError("mqtt.host must be set when transport is mqtt")
+    if cfg["mqtt"]["tls"] and not cfg["mqtt"]["ca_file"]:
+        raise ConfigError("mqtt.ca_file must name the broker's CA certificate when mqtt.tls is true")
     return cfg
 
 

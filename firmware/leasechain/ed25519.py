@@ -247,18 +247,19 @@ def base_mul(k, table=None):
 
 def scalar_mul(k, pt):
     """k * pt for any point and 0 <= k < 2**256, with a fixed 4-bit window."""
-    cached = [None] * 16
+    first = _cached(pt)
+    cached = [first, first]  # cached[i] = i * pt; index 0 is never used
     acc = pt
-    cached[1] = _cached(pt)
-    for i in range(2, 16):
-        acc = _add_cached(acc, *cached[1])
-        cached[i] = _cached(acc)
+    for _ in range(2, 16):
+        acc = _add_cached(acc, first[0], first[1], first[2], first[3])
+        cached.append(_cached(acc))
     acc = _IDENTITY
     for byte in k.to_bytes(32, "big"):
         for nibble in (byte >> 4, byte & 15):
             acc = _double(_double(_double(_double(acc))))
             if nibble:
-                acc = _add_cached(acc, *cached[nibble])
+                q = cached[nibble]
+                acc = _add_cached(acc, q[0], q[1], q[2], q[3])
     return acc
 
 

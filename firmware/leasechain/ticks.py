@@ -15,7 +15,7 @@ def ticks_ms():
     """The current tick."""
     ms = getattr(time, "ticks_ms", None)
     if ms is None:
-        return int(time.monotonic() * 1000)
+        return int(time.monotonic() * 1000)  # type: ignore[attr-defined]  # CPython only
     return ms()
 
 
