@@ -9,6 +9,7 @@ log, so the database holds nothing the log does not imply.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time as _time
@@ -77,7 +78,18 @@ class Ledger:
     def open(self) -> None:
         """Create the tables if needed and rebuild the state from the stored log."""
         self.storage.create()
-        self._load()
+        # The state is a large graph without reference cycles: the cycle
+        # collector would only rescan it again and again while it grows, and
+        # later on every big batch.  Pause it during the replay and then move
+        # everything loaded out of its sight.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._load()
+        finally:
+            if enabled:
+                gc.enable()
+        gc.freeze()
 
     def _load(self) -> None:
         self._reset()

@@ -142,6 +142,19 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
     entry = server.get(f"/v1/transactions/by-id/{gateway.account}/gw-1")
     assert entry["type"] == "anchor_batch"
     assert entry["index"] == anchored["index"]
+    # the other views
+    assert {e["account"] for e in server.get("/v1/enterprises")} >= {maker.account, lessee.account}
+    assert server.get(f"/v1/enterprises/{lessee.account}")["credit"]["late_payments"] == 1
+    assert [t["id"] for t in server.get("/v1/tokens")] == [token]
+    assert server.get(f"/v1/tokens/{token}/holders")["holders"] == {maker.account: 4}
+    assert server.get(f"/v1/payouts/{maker.account}")["payouts"][0]["amount"] == 160
+    postings = server.get(f"/v1/accounts/{lessee.account}/journal")["postings"]
+    assert [p["amount"] for p in postings] == [10_000, 10, 160]
+    assert [v["id"] for v in server.get("/v1/leases")] == [lease]
+    entries = server.get("/v1/log/entries?start=0&end=2")["entries"]
+    assert [e["index"] for e in entries] == [0, 1]
+    assert server.get("/v1/transactions/0")["type"] == "genesis"
+    assert server.get(f"/v1/devices/{registry[0]['device']}")["token"] == token
     # replay from the stored log gives the live digest
     live = server.get("/v1/state/digest")
     server.stop()
