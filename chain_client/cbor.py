@@ -80,9 +80,7 @@ def _check_types(value: CBORValue, allowed_tags: frozenset[int], what: str, dept
             )
         _check_types(value.value, allowed_tags, what, depth + 1)
         return
-    raise ProtocolError(
-        Reason.BAD_CBOR, f"{what} holds a {kind.__name__}, which the protocol does not allow"
-    )
+    raise ProtocolError(Reason.BAD_CBOR, f"{what} holds a {kind.__name__}, which the protocol does not allow")
 
 
 def loads(data: bytes, *, what: str, allowed_tags: frozenset[int] = frozenset()) -> CBORValue:

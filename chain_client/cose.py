@@ -69,6 +69,55 @@ def _tag_of(data: bytes) -> str:
     return f"tag {int.from_bytes(data[1 : 1 + width], 'big')}"
 
 
+_PROTECTED_PREFIX = b"\xa2\x01\x27\x04\x50"  # {1: -8, 4: h'<16 bytes>'}
+_PROTECTED_SIZE = len(_PROTECTED_PREFIX) + KID_SIZE
+
+
+def _bstr_at(data: bytes, pos: int) -> tuple[bytes, int] | None:
+    """The byte string whose shortest-form head starts at ``pos``, and the position after it."""
+    head = data[pos] if pos < len(data) else -1
+    if 0x40 <= head <= 0x57:
+        length, start = head - 0x40, pos + 1
+    elif head == 0x58 and pos + 1 < len(data) and data[pos + 1] >= 24:
+        length, start = data[pos + 1], pos + 2
+    elif head == 0x59 and pos + 2 < len(data) and data[pos + 1] != 0:
+        length, start = (data[pos + 1] << 8) | data[pos + 2], pos + 3
+    else:
+        return None
+    end = start + length
+    return (data[start:end], end) if end <= len(data) else None
+
+
+def _parse_fast(data: bytes) -> Sign1 | None:
+    """Parse the one canonical layout a conforming sender produces, without a CBOR decoder.
+
+    Returns ``None`` for anything else, which then goes through the general
+    decoder to get its precise rejection reason.  Every accepted input is
+    canonical by construction: the heads are checked to be shortest.
+    """
+    if data[:2] != b"\xd2\x84":
+        return None
+    protected = _bstr_at(data, 2)
+    if protected is None or len(protected[0]) != _PROTECTED_SIZE:
+        return None
+    header, pos = protected
+    if not header.startswith(_PROTECTED_PREFIX) or data[pos : pos + 1] != b"\xa0":
+        return None
+    payload = _bstr_at(data, pos + 1)
+    if payload is None:
+        return None
+    body, pos = payload
+    if data[pos : pos + 2] != b"\x58\x40" or len(data) != pos + 2 + SIGNATURE_SIZE:
+        return None
+    return Sign1(
+        raw=data,
+        protected=header,
+        kid=header[len(_PROTECTED_PREFIX) :],
+        payload=body,
+        signature=data[pos + 2 :],
+    )
+
+
 def parse(data: bytes) -> Sign1:
     """Parse the envelope strictly; raise :class:`ProtocolError` naming the broken rule."""
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -78,6 +127,9 @@ def parse(data: bytes) -> Sign1:
         raise ProtocolError(Reason.OVERSIZE, f"message is {len(data)} bytes, limit is {MAX_MESSAGE_SIZE}")
     if not data:
         raise ProtocolError(Reason.BAD_CBOR, "message is empty")
+    fast = _parse_fast(data)
+    if fast is not None:
+        return fast
     if data[0] != 0xD2:  # tag 18 in a one-byte head
         raise ProtocolError(Reason.WRONG_TAG, f"message is {_tag_of(data)}, expected tag 18")
     item = cbor.loads(data, what="message", allowed_tags=frozenset({TAG_SIGN1}))
