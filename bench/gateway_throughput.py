@@ -76,7 +76,8 @@ class RawPublisher:
         body = variable + _text("bench-publisher")
         self.sock.sendall(b"\x10" + _varint(len(body)) + body)
         connack = self.sock.recv(4)
-        assert connack[:2] == b"\x20\x02" and connack[3] == 0, connack
+        assert connack[:2] == b"\x20\x02", connack
+        assert connack[3] == 0, f"broker refused the publisher: {connack!r}"
         self.acked = 0
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
