@@ -152,7 +152,13 @@ class Gateway:
     """One gateway process for the bench."""
 
     def __init__(
-        self, workdir: Path, broker: Mosquitto, registry: Path, name: str, share: str | None
+        self,
+        workdir: Path,
+        broker: Mosquitto,
+        registry: Path,
+        name: str,
+        share: str | None,
+        verify_threads: int,
     ) -> None:
         self.state = workdir / name
         self.state.mkdir(parents=True)
@@ -171,6 +177,8 @@ client_id = "bench-{name}"
 file = "{registry}"
 [metrics]
 port = 0
+[ingest]
+verify_threads = {verify_threads}
 [log]
 level = "WARNING"
 """
@@ -255,10 +263,13 @@ def run_flood(
     messages: list[tuple[str, bytes]],
     workers: int,
     probes: list[tuple[str, bytes]],
+    verify_threads: int,
 ) -> tuple[float, float]:
     """Flood ``messages``; return (sustained rate, peak RSS of the first gateway in MB)."""
     share = "bench" if workers > 1 else None
-    gateways = [Gateway(workdir, broker, registry, f"w{workers}-{i}", share) for i in range(workers)]
+    gateways = [
+        Gateway(workdir, broker, registry, f"w{workers}-{i}", share, verify_threads) for i in range(workers)
+    ]
     publisher = RawPublisher(broker.host, broker.port)
     try:
         _warm_up(publisher, gateways, probes)
@@ -283,9 +294,10 @@ def run_latency(
     messages: list[tuple[str, bytes]],
     rate: float,
     probes: list[tuple[str, bytes]],
+    verify_threads: int,
 ) -> dict[str, float]:
     """Publish at ``rate`` per second; return publish-to-commit latency percentiles in ms."""
-    gateway = Gateway(workdir, broker, registry, "latency", None)
+    gateway = Gateway(workdir, broker, registry, "latency", None, verify_threads)
     publisher = RawPublisher(broker.host, broker.port)
     sent_at: dict[bytes, float] = {}
     try:
@@ -324,6 +336,7 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=10000, help="devices enrolled in the registry")
     parser.add_argument("--workers", default="1,2", help="worker counts for the shared-subscription runs")
     parser.add_argument("--latency-seconds", type=float, default=5.0, help="length of the half-load run")
+    parser.add_argument("--verify-threads", type=int, default=2, help="ingest.verify_threads of the gateways")
     args = parser.parse_args()
 
     keys = [SigningKey(i.to_bytes(4, "big") * 8) for i in range(1, args.devices + 1)]
@@ -353,7 +366,7 @@ def main() -> None:
             boot += 1
             messages = flood if boot == 3 else _messages(keys, args.messages, boot=boot)
             probes = _messages(keys[: workers * 4], workers * 4, boot=1000 + boot)
-            rate, rss = run_flood(workdir, broker, registry, messages, workers, probes)
+            rate, rss = run_flood(workdir, broker, registry, messages, workers, probes, args.verify_threads)
             scaling[str(workers)] = round(rate)
             if workers == 1:
                 result["sustained_per_s"] = round(rate)
@@ -365,7 +378,13 @@ def main() -> None:
         count = int(half * args.latency_seconds)
         latency_messages = _messages(keys, count, boot=99)
         result["latency_ms"] = run_latency(
-            workdir, broker, registry, latency_messages, half, _messages(keys[:4], 4, boot=2000)
+            workdir,
+            broker,
+            registry,
+            latency_messages,
+            half,
+            _messages(keys[:4], 4, boot=2000),
+            args.verify_threads,
         )
     finally:
         broker.kill()
