@@ -160,6 +160,11 @@ class Ledger:
             except TransactionError as exc:
                 outcomes.append(exc)
                 continue
+            except Exception:
+                # A bug, not a refusal: the state may be half changed, so nothing
+                # of this call is written and the state is rebuilt from storage.
+                self._load()
+                raise
             entry = encode_entry(now, tx.raw)
             leaf = leaf_hash(entry)
             self.tree.append(leaf)

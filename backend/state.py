@@ -85,7 +85,12 @@ class Token:
     share_events: list[tuple[int, str, int]] = field(default_factory=list)
 
     def holdings_at(self, time: int) -> dict[str, int]:
-        """Shares each account held at ``time`` (events at ``time`` included)."""
+        """Shares each account held at ``time`` (events at ``time`` included).
+
+        A time before the minting means the minting itself: a lease may start
+        before its machine was tokenized, and its rent still needs holders.
+        """
+        time = max(time, self.minted_at)
         held: dict[str, int] = {}
         for when, account, delta in self.share_events:
             if when > time:

@@ -9,7 +9,6 @@ lengths, duplicate or unsorted map keys, non-shortest heads, unknown tags.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import cbor2
@@ -29,33 +28,61 @@ def dumps(value: CBORValue) -> bytes:
     return cbor2.dumps(value, canonical=True)
 
 
-def _check_types(value: CBORValue, allowed_tags: frozenset[int], depth: int = 0) -> None:
-    """Reject values outside the protocol's CBOR subset (no floats, no bignums, no stray tags)."""
-    if depth > MAX_DEPTH:
-        raise ProtocolError(Reason.BAD_CBOR, f"nesting deeper than {MAX_DEPTH}")
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, int):
+_MAPS = (dict, cbor2.frozendict)
+_ARRAYS = (list, tuple)
+
+
+def _key_order(key: CBORValue) -> tuple[int, int] | tuple[int, bytes]:
+    """Sort key equal to the bytewise order of the keys' canonical encodings.
+
+    For integers the order of encodings is numeric within a major type, and
+    every unsigned integer sorts before every negative one; other keys are
+    compared by their encodings.
+    """
+    if type(key) is int:
+        return (0, key) if key >= 0 else (1, -1 - key)
+    return (2, dumps(key))
+
+
+def _check_types(value: CBORValue, allowed_tags: frozenset[int], what: str, depth: int = 0) -> None:
+    """Reject values outside the protocol's CBOR subset and maps whose keys are not sorted.
+
+    Exact type tests (not isinstance) keep this fast: it runs on every message
+    a gateway receives, and cbor2 only ever returns these concrete types.
+    """
+    kind = type(value)
+    if kind is int:
         if not INT_MIN <= value <= INT_MAX:
-            raise ProtocolError(Reason.BAD_CBOR, f"integer {value} outside 64-bit range")
+            raise ProtocolError(Reason.BAD_CBOR, f"{what} holds integer {value}, outside the 64-bit range")
         return
-    if isinstance(value, bytes | str):
+    if kind is bytes or kind is str or kind is bool or value is None:
         return
-    if isinstance(value, list | tuple):
+    if depth >= MAX_DEPTH:
+        raise ProtocolError(Reason.BAD_CBOR, f"{what} nests deeper than {MAX_DEPTH}")
+    if kind in _ARRAYS:
         for item in value:
-            _check_types(item, allowed_tags, depth + 1)
+            _check_types(item, allowed_tags, what, depth + 1)
         return
-    if isinstance(value, Mapping):
+    if kind in _MAPS:
+        previous = None
         for key, item in value.items():
-            _check_types(key, allowed_tags, depth + 1)
-            _check_types(item, allowed_tags, depth + 1)
+            _check_types(key, allowed_tags, what, depth + 1)
+            order = _key_order(key)
+            if previous is not None and order <= previous:
+                raise ProtocolError(Reason.NON_CANONICAL, f"{what} has map keys out of canonical order")
+            previous = order
+            _check_types(item, allowed_tags, what, depth + 1)
         return
-    if isinstance(value, cbor2.CBORTag):
+    if kind is cbor2.CBORTag:
         if value.tag not in allowed_tags:
-            raise ProtocolError(Reason.BAD_CBOR, f"CBOR tag {value.tag} is not allowed here")
-        _check_types(value.value, allowed_tags, depth + 1)
+            raise ProtocolError(
+                Reason.BAD_CBOR, f"{what} holds CBOR tag {value.tag}, which is not allowed there"
+            )
+        _check_types(value.value, allowed_tags, what, depth + 1)
         return
-    raise ProtocolError(Reason.BAD_CBOR, f"CBOR item of type {type(value).__name__} is not allowed")
+    raise ProtocolError(
+        Reason.BAD_CBOR, f"{what} holds a {kind.__name__}, which the protocol does not allow"
+    )
 
 
 def loads(data: bytes, *, what: str, allowed_tags: frozenset[int] = frozenset()) -> CBORValue:
@@ -82,9 +109,11 @@ def loads(data: bytes, *, what: str, allowed_tags: frozenset[int] = frozenset())
         )
     except Exception as exc:  # noqa: BLE001 - any decoder failure is bad input, never a crash
         raise ProtocolError(Reason.BAD_CBOR, f"{what} is not well-formed CBOR ({exc})") from None
-    _check_types(value, allowed_tags)
+    _check_types(value, allowed_tags, what)
     try:
-        again = dumps(value)
+        # Keys are known to be in canonical order, and cbor2 always writes the
+        # shortest heads, so a plain re-encoding reproduces canonical input.
+        again = cbor2.dumps(value)
     except Exception as exc:  # noqa: BLE001 - unencodable means it was not our subset
         raise ProtocolError(Reason.BAD_CBOR, f"{what} cannot be re-encoded ({exc})") from None
     if again != data:

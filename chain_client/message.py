@@ -55,8 +55,10 @@ def sign(body: Reading | Birth, key: SigningKey) -> bytes:
         raise ProtocolError(
             Reason.KID_MISMATCH, f"payload device id {body.device_id.hex()} is not the key's {kid.hex()}"
         )
+    fields = body.to_map()
+    from_map(fields)  # never sign what a verifier would refuse
     protected = cose.protected_header(kid)
-    payload = cbor.dumps(body.to_map())
+    payload = cbor.dumps(fields)
     signature = key.sign(cose.sig_structure(protected, payload)).signature
     message = cose.assemble(protected, payload, signature)
     if len(message) > cose.MAX_MESSAGE_SIZE:

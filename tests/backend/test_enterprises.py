@@ -52,7 +52,8 @@ def test_registration_review_and_certification(world: World, ledger: Ledger) -> 
     world.do(acme, "register_enterprise", name="acme", roles=["manufacturer"], info={"vat": "DE1"})
     world.do(world.operator, "review_enterprise", enterprise=acme.account, decision="approve", reason="ok")
     found = ledger.state.enterprises[acme.account]
-    assert found.status == "approved" and found.credit.certified_at == world.clock.now
+    assert found.status == "approved"
+    assert found.credit.certified_at == world.clock.now
     assert found.credit.rejections == 1  # the record keeps its history
     world.refused(
         TxReason.ALREADY_CERTIFIED, acme, "register_enterprise", name="acme", roles=["lessee"], info={}

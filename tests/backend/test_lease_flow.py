@@ -33,7 +33,8 @@ def test_full_lease_pays_fees_then_holders_exactly(world: World, ledger: Ledger)
         reading(device, seq=3, time=T0 + 7300, run_seconds=7300),
     ]
     result = world.do(gateway, "anchor_batch", tx_id="batch-1", **batch_args(messages))
-    assert result["verified"] == 3 and result["rejected"] == []
+    assert result["verified"] == 3
+    assert result["rejected"] == []
     world.clock.advance(DAY)
     invoice = world.do(maker, "issue_invoice", lease=lease, period=0)
     assert invoice["usage_seconds"] == 7200

@@ -25,7 +25,8 @@ def test_deposits_and_withdrawals_balance(world: World, ledger: Ledger) -> None:
     world.refused(TxReason.INSUFFICIENT_FUNDS, alice, "withdraw", amount=1001, reference="r")
     world.do(alice, "withdraw", amount=400, reference="iban")
     books = ledger.state.books
-    assert world.balance(alice) == 600 and books.balance("external") == -600
+    assert world.balance(alice) == 600
+    assert books.balance("external") == -600
     assert sum(books.balances.values()) == 0
     assert [(p.debit, p.credit, p.amount) for p in books.journal] == [
         ("external", f"settlement:{alice.account}", 1000),
@@ -45,7 +46,8 @@ def test_buying_and_transferring_shares(world: World, ledger: Ledger) -> None:
     world.refused(TxReason.ROLE_NOT_ALLOWED, lessee, "buy_shares", token=token, count=1)
     world.refused(TxReason.UNKNOWN_TOKEN, alice, "buy_shares", token="tok-x", count=1)
     world.do(alice, "buy_shares", token=token, count=6)
-    assert world.balance(maker) == 600 and world.balance(alice) == 1400
+    assert world.balance(maker) == 600
+    assert world.balance(alice) == 1400
     world.refused(TxReason.NOT_ENOUGH_SHARES, alice, "transfer_shares", token=token, to=bob.account, count=7)
     world.refused(
         TxReason.ROLE_NOT_ALLOWED, alice, "transfer_shares", token=token, to=lessee.account, count=1

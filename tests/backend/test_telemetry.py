@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from backend.ledger import Ledger
-from chain_client import merkle
 from chain_client.device import device_id
+from chain_client.errors import MerkleError
 from chain_client.ledger import TransactionError, TxReason
 from chain_client.ledger.proofs import verify_reading_proof
 from chain_client.ledger.usage import Counter, increment
@@ -37,7 +37,7 @@ def test_batch_level_checks(world: World) -> None:
 
 
 def test_each_message_gets_its_verdict(world: World, ledger: Ledger) -> None:
-    maker, gateway, token = _setup(world)
+    _maker, gateway, token = _setup(world)
     dev = seeded_key("dev")
     stranger = seeded_key("stranger")
     good = reading(dev, seq=1)
@@ -81,7 +81,7 @@ def test_rotated_and_revoked_keys(world: World, ledger: Ledger) -> None:
 
 
 def test_usage_meter_rule(world: World, ledger: Ledger) -> None:
-    maker, gateway, token = _setup(world)
+    _maker, gateway, token = _setup(world)
     dev = seeded_key("dev")
     msgs = [
         reading(dev, seq=1, time=T0 + 10, run_seconds=1000),  # baseline
@@ -116,7 +116,7 @@ def test_reading_proofs_verify_with_the_foundation(world: World, ledger: Ledger)
         assert verify_reading_proof(proof, bytes(world.operator.key.verify_key)) == msgs[position]
     proof = ledger.reading_proof(batch, 2)
     tampered = {**proof, "message": msgs[3].hex()}
-    with pytest.raises(merkle.MerkleError):
+    with pytest.raises(MerkleError):
         verify_reading_proof(tampered, bytes(world.operator.key.verify_key))
 
 
@@ -146,7 +146,7 @@ def test_a_retried_batch_is_counted_once(world: World, ledger: Ledger) -> None:
 def test_big_batches_judged_in_workers_match_the_sequential_verdicts(
     world: World, ledger: Ledger, make_ledger: Callable[..., Ledger]
 ) -> None:
-    maker, gateway, token = _setup(world)
+    _maker, gateway, _token = _setup(world)
     dev = seeded_key("dev")
     msgs = [reading(dev, seq=i, run_seconds=i * 2) for i in range(1, 700)]
     msgs[100] = msgs[100][:-1] + bytes([msgs[100][-1] ^ 1])

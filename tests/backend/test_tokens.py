@@ -12,7 +12,8 @@ def test_a_machine_is_tokenized_once(world: World, ledger: Ledger) -> None:
     maker = world.enterprise("maker", "manufacturer")
     other = world.enterprise("other", "manufacturer")
     token = world.mint(maker, "SN-1")
-    assert token.startswith("tok-") and ledger.state.tokens[token].owner == maker.account
+    assert token.startswith("tok-")
+    assert ledger.state.tokens[token].owner == maker.account
     world.refused(
         TxReason.DUPLICATE_TOKEN,
         maker,
@@ -89,6 +90,7 @@ def test_device_binding_rotation_and_revocation(world: World, ledger: Ledger) ->
     stranger = world.enterprise("stranger", "manufacturer")
     world.refused(TxReason.NOT_OWNER, stranger, "revoke_device", token=token, reason="x")
     world.do(world.operator, "revoke_device", token=token, reason="tampered")
-    assert ledger.state.bindings[d2].status == "revoked" and ledger.state.bindings[d2].reason == "tampered"
+    assert ledger.state.bindings[d2].status == "revoked"
+    assert ledger.state.bindings[d2].reason == "tampered"
     world.do(maker, "bind_device", token=token, public_key=k3)
     assert ledger.state.tokens[token].devices == [d1, d2, device_id(k3).hex()]

@@ -1,0 +1,154 @@
+"""The ESP32 itself: builds the device from config.json and the board's peripherals.
+
+This is the only module that imports ``machine`` and ``network``; everything
+it wires together is tested elsewhere with fakes.
+"""
+
+from . import config, led
+from .app import Device
+from .clock import SystemClock
+from .identity import IdentityError
+from .runner import Runner
+from .state import StateError
+from .store import FileStore
+from .ticks import sleep_ms, ticks_ms
+from .transport import MqttTransport, UartTransport
+
+
+def _log(message):
+    print("[leasechain] " + message)
+
+
+class _Wifi:
+    """The station interface as the Runner wants it: non-blocking join, status."""
+
+    def __init__(self, ssid, password):
+        import network
+
+        self._wlan = network.WLAN(network.STA_IF)
+        self._wlan.active(True)
+        self._ssid = ssid
+        self._password = password
+
+    def isconnected(self):
+        return self._wlan.isconnected()
+
+    def connect(self):
+        self._wlan.connect(self._ssid, self._password)
+
+
+def build_sensors(cfg, log):
+    """Drivers for the sensors the configuration enables; one that fails to start is left out."""
+    from machine import ADC, I2C, Pin
+
+    from .sensors.bme280 import BME280
+    from .sensors.chip import ChipTemperature
+    from .sensors.clamp import CurrentClamp
+    from .sensors.pulse import PulseCounter
+
+    pins = cfg["pins"]
+    bme = clamp = pulse = chip = None
+    if cfg["bme280"]["enabled"]:
+        try:
+            i2c = I2C(0, sda=Pin(pins["sda"]), scl=Pin(pins["scl"]), freq=400000)
+            bme = BME280(i2c, cfg["bme280"]["address"])
+        except Exception as exc:  # noqa: BLE001 - OSError (no ACK) or SensorError (wrong chip)
+            log("BME280 not available: %r" % (exc,))
+    if cfg["current"]["enabled"]:
+        adc = ADC(Pin(pins["current_adc"]), atten=ADC.ATTN_11DB)  # full range, about 0.15-2.45 V
+        c = cfg["current"]
+        clamp = CurrentClamp(adc, c["ma_per_volt"], c["threshold_ma"], c["samples"])
+    if cfg["pulse"]["enabled"]:
+        pin = Pin(pins["pulse"], Pin.IN, Pin.PULL_UP)
+        pulse = PulseCounter(pin, cfg["pulse"]["debounce_ms"], trigger=Pin.IRQ_FALLING)
+    if cfg["chip_temperature"]["enabled"]:
+        chip = ChipTemperature()
+    return [s for s in (bme, clamp, pulse, chip) if s is not None]
+
+
+def build_transport(cfg, device):
+    """The link the configuration asks for."""
+    if cfg["transport"] == "uart":
+        from machine import UART
+
+        u = cfg["uart"]
+        return UartTransport(UART(u["id"], baudrate=u["baudrate"], tx=u["tx"], rx=u["rx"]))
+    m = cfg["mqtt"]
+    ssl_context = None
+    if m["tls"]:
+        import ssl
+
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        # micropython-lib's SSLContext starts with CERT_NONE: without this line any
+        # certificate would do.  (The stubs omit the attribute.)
+        ssl_context.verify_mode = ssl.CERT_REQUIRED  # type: ignore[attr-defined]
+        with open(m["ca_file"], "rb") as f:
+            ssl_context.load_verify_locations(cadata=f.read())
+    site = cfg["site"]
+    return MqttTransport(
+        (site + "-" if site else "lc-") + device.device_hex,
+        m["host"],
+        port=m["port"],
+        # The broker's ACL pins each device to its own topics by user name (docs/protocol.md section 6).
+        user=m["user"] or device.device_hex,
+        password=m["password"] or None,
+        keepalive=m["keepalive_s"],
+        timeout_s=m["timeout_s"],
+        ssl=ssl_context,
+    )
+
+
+def _halt(status_led, wdt, message):
+    """Stop signing for good: blink the error pattern and keep the watchdog quiet."""
+    _log("stopped: " + message)
+    if status_led is not None:
+        status_led.mode = led.ERROR
+    while True:
+        if wdt is not None:
+            wdt.feed()
+        if status_led is not None:
+            status_led.update(ticks_ms())
+        sleep_ms(50)
+
+
+def main(config_path=config.CONFIG_FILE):
+    """Boot the sensor and run it until power-off."""
+    from machine import WDT, Pin
+
+    status_led = None
+    try:
+        cfg = config.load(config_path)
+    except config.ConfigError as exc:
+        _halt(None, None, "config: %s" % (exc,))
+        return
+    if cfg["pins"]["led"] >= 0:
+        status_led = led.StatusLed(Pin(cfg["pins"]["led"], Pin.OUT))
+    wdt = WDT(timeout=cfg["watchdog_s"] * 1000)
+    device = Device(
+        FileStore(cfg["data_dir"]),
+        SystemClock(),
+        build_sensors(cfg, _log),
+        capacity=cfg["buffer_max"],
+        log=_log,
+    )
+    try:
+        device.start()
+    except (IdentityError, StateError) as exc:
+        # A damaged key or counter file must not be replaced by a guess: a new
+        # key is a new device, reused counters would sign two readings per number.
+        _halt(status_led, wdt, "%s: %s" % (type(exc).__name__, exc))
+        return
+    device.transport = build_transport(cfg, device)
+    wifi = _Wifi(cfg["wifi"]["ssid"], cfg["wifi"]["password"]) if cfg["transport"] == "mqtt" else None
+    runner = Runner(
+        device,
+        period_s=cfg["period_s"],
+        poll_s=cfg["poll_s"],
+        keepalive_s=cfg["mqtt"]["keepalive_s"],
+        wifi=wifi,
+        wdt=wdt,
+        led=status_led,
+        ntp_host=cfg["ntp_host"] if wifi is not None else None,
+        log=_log,
+    )
+    runner.run()

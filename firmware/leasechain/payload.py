@@ -1,0 +1,112 @@
+"""The signed payloads of docs/protocol.md section 3: readings and birth messages.
+
+Values are checked here, before signing, against the same limits a verifier
+applies, so the device never signs something a gateway must reject.
+"""
+
+from . import cbor
+
+PROTOCOL_VERSION = 1
+TYPE_READING = 1
+TYPE_BIRTH = 2
+
+K_TYPE = 0
+K_VERSION = 1
+K_DEVICE = 2
+K_BOOT = 3
+K_SEQ = 4
+K_TIME = 5
+K_SYNCED = 6
+K_READINGS = 7
+K_USAGE = 8
+K_PREV = 9
+K_DROPPED = 10
+K_FIRMWARE = 11
+K_PUBLIC_KEY = 12
+
+USAGE_RUN_SECONDS = 1
+USAGE_CYCLES = 2
+
+# Sensor registry (docs/protocol.md section 3.3): id -> wire integer.
+SENSOR_TEMPERATURE = 1  # centi-degC
+SENSOR_HUMIDITY = 2  # centi-%RH
+SENSOR_PRESSURE = 3  # Pa
+SENSOR_CURRENT = 4  # mA (RMS)
+SENSOR_CHIP_TEMPERATURE = 5  # centi-degC
+SENSOR_RUNNING = 6  # 0 / 1
+
+GENESIS_PREV = bytes(32)
+MAX_READINGS = 32
+MAX_FIRMWARE_LEN = 32
+_U32 = 0xFFFFFFFF
+_U64 = 0xFFFFFFFFFFFFFFFF
+_I64_MIN = -(2**63)
+_I64_MAX = 2**63 - 1
+
+
+def _uint(name, value, limit):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > limit:
+        raise ValueError("%s must be an integer in 0..%d, got %r" % (name, limit, value))
+
+
+def _bstr(name, value, size):
+    if not isinstance(value, (bytes, bytearray)) or len(value) != size:
+        raise ValueError("%s must be %d bytes, got %r" % (name, size, value))
+
+
+def reading(device_id, boot, seq, time, synced, readings, run_seconds, cycles, prev, dropped):
+    """Encoded payload of a reading (type 1)."""
+    _bstr("device id", device_id, 16)
+    _uint("boot", boot, _U32)
+    _uint("seq", seq, _U32)
+    _uint("time", time, _U64)
+    _uint("run_seconds", run_seconds, _U64)
+    _uint("cycles", cycles, _U64)
+    _bstr("prev", prev, 32)
+    _uint("dropped", dropped, _U32)
+    if len(readings) > MAX_READINGS:
+        raise ValueError("%d readings, limit %d" % (len(readings), MAX_READINGS))
+    for sensor in readings:
+        _uint("sensor id", sensor, 0xFFFF)
+        if sensor == 0:
+            raise ValueError("sensor id 0 is not allowed")
+        value = readings[sensor]
+        if isinstance(value, bool) or not isinstance(value, int) or not _I64_MIN <= value <= _I64_MAX:
+            raise ValueError("reading of sensor %d must be a 64-bit integer, got %r" % (sensor, value))
+    return cbor.dumps(
+        {
+            K_TYPE: TYPE_READING,
+            K_VERSION: PROTOCOL_VERSION,
+            K_DEVICE: bytes(device_id),
+            K_BOOT: boot,
+            K_SEQ: seq,
+            K_TIME: time,
+            K_SYNCED: bool(synced),
+            K_READINGS: readings,
+            K_USAGE: {USAGE_RUN_SECONDS: run_seconds, USAGE_CYCLES: cycles},
+            K_PREV: bytes(prev),
+            K_DROPPED: dropped,
+        }
+    )
+
+
+def birth(device_id, boot, time, synced, firmware, public_key):
+    """Encoded payload of a birth message (type 2)."""
+    _bstr("device id", device_id, 16)
+    _uint("boot", boot, _U32)
+    _uint("time", time, _U64)
+    _bstr("public key", public_key, 32)
+    if not isinstance(firmware, str) or not 0 < len(firmware) <= MAX_FIRMWARE_LEN:
+        raise ValueError("firmware version must be 1..%d characters, got %r" % (MAX_FIRMWARE_LEN, firmware))
+    return cbor.dumps(
+        {
+            K_TYPE: TYPE_BIRTH,
+            K_VERSION: PROTOCOL_VERSION,
+            K_DEVICE: bytes(device_id),
+            K_BOOT: boot,
+            K_TIME: time,
+            K_SYNCED: bool(synced),
+            K_FIRMWARE: firmware,
+            K_PUBLIC_KEY: bytes(public_key),
+        }
+    )

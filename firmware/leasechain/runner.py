@@ -1,0 +1,134 @@
+"""The device's main loop on the board: periods, reconnects, keep-alive, watchdog.
+
+``Runner.tick()`` does whatever is due and returns how long to sleep, so the
+loop's timing logic runs in tests with a fake tick counter.  Nothing in a
+tick blocks longer than the transport's timeout; the watchdog is fed every
+tick, so a hung call resets the board and the persisted state carries on.
+"""
+
+from . import led as status
+from .ticks import sleep_ms as _sleep_ms
+from .ticks import ticks_add, ticks_diff
+from .ticks import ticks_ms as _ticks_ms
+
+_MAX_BACKOFF_MS = 300000
+_NTP_RETRY_MS = 60000
+_WIFI_RETRY_MS = 30000
+_MAX_SLEEP_MS = 1000
+
+
+class Runner:
+    """Schedules one Device on the board's hardware."""
+
+    def __init__(
+        self,
+        device,
+        period_s=60,
+        poll_s=1,
+        keepalive_s=60,
+        wifi=None,
+        wdt=None,
+        led=None,
+        ntp_host=None,
+        ticks_ms=None,
+        log=None,
+    ):
+        """``wifi`` has ``isconnected()`` and ``connect()`` (starts joining, returns at once);
+        ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick."""
+        self.device = device
+        self.period_ms = period_s * 1000
+        self.poll_ms = poll_s * 1000
+        self.keepalive_ms = keepalive_s * 500  # ping at half the broker's keep-alive
+        self.wifi = wifi
+        self.wdt = wdt
+        self.led = led
+        self.ntp_host = ntp_host
+        self._ticks = ticks_ms or _ticks_ms
+        self.log = log or device.log
+        now = self._ticks()
+        self._next_reading = now
+        self._next_poll = now
+        self._next_ping = ticks_add(now, self.keepalive_ms)
+        self._next_connect = now
+        self._next_ntp = now
+        self._next_wifi = now
+        self._backoff_ms = 1000
+        self.readings = 0
+
+    def _due(self, at, now):
+        return ticks_diff(now, at) >= 0
+
+    def _network_up(self, now):
+        wifi = self.wifi
+        if wifi is None:
+            return True
+        if wifi.isconnected():
+            return True
+        if self.device.online:
+            self.device.disconnect()
+        if self._due(self._next_wifi, now):
+            self._next_wifi = ticks_add(now, _WIFI_RETRY_MS)
+            try:
+                wifi.connect()
+            except OSError as exc:
+                self.log("wifi connect failed: %r" % (exc,))
+        return False
+
+    def tick(self):
+        """Do what is due; return milliseconds until the next thing is."""
+        now = self._ticks()
+        if self.wdt is not None:
+            self.wdt.feed()
+        device = self.device
+        up = self._network_up(now)
+        if up and self.ntp_host and not device.clock.synced and self._due(self._next_ntp, now):
+            self._next_ntp = ticks_add(now, _NTP_RETRY_MS)
+            try:
+                device.clock.sync(self.ntp_host)
+                self.log("clock synchronised")
+            except Exception as exc:  # noqa: BLE001 - NTP failures (timeouts, DNS) only delay synchronisation
+                self.log("ntp failed: %r" % (exc,))
+        if up and device.transport is not None and not device.online and self._due(self._next_connect, now):
+            if device.connect():
+                self._backoff_ms = 1000
+                self._next_ping = ticks_add(now, self.keepalive_ms)
+            else:
+                self._next_connect = ticks_add(now, self._backoff_ms)
+                self._backoff_ms = min(self._backoff_ms * 2, _MAX_BACKOFF_MS)
+        if self._due(self._next_poll, now):
+            self._next_poll = ticks_add(now, self.poll_ms)
+            for sensor in device.sensors:
+                try:
+                    sensor.poll(now)
+                except Exception as exc:  # noqa: BLE001 - keep polling the other sensors
+                    self.log("sensor %s poll failed: %r" % (sensor.name, exc))
+        if self._due(self._next_reading, now):
+            # Keep the period's phase; after a long stall skip ahead instead of catching up.
+            self._next_reading = ticks_add(self._next_reading, self.period_ms)
+            if self._due(self._next_reading, now):
+                self._next_reading = ticks_add(now, self.period_ms)
+            device.step()
+            self.readings += 1
+            self._next_ping = ticks_add(now, self.keepalive_ms)
+            if self.led is not None:
+                self.led.flash(now)
+        if device.online and self._due(self._next_ping, now):
+            self._next_ping = ticks_add(now, self.keepalive_ms)
+            try:
+                device.transport.ping()
+            except OSError as exc:
+                self.log("keep-alive failed: %r" % (exc,))
+                device.disconnect()
+        if self.led is not None:
+            self.led.mode = status.ONLINE if device.online else status.OFFLINE
+            self.led.update(now)
+        wait = _MAX_SLEEP_MS
+        for at in (self._next_reading, self._next_poll):
+            wait = min(wait, max(0, ticks_diff(at, now)))
+        return wait
+
+    def run(self, sleep_ms=None):
+        """Tick forever."""
+        sleep = sleep_ms or _sleep_ms
+        while True:
+            sleep(self.tick())

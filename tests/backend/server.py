@@ -1,0 +1,93 @@
+"""A real ``leasechain-backend serve`` process for the HTTP tests, and a tiny JSON client."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def command() -> list[str]:
+    """The installed console script, or the module when it is not on PATH."""
+    script = shutil.which("leasechain-backend") or str(Path(sys.executable).with_name("leasechain-backend"))
+    return [script] if Path(script).exists() else [sys.executable, "-m", "backend"]
+
+
+class Server:
+    """``leasechain-backend serve`` on a free port."""
+
+    def __init__(self, data_dir: Path, key_file: Path, db: tuple[str, str | None]) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_args = ["--data-dir", str(data_dir)]
+        url, schema = db
+        if not url.startswith("sqlite"):
+            self.db_args += ["--db", url, "--db-schema", str(schema)]
+        self.args = [*command(), "serve", *self.db_args, "--port", str(self.port), "--key", str(key_file)]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.data_dir / "server.log").open("wb")
+        self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError((self.data_dir / "server.log").read_text())
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the backend did not start listening") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def replay(self) -> dict[str, Any]:
+        out = subprocess.run(
+            [*command(), "replay", *self.db_args], capture_output=True, check=True, timeout=120
+        )
+        return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+    def get(self, path: str) -> Any:
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return json.loads(response.read())
+
+    def post(self, path: str, body: bytes, content_type: str = "application/cbor") -> tuple[int, Any]:
+        request = urllib.request.Request(
+            self.url + path, data=body, method="POST", headers={"Content-Type": content_type}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def get_status(self, path: str) -> tuple[int, Any]:
+        try:
+            return 200, self.get(path)
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
