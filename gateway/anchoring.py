@@ -6,8 +6,9 @@ the same id and bytes.  Submission takes the oldest pending batch, one at a
 time in order; while the backend is down it waits with exponential backoff
 and full jitter (a random delay up to ``initial * 2**attempt``, capped at
 ``backoff_max_seconds``) so that many gateways coming back do not stampede.
-A batch the backend refuses for good (a 4xx answer) is parked as ``failed``
-for an operator; the batches after it still go through.
+A batch the backend refuses for good (400, 409, 422: the batch itself is
+wrong) is parked as ``failed`` for an operator, and the batches after it
+still go through; a restart of the service queues parked batches again.
 """
 
 from __future__ import annotations

@@ -49,13 +49,6 @@ class Pipeline:
         self.verify_threads = verify_threads
         self._verify_pool = ThreadPoolExecutor(verify_threads, thread_name_prefix="verify")
         self._verified: asyncio.Queue[tuple[list[Delivery], list[Verdict]] | None] = asyncio.Queue(maxsize=2)
-        self._busy = 0
-        self.stored_total = 0
-
-    @property
-    def idle(self) -> bool:
-        """No message between the inbox and its acknowledgement."""
-        return self._busy == 0 and len(self.inbox) == 0
 
     def _verify(self, deliveries: Sequence[Delivery]) -> list[Verdict]:
         check = self.verifier.check
@@ -92,7 +85,6 @@ class Pipeline:
                     take.cancel()
                     continue
                 group = take.result()
-            self._busy += 1
             verdicts = await self._verify_group(group)
             await self._verified.put((group, verdicts))
         await self._verified.put(None)
@@ -124,8 +116,6 @@ class Pipeline:
                 if delivery.ack is not None:
                     delivery.ack()
             self.metrics.count(results)
-            self.stored_total += len(results)
-            self._busy -= 1
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run both stages; return once ``stop`` is set and everything taken is committed."""

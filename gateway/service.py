@@ -101,6 +101,10 @@ class Service:
             keep_anchored_seconds=cfg.store.keep_anchored_seconds,
         )
         store_executor = ThreadPoolExecutor(1, thread_name_prefix="store")
+        requeued = store.retry_failed()
+        if requeued:
+            # A restart is how an operator says "the cause is fixed": try parked batches again.
+            log.info("%d batches parked as failed are queued again", requeued)
         from_file, cached = initial_registry(cfg)
         registry = Registry()
         registry.merge(cached, from_file)

@@ -310,10 +310,12 @@ class Store:
         if body.seq > 0:
             if has_predecessor:
                 return None
-            # Only a gap if we have seen this boot before (a late arrival fills a hole instead).
+            # Numbers were skipped if anything older of this device is stored: earlier in this
+            # boot, or any earlier boot (then seq 0 .. seq-1 of this boot are missing).  A device
+            # this gateway has never heard from cannot show a gap.
             earlier = self._db.execute(
-                "SELECT 1 FROM readings WHERE device = ? AND boot = ? AND seq < ? LIMIT 1",
-                (body.device_id, body.boot, body.seq),
+                "SELECT 1 FROM readings WHERE device = ? AND (boot < ? OR (boot = ? AND seq < ?)) LIMIT 1",
+                (body.device_id, body.boot, body.boot, body.seq),
             ).fetchone()
             return Reason.SEQUENCE_GAP.value if earlier is not None else None
         # seq 0 continues the chain from the last reading of an earlier boot, but the gateway

@@ -62,8 +62,10 @@ class HttpSubmitter:
                 text: str = response.read().decode()
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode(errors="replace")[:500]
-            # 5xx and 429 are the backend's trouble; every other status means this request is wrong.
-            retry = exc.code >= 500 or exc.code == 429
+            # 5xx and 429 are the backend's trouble; 403 and 404 are the site's enrolment (the
+            # gateway's enterprise not certified yet), which an operator fixes on the ledger.
+            # Every other status means this batch itself is refused: retrying cannot help.
+            retry = exc.code >= 500 or exc.code in (403, 404, 429)
             raise SubmitError(
                 f"backend answered {exc.code} for batch {batch.id}: {detail}", retry=retry
             ) from None

@@ -18,6 +18,7 @@ from gateway.verifier import Accepted
 from tests.gateway.helpers import GatewayProcess, Publisher, Sensor, stored_raws, wait_until, write_config
 from tests.gateway.ledger_backend import LedgerBackend, seeded
 from tests.harness.mosquitto import Mosquitto
+from tests.harness.ports import free_port
 
 
 @pytest.fixture
@@ -150,3 +151,34 @@ enabled = false
     finally:
         publisher.close()
         gateway.kill()
+
+
+def test_refusals_are_told_apart(backend: LedgerBackend, tmp_path: Path) -> None:
+    from chain_client.message import decode
+    from gateway.errors import SubmitError
+
+    sensor = Sensor.make(500)
+    store = Store(tmp_path / "s.sqlite3")
+    raws = [sensor.reading() for _ in range(3)]
+    store.record([(Received(r, None, "t", time.time()), Accepted(decode(r))) for r in raws])
+    batch = store.seal_batch("gw", 100, 0.0, time.time(), force=True)
+    assert isinstance(batch, Batch)
+    leaves = store.batch_leaves(batch.id)
+    submitter = HttpSubmitter(backend.url, seeded("late-gateway"))
+    # Not certified yet: the site's enrolment is incomplete, so the batch waits and retries.
+    with pytest.raises(SubmitError) as info:
+        submitter.submit(batch, leaves)
+    assert info.value.retry
+    assert "403" in str(info.value)
+    backend.certify(seeded("late-gateway"), "Late gateway", "service")
+    assert '"status": "accepted"' in submitter.submit(batch, leaves)
+    # The same id with other content is refused for good.
+    other = Batch(batch.id, batch.number, merkle.root(leaves[:2]), 2, batch.created_at, "pending", 0)
+    with pytest.raises(SubmitError) as info:
+        submitter.submit(other, leaves[:2])
+    assert not info.value.retry
+    assert "409" in str(info.value)
+    # Nobody listening: retry.
+    with pytest.raises(SubmitError) as info:
+        HttpSubmitter(f"http://127.0.0.1:{free_port()}", seeded("late-gateway")).submit(batch, leaves)
+    assert info.value.retry

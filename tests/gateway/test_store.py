@@ -72,6 +72,13 @@ def test_new_boot_continues_the_chain_or_notes_a_gap(store: Store) -> None:
     s.reboot()
     # The gateway cannot know the stored message was the device's last: only a note.
     assert _record(store, s.reading(prev=bytes(32))) == [(Outcome.STORED, Reason.SEQUENCE_GAP)]
+    s.reboot()
+    s.reading()  # seq 0 of boot 4 never arrives
+    assert _record(store, s.reading()) == [(Outcome.STORED, Reason.SEQUENCE_GAP)]
+    # A device first heard of in the middle of a boot shows no gap.
+    fresh = Sensor.make(44)
+    fresh.reading()
+    assert _record(store, fresh.reading()) == [(Outcome.STORED, None)]
 
 
 def test_rejections_are_stored_with_reason_and_bytes(store: Store) -> None:

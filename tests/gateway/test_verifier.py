@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import cbor2
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,3 +92,18 @@ def test_any_single_byte_change_is_rejected(position: int, value: int) -> None:
         return
     mutated = raw[:position] + bytes([value]) + raw[position + 1 :]
     assert isinstance(_verifier().check(mutated, GOOD.topic, NOW), Rejected)
+
+
+def test_protocol_vectors() -> None:
+    vectors = json.loads((Path(__file__).parents[1] / "vectors" / "protocol.json").read_text())
+    registry = Registry(build([DeviceEntry(public_key=vectors["public_key"])]))
+    verifier = Verifier(registry)
+    at = 1_764_000_000
+    for vector in vectors["valid"]:
+        verdict = verifier.check(bytes.fromhex(vector["message"]), None, at)
+        assert isinstance(verdict, Accepted), (vector["name"], verdict)
+        assert verdict.message.digest.hex() == vector["digest"]
+    for vector in vectors["invalid"]:
+        verdict = verifier.check(bytes.fromhex(vector["message"]), None, at)
+        assert isinstance(verdict, Rejected), vector["name"]
+        assert verdict.reason.value == vector["reason"], (vector["name"], verdict)
