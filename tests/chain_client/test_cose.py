@@ -59,3 +59,9 @@ def test_non_shortest_payload_head_goes_to_the_general_decoder() -> None:
     with pytest.raises(ProtocolError) as info:
         cose.parse(longer)
     assert info.value.reason.value == "non_canonical"
+
+
+@given(st.binary(max_size=70000), st.binary(max_size=300))
+@settings(max_examples=200)
+def test_sig_structure_is_the_canonical_array(payload: bytes, protected: bytes) -> None:
+    assert cose.sig_structure(protected, payload) == cbor.dumps(["Signature1", protected, b"", payload])

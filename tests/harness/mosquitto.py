@@ -39,6 +39,9 @@ class Mosquitto:
                 [
                     f"listener {self.port} {self.host}",
                     "allow_anonymous true",
+                    # As root, mosquitto would drop to the 'mosquitto' user, which
+                    # cannot write the test's private directory.
+                    *(["user root"] if os.geteuid() == 0 else []),
                     "persistence true",
                     f"persistence_location {workdir}/",
                     "autosave_interval 1",
