@@ -44,16 +44,30 @@ def _key_order(key: CBORValue) -> tuple[int, int] | tuple[int, bytes]:
     return (2, dumps(key))
 
 
+def _int_in_range(value: int, what: str) -> None:
+    if not INT_MIN <= value <= INT_MAX:
+        raise ProtocolError(Reason.BAD_CBOR, f"{what} holds integer {value}, outside the 64-bit range")
+
+
+def _check_item(item: CBORValue, allowed_tags: frozenset[int], what: str, depth: int) -> None:
+    """Check one container element, inlining the common scalar cases."""
+    kind = type(item)
+    if kind is int:
+        _int_in_range(item, what)
+    elif not (kind is bytes or kind is str or kind is bool or item is None):
+        _check_types(item, allowed_tags, what, depth)
+
+
 def _check_types(value: CBORValue, allowed_tags: frozenset[int], what: str, depth: int = 0) -> None:
     """Reject values outside the protocol's CBOR subset and maps whose keys are not sorted.
 
-    Exact type tests (not isinstance) keep this fast: it runs on every message
-    a gateway receives, and cbor2 only ever returns these concrete types.
+    Exact type tests (not isinstance) and inlined scalar checks keep this
+    fast: it runs on every message a gateway receives, and cbor2 only ever
+    returns these concrete types.
     """
     kind = type(value)
     if kind is int:
-        if not INT_MIN <= value <= INT_MAX:
-            raise ProtocolError(Reason.BAD_CBOR, f"{what} holds integer {value}, outside the 64-bit range")
+        _int_in_range(value, what)
         return
     if kind is bytes or kind is str or kind is bool or value is None:
         return
@@ -61,24 +75,29 @@ def _check_types(value: CBORValue, allowed_tags: frozenset[int], what: str, dept
         raise ProtocolError(Reason.BAD_CBOR, f"{what} nests deeper than {MAX_DEPTH}")
     if kind in _ARRAYS:
         for item in value:
-            _check_types(item, allowed_tags, what, depth + 1)
+            _check_item(item, allowed_tags, what, depth + 1)
         return
     if kind in _MAPS:
-        previous = None
+        previous: tuple[int, int] | tuple[int, bytes] | None = None
         for key, item in value.items():
-            _check_types(key, allowed_tags, what, depth + 1)
-            order = _key_order(key)
+            order: tuple[int, int] | tuple[int, bytes]
+            if type(key) is int:
+                _int_in_range(key, what)
+                order = (0, key) if key >= 0 else (1, -1 - key)
+            else:
+                _check_types(key, allowed_tags, what, depth + 1)
+                order = _key_order(key)
             if previous is not None and order <= previous:
                 raise ProtocolError(Reason.NON_CANONICAL, f"{what} has map keys out of canonical order")
             previous = order
-            _check_types(item, allowed_tags, what, depth + 1)
+            _check_item(item, allowed_tags, what, depth + 1)
         return
     if kind is cbor2.CBORTag:
         if value.tag not in allowed_tags:
             raise ProtocolError(
                 Reason.BAD_CBOR, f"{what} holds CBOR tag {value.tag}, which is not allowed there"
             )
-        _check_types(value.value, allowed_tags, what, depth + 1)
+        _check_item(value.value, allowed_tags, what, depth + 1)
         return
     raise ProtocolError(Reason.BAD_CBOR, f"{what} holds a {kind.__name__}, which the protocol does not allow")
 
