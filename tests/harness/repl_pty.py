@@ -15,6 +15,7 @@ Run one by hand to try the tools without a board:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import select
 import shutil
@@ -158,10 +159,8 @@ class ReplBoard:
             self._relay = None
         for fd in (self._master, self._slave, self._relay_fd):
             if fd >= 0:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
         self._master = self._slave = self._relay_fd = -1
 
     def restart(self) -> None:

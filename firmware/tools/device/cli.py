@@ -1,0 +1,345 @@
+"""``leasechain-device``: the technician's command line (a thin wrapper over the library).
+
+    leasechain-device flash      --port /dev/ttyUSB0
+    leasechain-device provision  --port /dev/ttyUSB0 --config site.json --out sensor.json
+    leasechain-device enroll     --record sensor.json --token tok-... --ledger URL --key maker
+    leasechain-device monitor    --port /dev/ttyUSB0 --broker mqtt://gateway.local
+    leasechain-device doctor     --port /dev/ttyUSB0
+
+``--port`` defaults to $LEASECHAIN_PORT; ``--json`` prints one JSON object for
+scripts.  Exit status: 0 success, 2 usage, and one code per failure kind
+(docs/technician.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from firmware.tools.device import deploy, doctor, mip, monitor, provisioning
+from firmware.tools.device.errors import (
+    BrokerUnreachableError,
+    ClockNotSetError,
+    ConfigError,
+    DeviceToolError,
+    VerificationError,
+)
+from firmware.tools.device.link import PORT_ENV, Board, connect, resolve_port
+from firmware.tools.device.progress import Progress
+
+Result = dict[str, Any]
+
+
+class NoReadingError(DeviceToolError):
+    """No verified reading arrived within the time asked for."""
+
+    exit_code = 14
+    kind = "no_reading"
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.json:
+        print(text)
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def cmd_flash(args: argparse.Namespace, progress: Progress) -> Result:
+    """Deploy the firmware and its dependencies."""
+    with connect(args.port) as board:
+        progress.step(f"deploying {args.source} to {board.port}")
+        report = deploy.flash(board, args.source, args.index, progress.file)
+    _say(
+        args,
+        f"firmware {report.firmware_version}: {len(report.written)} files written "
+        f"({report.bytes_written} bytes), {len(report.unchanged)} unchanged, {len(report.removed)} removed",
+    )
+    return report.as_dict()
+
+
+def _config_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    pairs = {
+        "site": args.site,
+        "transport": args.transport,
+        "wifi.ssid": args.wifi_ssid,
+        "wifi.password": args.wifi_password,
+        "mqtt.host": args.mqtt_host,
+        "mqtt.port": args.mqtt_port,
+        "mqtt.user": args.mqtt_user,
+        "mqtt.password": args.mqtt_password,
+        "period_s": args.period,
+    }
+    return {k: v for k, v in pairs.items() if v is not None}
+
+
+def cmd_provision(args: argparse.Namespace, progress: Progress) -> Result:
+    """Configure the board, have it make its key, and verify its proof of possession."""
+    cfg = provisioning.load_config(args.config, _config_overrides(args))
+    with connect(args.port) as board:
+        progress.step("checking the firmware")
+        info = provisioning.board_info(board, args.source)
+        if cfg is not None:
+            progress.step("writing the configuration")
+            provisioning.write_config(board, cfg)
+        elif not info.get("config"):
+            raise ConfigError(
+                f"the board has no usable configuration ({info.get('config_error')}); "
+                "give --config FILE or --mqtt-host and the other settings"
+            )
+        progress.step("checking the clock")
+        board_time = int(info.get("time", 0))
+        try:
+            provisioning.check_clock(board_time)
+        except ClockNotSetError:
+            if not args.set_clock:
+                raise
+            board_time = provisioning.set_clock(board)
+            provisioning.check_clock(board_time)
+        progress.step("generating the device key on the board")
+        key = provisioning.ensure_key(board)
+        progress.step("verifying the board's proof of possession")
+        proof = provisioning.prove(board, key["public_key"])
+    record = {**proof.as_dict(), "created": bool(key["created"]), "firmware": info.get("firmware")}
+    if args.out is not None:
+        args.out.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    _say(
+        args,
+        f"device {proof.device} {'created its key' if key['created'] else 'kept its key'}; "
+        f"public key {proof.public_key}; proof verified",
+    )
+    return record
+
+
+def _public_key(args: argparse.Namespace, board: Board | None = None) -> tuple[str, bytes]:
+    """(device id, public key) from --public-key, --record, or the board."""
+    if args.public_key:
+        try:
+            public = bytes.fromhex(args.public_key)
+        except ValueError:
+            raise VerificationError(f"--public-key {args.public_key!r} is not hex") from None
+    elif args.record is not None:
+        try:
+            record = json.loads(args.record.read_text())
+            public = bytes.fromhex(record["public_key"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise VerificationError(f"provisioning record {str(args.record)!r} is unusable: {exc}") from None
+    elif board is not None:
+        reply = board.firmware("public")
+        if "error" in reply:
+            raise VerificationError(f"the board has no device key yet ({reply.get('detail')}); run provision")
+        public = bytes.fromhex(str(reply["public_key"]))
+    else:
+        raise VerificationError("give --public-key, --record or --port to know the device's key")
+    if len(public) != 32:
+        raise VerificationError(f"public key is {len(public)} bytes, expected 32")
+    return hashlib.sha256(public).hexdigest()[:32], public
+
+
+def cmd_enroll(args: argparse.Namespace, progress: Progress) -> Result:
+    """Bind the board's key to an equipment token on the ledger."""
+    from firmware.tools.device import enroll
+
+    if args.record is None and not args.public_key:
+        with connect(args.port) as board:
+            progress.step("re-checking that the board holds its key")
+            proof = provisioning.prove(board)
+        public = bytes.fromhex(proof.public_key)
+    else:
+        _, public = _public_key(args)
+    progress.step(f"binding the key to {args.token} on {args.ledger}")
+    result = enroll.enroll(args.ledger, args.token, public, enroll.signing_key(args.key, args.keystore))
+    _say(args, f"device {result['device']} bound to {result['token']} (ledger entry {result['index']})")
+    return result
+
+
+def _print_event(args: argparse.Namespace) -> Callable[[monitor.Event], None]:
+    def show(event: monitor.Event) -> None:
+        if args.json:
+            return
+        kind = event["kind"]
+        if kind == "reading":
+            values = ", ".join(f"{k}={v:g}" for k, v in sorted(event["readings"].items()))
+            print(
+                f"verified reading boot {event['boot']} seq {event['seq']} time {event['time']}"
+                f"{'' if event['synced'] else ' (clock not synced)'}: {values or 'no sensors'}; "
+                f"run {event['run_seconds']} s, {event['cycles']} cycles"
+            )
+        elif kind == "birth":
+            print(f"verified birth of {event['device']}: boot {event['boot']}, firmware {event['firmware']}")
+        elif kind == "status":
+            print(f"status: {event['status']}")
+        elif kind == "rejected":
+            print(f"REJECTED ({event['reason']}): {event['detail']}")
+        elif kind == "console":
+            print(f"console: {event['text']}")
+        sys.stdout.flush()
+
+    return show
+
+
+def cmd_monitor(args: argparse.Namespace, progress: Progress) -> Result:
+    """Watch and verify the board's messages."""
+    if args.serial:
+        port = resolve_port(args.port)
+        if args.public_key or args.record is not None:
+            device, public = _public_key(args)
+        else:
+            with Board(port) as board:
+                device, public = _public_key(args, board)
+        progress.step(f"listening on {port} for frames of {device} (press RESET on the board)")
+        watch = monitor.watch_serial(port, public, args.count, args.timeout, _print_event(args))
+        source = port
+    else:
+        if args.public_key or args.record is not None:
+            device, public = _public_key(args)
+            broker = args.broker
+        else:
+            with connect(args.port) as board:
+                device, public = _public_key(args, board)
+                info = board.firmware("info")
+            broker = args.broker or f"mqtt://{info.get('mqtt_host')}:{info.get('mqtt_port')}"
+        if not broker:
+            raise BrokerUnreachableError("no broker: give --broker mqtt://host:port")
+        progress.step(f"subscribing to {device} on {broker}")
+        watch = monitor.watch_broker(broker, device, public, args.count, args.timeout, _print_event(args))
+        source = broker
+    result: Result = {
+        "device": device,
+        "source": source,
+        "verified": watch.verified,
+        "births": watch.births,
+        "rejected": len(watch.rejected),
+        "events": watch.events,
+    }
+    if watch.verified < args.count:
+        if watch.rejected:
+            first = watch.rejected[0]
+            raise VerificationError(
+                f"{len(watch.rejected)} message(s) from {source} failed verification, "
+                f"first: {first['reason']}: {first['detail']}"
+            )
+        raise NoReadingError(
+            f"{watch.verified} of {args.count} verified reading(s) from {device} within {args.timeout:g} s"
+        )
+    return result
+
+
+def cmd_doctor(args: argparse.Namespace, progress: Progress) -> Result:
+    """Check port, MicroPython, firmware, clock, config, Wi-Fi and broker."""
+    progress.step("checking the board")
+    report = doctor.run(args.port, args.broker, args.source)
+    for check in report.checks:
+        _say(args, f"{check.status.upper():4}  {check.name:<12} {check.detail}")
+    result: Result = {"checks": [c.as_dict() for c in report.checks]}
+    if report.failure is not None:
+        report.failure.details = result
+        raise report.failure
+    return result
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Progress], Result]] = {
+    "flash": cmd_flash,
+    "provision": cmd_provision,
+    "enroll": cmd_enroll,
+    "monitor": cmd_monitor,
+    "doctor": cmd_doctor,
+}
+
+
+# -- argument parsing -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--port", help=f"serial port of the board (default: ${PORT_ENV})")
+    common.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
+    firmware = argparse.ArgumentParser(add_help=False)
+    firmware.add_argument(
+        "--source",
+        type=Path,
+        default=deploy.FIRMWARE_DIR,
+        help="firmware directory (default: the shipped one)",
+    )
+    key_source = argparse.ArgumentParser(add_help=False)
+    key_source.add_argument("--public-key", help="the device's public key (64 hex digits)")
+    key_source.add_argument("--record", type=Path, help="provisioning record written by provision --out")
+
+    parser = argparse.ArgumentParser(prog="leasechain-device", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "flash", parents=[common, firmware], help="deploy the firmware onto a MicroPython board"
+    )
+    p.add_argument("--index", default=mip.DEFAULT_INDEX, help="mip package index for the dependencies")
+
+    p = sub.add_parser("provision", parents=[common, firmware], help="configure, key and verify a board")
+    p.add_argument("--config", type=Path, help="JSON configuration file (docs/technician.md)")
+    p.add_argument("--site")
+    p.add_argument("--transport", choices=("mqtt", "uart"))
+    p.add_argument("--wifi-ssid")
+    p.add_argument("--wifi-password")
+    p.add_argument("--mqtt-host")
+    p.add_argument("--mqtt-port", type=int)
+    p.add_argument("--mqtt-user")
+    p.add_argument("--mqtt-password")
+    p.add_argument("--period", type=int, help="seconds between readings")
+    p.add_argument(
+        "--set-clock",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="set the board's clock from this computer when it is off (default: yes)",
+    )
+    p.add_argument("--out", type=Path, help="write the provisioning record (public key, proof) here")
+
+    p = sub.add_parser("enroll", parents=[common, key_source], help="bind the device key to a token")
+    p.add_argument("--token", required=True, help="equipment token id (tok-...)")
+    p.add_argument("--ledger", default=None, help="ledger URL (default: $LEASECHAIN_URL)")
+    p.add_argument("--key", default=None, help="keystore key of the token's owner (default: $LEASECHAIN_KEY)")
+    p.add_argument("--keystore", default=None, help="keystore file (default: $LEASECHAIN_KEYSTORE)")
+
+    p = sub.add_parser("monitor", parents=[common, key_source], help="watch and verify readings")
+    p.add_argument("--serial", action="store_true", help="read UART frames from the serial port, not MQTT")
+    p.add_argument("--broker", help="mqtt://host:port (default: the board's configured broker)")
+    p.add_argument("--count", type=int, default=1, help="stop after this many verified readings")
+    p.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds")
+
+    p = sub.add_parser("doctor", parents=[common, firmware], help="check everything a sensor needs")
+    p.add_argument("--broker", help="check this broker instead of the configured one")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit status."""
+    args = build_parser().parse_args(argv)
+    progress = Progress(enabled=None if not args.json else False)
+    try:
+        result = COMMANDS[args.command](args, progress)
+    except DeviceToolError as exc:
+        if args.json:
+            error: Result = {
+                "ok": False,
+                "error": exc.kind,
+                "message": exc.message,
+                "exit_code": exc.exit_code,
+            }
+            error.update(exc.details)
+            print(json.dumps(error, sort_keys=True))
+        else:
+            print(f"leasechain-device {args.command}: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    if args.json:
+        print(json.dumps({"ok": True, **result}, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
