@@ -65,6 +65,13 @@ def unit(kind: str) -> str:
     return "bps" if kind == "fee" else "shares"
 
 
+def shown(lines: list[tuple[Any, ...]]) -> str:
+    """Claimed payout lines in words."""
+    if not lines:
+        return "no line"
+    return "; ".join(f"{line[2]} ({line[3]} {unit(str(line[1]))})" for line in lines)
+
+
 def _hexes(values: list[str]) -> list[bytes]:
     return [bytes.fromhex(v) for v in values]
 
@@ -477,7 +484,7 @@ class _Audit:
                 self.r.fail(
                     "payouts",
                     f"{name} {want[1]} line of {want[0]}",
-                    f"computed {want[2]} ({want[3]} {unit(want[1])}), claimed {got or 'nothing'}",
+                    f"computed {want[2]} ({want[3]} {unit(want[1])}), claimed {shown(got)}",
                 )
                 bad = True
         for extra in claimed:

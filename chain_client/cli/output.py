@@ -33,7 +33,7 @@ def cell(value: Any) -> str:  # noqa: ANN401 - any printable value
     """One value as table text."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if value is None:
+    if value is None or value == "":
         return "-"
     if isinstance(value, Mapping):
         return ", ".join(f"{k}={cell(v)}" for k, v in value.items()) or "-"
