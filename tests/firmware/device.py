@@ -27,17 +27,26 @@ class DeviceScriptError(AssertionError):
     """The device script failed; the message carries its stderr."""
 
 
-def _result(proc: subprocess.CompletedProcess[str], expect_status: int) -> Any:  # noqa: ANN401 - JSON
+def _result(proc: subprocess.CompletedProcess[str], expect_status: int) -> Any:
     if proc.returncode != expect_status:
         raise DeviceScriptError(
             f"device script exited {proc.returncode}, expected {expect_status}\n"
             f"stdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
         )
-    lines = [line[len(MARKER) :] for line in proc.stdout.splitlines() if line.startswith(MARKER)]
-    return json.loads(lines[-1]) if lines else None
+    # The last complete block of "@@<", "@@+chunk"..., "@@>" lines (tests/firmware/device/mptest.py).
+    text: list[str] | None = None
+    block: list[str] = []
+    for line in proc.stdout.splitlines():
+        if line == MARKER + "<":
+            block = []
+        elif line.startswith(MARKER + "+"):
+            block.append(line[len(MARKER) + 1 :])
+        elif line == MARKER + ">":
+            text = block
+    return json.loads("".join(text)) if text is not None else None
 
 
-def _prepare(tmp: Path, source: str, data: Any) -> Path:  # noqa: ANN401 - JSON
+def _prepare(tmp: Path, source: str, data: Any) -> Path:
     script = tmp / "main_test.py"
     script.write_text(source)
     # Raw UTF-8: MicroPython's json does not join \\u surrogate pairs into one character.
@@ -48,12 +57,12 @@ def _prepare(tmp: Path, source: str, data: Any) -> Path:  # noqa: ANN401 - JSON
 def run_mp(
     micropython: MicroPython,
     source: str,
-    data: Any = None,  # noqa: ANN401 - JSON
+    data: Any = None,
     *,
     flash: Path | None = None,
     expect_status: int = 0,
     heap: int | None = None,
-) -> Any:  # noqa: ANN401 - JSON
+) -> Any:
     """Run ``source`` under MicroPython with ``data`` as its input; return what it emitted."""
     with tempfile.TemporaryDirectory(prefix="mpy-dev-") as tmp:
         script = _prepare(Path(tmp), source, data)
@@ -63,11 +72,11 @@ def run_mp(
 
 def run_cpython(
     source: str,
-    data: Any = None,  # noqa: ANN401 - JSON
+    data: Any = None,
     *,
     flash: Path,
     expect_status: int = 0,
-) -> Any:  # noqa: ANN401 - JSON
+) -> Any:
     """Run ``source`` under CPython, ``flash`` as working directory, device code on the path."""
     flash.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cpy-dev-") as tmp:

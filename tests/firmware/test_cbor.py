@@ -97,7 +97,7 @@ def test_random_values_encode_like_the_host_codec(micropython: MicroPython) -> N
 @pytest.mark.micropython
 def test_mixed_keys_sort_bytewise_and_bad_values_are_refused(micropython: MicroPython) -> None:
     cases: list[Typed] = [
-        ["m", [[["s", "a"], ["i", 0]], [["i", 1000], ["i", 0]], [["i", -1], ["i", 0]], [["i", 24], ["i", 0]]]],
+        ["m", [[k, ["i", 0]] for k in (["s", "a"], ["i", 1000], ["i", -1], ["i", 24])]],
         ["i", 2**64],
         ["i", -(2**63) - 1],
         ["i", -(2**63)],

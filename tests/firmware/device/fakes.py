@@ -5,7 +5,7 @@ from leasechain.store import FileStore
 from leasechain.transport import TransportError
 
 
-class PowerCut(Exception):
+class PowerCutError(Exception):
     """The supply vanished: nothing after this point ran."""
 
 
@@ -178,15 +178,15 @@ class CutStore(FileStore):
         if self._step("write " + path):
             with open(path, "wb") as f:
                 f.write(data[: len(data) // 2])
-            raise PowerCut("during write of " + path)
+            raise PowerCutError("during write of " + path)
         FileStore._write(self, path, data)
 
     def _rename(self, src, dst):
         if self._step("rename " + dst):
-            raise PowerCut("before rename to " + dst)
+            raise PowerCutError("before rename to " + dst)
         FileStore._rename(self, src, dst)
 
     def _remove(self, path):
         if self._step("remove " + path):
-            raise PowerCut("before remove of " + path)
+            raise PowerCutError("before remove of " + path)
         FileStore._remove(self, path)

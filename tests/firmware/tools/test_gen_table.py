@@ -22,7 +22,10 @@ def test_shipped_table_is_what_the_generator_builds() -> None:
 def test_check_mode_of_the_script(tmp_path: Path) -> None:
     ok = subprocess.run(
         [sys.executable, "-m", "firmware.tools.gen_table", "--check"],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok.returncode == 0, ok.stderr
     stale = tmp_path / "table.bin"
@@ -31,7 +34,10 @@ def test_check_mode_of_the_script(tmp_path: Path) -> None:
     stale.write_bytes(bytes(data))
     bad = subprocess.run(
         [sys.executable, "-m", "firmware.tools.gen_table", "--check", "--output", str(stale)],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 1
     assert "out of date" in bad.stderr
