@@ -1,4 +1,4 @@
-"""Device identity (firmware/leasechain/identity.py): first-boot key, persistence, damage, under MicroPython."""
+"""Device identity (firmware/leasechain/identity.py) under MicroPython: first-boot key, damage."""
 
 from __future__ import annotations
 

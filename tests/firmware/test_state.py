@@ -25,7 +25,8 @@ st.prev = bytes(range(32))
 state.save(store, st)
 back = state.load(store)
 out["record"] = mptest.hx(store.read(state.STATE_FILE))
-out["back"] = [back.boot, back.seq, back.dropped, back.run_seconds, back.cycles, back.head, back.tail, mptest.hx(back.prev)]
+b = back
+out["back"] = [b.boot, b.seq, b.dropped, b.run_seconds, b.cycles, b.head, b.tail, mptest.hx(b.prev)]
 errors = []
 for data in mptest.inp():
     try:

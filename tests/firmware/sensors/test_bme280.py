@@ -36,9 +36,8 @@ def _registers(h: tuple[int, int, int, int, int, int] = H_CAL) -> dict[str, str]
 
 def _data(adc_t: int, adc_p: int, adc_h: int) -> str:
     p, t = adc_p << 4, adc_t << 4
-    return bytes(
-        (p >> 16, (p >> 8) & 0xFF, p & 0xFF, t >> 16, (t >> 8) & 0xFF, t & 0xFF, adc_h >> 8, adc_h & 0xFF)
-    ).hex()
+    # 0xF7..0xFE: pressure and temperature as 20 bits (msb, lsb, xlsb), humidity as 16.
+    return (p.to_bytes(3, "big") + t.to_bytes(3, "big") + adc_h.to_bytes(2, "big")).hex()
 
 
 SCRIPT = """
