@@ -15,7 +15,11 @@ from tests.harness.micropython import REPO
 
 def test_device_code_type_checks_against_the_esp32_stubs() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "firmware.tools.typecheck"], cwd=REPO, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "firmware.tools.typecheck"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Success: no issues found" in proc.stdout
@@ -35,5 +39,5 @@ def test_a_call_the_esp32_does_not_have_is_reported(
     )
     assert typecheck.run(firmware=copy) == 1
     out = capsys.readouterr().out
-    assert 'firmware/leasechain/board.py' in out
+    assert "firmware/leasechain/board.py" in out
     assert "toggle_fast" in out
