@@ -1,7 +1,8 @@
-"""The board's main loop (firmware/leasechain/runner.py) on fake ticks, Wi-Fi, watchdog and LED, under MicroPython."""
+"""The main loop (firmware/leasechain/runner.py) on fake ticks, Wi-Fi, watchdog and LED, under MicroPython."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -74,12 +75,12 @@ mptest.out(out)
 
 
 @pytest.fixture(scope="module")
-def ran(micropython: MicroPython) -> Any:  # noqa: ANN401 - JSON
+def ran(micropython: MicroPython) -> Any:
     return run_mp(micropython, SCRIPT)
 
 
 @pytest.mark.micropython
-def test_readings_every_period_delivered_in_order(ran: Any) -> None:  # noqa: ANN401
+def test_readings_every_period_delivered_in_order(ran: Any) -> None:
     assert ran["readings"] == 15  # t = 0, 60, ..., 840 s
     public = bytes.fromhex(ran["public_key"])
     got = readings(ran["sent"], public)
@@ -93,13 +94,13 @@ def test_readings_every_period_delivered_in_order(ran: Any) -> None:  # noqa: AN
 
 
 @pytest.mark.micropython
-def test_broker_reconnects_back_off_and_wifi_rejoins(ran: Any) -> None:  # noqa: ANN401
+def test_broker_reconnects_back_off_and_wifi_rejoins(ran: Any) -> None:
     attempts = [t // 1000 for t in ran["attempts"]]
     # Wi-Fi up at 30 s; the broker refuses until 100 s: retries 1, 2, 4, ... 64 s apart,
     # and the one at 157 s gets through.
     first = attempts[:8]
     assert first[0] == 30
-    assert [b - a for a, b in zip(first, first[1:], strict=False)] == [1, 2, 4, 8, 16, 32, 64]
+    assert [b - a for a, b in itertools.pairwise(first)] == [1, 2, 4, 8, 16, 32, 64]
     assert first[7] == 157
     # Wi-Fi lost from 400 to 460 s: the device goes offline and reconnects at once when it is back.
     assert 460 in attempts
@@ -108,7 +109,7 @@ def test_broker_reconnects_back_off_and_wifi_rejoins(ran: Any) -> None:  # noqa:
 
 
 @pytest.mark.micropython
-def test_clock_watchdog_keepalive_and_led(ran: Any) -> None:  # noqa: ANN401
+def test_clock_watchdog_keepalive_and_led(ran: Any) -> None:
     assert ran["syncs"] == 1
     assert ran["synced"] is True
     assert ran["feeds"] == ran["ticks"]  # fed on every tick: a hung call resets the board
@@ -119,6 +120,6 @@ def test_clock_watchdog_keepalive_and_led(ran: Any) -> None:  # noqa: ANN401
 
 
 @pytest.mark.micropython
-def test_a_stall_skips_ahead_instead_of_bursting(ran: Any) -> None:  # noqa: ANN401
+def test_a_stall_skips_ahead_instead_of_bursting(ran: Any) -> None:
     assert ran["stall"] == 2
     assert ran["stall_after"] == 3

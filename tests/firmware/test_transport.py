@@ -117,13 +117,13 @@ mptest.out(out)
 
 
 @pytest.fixture(scope="module")
-def ran(micropython: MicroPython) -> Any:  # noqa: ANN401 - JSON
+def ran(micropython: MicroPython) -> Any:
     messages = [bytes(range(256)) * 3, b"\x00" * 10, b"reading"]
     return {"messages": messages, "out": run_mp(micropython, SCRIPT, [m.hex() for m in messages])}
 
 
 @pytest.mark.micropython
-def test_mqtt_sets_a_retained_will_and_publishes_qos1(ran: Any) -> None:  # noqa: ANN401
+def test_mqtt_sets_a_retained_will_and_publishes_qos1(ran: Any) -> None:
     out = ran["out"]
     calls = out["calls"]
     assert calls[0] == ["init", "lc-dev", "broker.local", 8883, "dev", "pw", 30, None]
@@ -137,7 +137,7 @@ def test_mqtt_sets_a_retained_will_and_publishes_qos1(ran: Any) -> None:  # noqa
 
 
 @pytest.mark.micropython
-def test_mqtt_failures_are_transport_errors_and_close_never_raises(ran: Any) -> None:  # noqa: ANN401
+def test_mqtt_failures_are_transport_errors_and_close_never_raises(ran: Any) -> None:
     out = ran["out"]
     assert out["errors"] == [
         "MQTT is not connected",
@@ -149,7 +149,7 @@ def test_mqtt_failures_are_transport_errors_and_close_never_raises(ran: Any) -> 
 
 
 @pytest.mark.micropython
-def test_uart_frames_decode_on_the_gateway_side(ran: Any) -> None:  # noqa: ANN401
+def test_uart_frames_decode_on_the_gateway_side(ran: Any) -> None:
     out = ran["out"]
     stream = bytes.fromhex(out["uart"])
     assert stream[0] == 0  # resynchronises a receiver that saw half a frame
