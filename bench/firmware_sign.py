@@ -1,0 +1,207 @@
+"""Firmware Ed25519 (firmware/leasechain/ed25519.py): keygen, sign and verify times and heap.
+
+Prints JSON.  The firmware's pure-Python signer runs under the real
+MicroPython interpreter (scripts/micropython-run.mjs) and under CPython, each
+with the packed base-point table and without it; libsodium (PyNaCl) on the same
+seed and message is the baseline, measured in the same run.  The message is the
+Sig_structure of a real reading (tests/vectors/protocol.json), which is what the
+device signs every period.
+
+Heap under MicroPython: ``table_resident_bytes`` is what loading the table
+keeps alive (gc.mem_alloc after a collection); ``heap_peak_bytes`` is the live
+heap before an operation (interpreter, modules, key, table) plus everything the
+operation allocates with the collector paused, an upper bound of the real peak
+(this port grows its heap on demand, so a smaller heap cannot be imposed).
+Under CPython the peak is tracemalloc's, relative to the start of the operation.
+
+    python -m bench.firmware_sign [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import statistics
+import subprocess
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nacl.signing import SigningKey, VerifyKey
+
+REPO = Path(__file__).resolve().parents[1]
+VECTORS = REPO / "tests" / "vectors" / "protocol.json"
+SIGN_TARGET_MS = 4.0
+TABLE_TARGET_BYTES = 32 * 1024
+
+DEVICE_SCRIPT = """
+import gc, json, sys
+from leasechain import ed25519
+try:
+    import js
+    now = js.performance.now            # sub-millisecond clock of the WebAssembly host
+except ImportError:
+    import time
+    now = lambda: time.ticks_us() / 1000
+
+args = json.loads(sys.argv[1])
+seed = bytes.fromhex(args["seed"])
+msg = bytes.fromhex(args["message"])
+rounds = args["rounds"]
+
+def median(fn, n):
+    times = []
+    for _ in range(n):
+        t = now()
+        fn()
+        times.append(now() - t)
+    times.sort()
+    return times[len(times) // 2], times[0]
+
+def alloc(fn):
+    gc.collect()
+    live = gc.mem_alloc()
+    gc.disable()
+    before = gc.mem_alloc()
+    fn()
+    used = gc.mem_alloc() - before
+    gc.enable()
+    return live + used
+
+result = {}
+gc.collect()
+before = gc.mem_alloc()
+table = ed25519.shared_table()
+gc.collect()
+resident = gc.mem_alloc() - before
+for name, tab in (("table", table), ("no_table", b"")):
+    key = ed25519.SigningKey(seed, tab)
+    sig = key.sign(msg)
+    pub = key.public_key
+    keygen = median(lambda: ed25519.SigningKey(seed, tab), max(5, rounds // 4))
+    sign = median(lambda: key.sign(msg), rounds)
+    verify = median(lambda: ed25519.verify(pub, msg, sig, tab), max(5, rounds // 4))
+    peak = max(alloc(lambda: ed25519.SigningKey(seed, tab)), alloc(lambda: key.sign(msg)),
+               alloc(lambda: ed25519.verify(pub, msg, sig, tab)))
+    result[name] = {
+        "keygen_ms": keygen[0], "sign_ms": sign[0], "verify_ms": verify[0],
+        "sign_min_ms": sign[1], "heap_peak_bytes": peak,
+        "signature": sig.hex(), "public_key": pub.hex(),
+    }
+result["table"]["table_resident_bytes"] = resident
+result["table"]["table_file_bytes"] = len(table)
+result["no_table"]["table_resident_bytes"] = 0
+print("@@" + json.dumps(result))
+"""
+
+
+def _median_ms(fn: Callable[[], object], n: int) -> tuple[float, float]:
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), min(times)
+
+
+def _peak(fn: Callable[[], object]) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def micropython(seed: bytes, message: bytes, rounds: int) -> dict[str, Any]:
+    """Run the measurement under the MicroPython interpreter."""
+    with tempfile.TemporaryDirectory(prefix="bench-mpy-") as tmp:
+        script = Path(tmp) / "bench_sign.py"
+        script.write_text(DEVICE_SCRIPT)
+        arg = json.dumps({"seed": seed.hex(), "message": message.hex(), "rounds": rounds})
+        proc = subprocess.run(
+            ["node", str(REPO / "scripts" / "micropython-run.mjs"), str(script), arg],
+            capture_output=True, text=True, check=True, timeout=1200,
+        )
+    line = next(line for line in proc.stdout.splitlines() if line.startswith("@@"))
+    result: dict[str, Any] = json.loads(line[2:])
+    return result
+
+
+def cpython(seed: bytes, message: bytes, rounds: int) -> dict[str, Any]:
+    """The same code imported by CPython, as the fleet simulator does."""
+    ed = importlib.import_module("firmware.leasechain.ed25519")
+    table = ed.shared_table()
+    out: dict[str, Any] = {}
+    for name, tab in (("table", table), ("no_table", b"")):
+        key = ed.SigningKey(seed, tab)
+        sig = key.sign(message)
+        pub = key.public_key
+        keygen = _median_ms(lambda tab=tab: ed.SigningKey(seed, tab), max(5, rounds // 4))
+        sign = _median_ms(lambda key=key: key.sign(message), rounds)
+        verify = _median_ms(
+            lambda pub=pub, sig=sig, tab=tab: ed.verify(pub, message, sig, tab), max(5, rounds // 4)
+        )
+        out[name] = {
+            "keygen_ms": keygen[0], "sign_ms": sign[0], "verify_ms": verify[0], "sign_min_ms": sign[1],
+            "heap_peak_bytes": max(
+                _peak(lambda tab=tab: ed.SigningKey(seed, tab)),
+                _peak(lambda key=key: key.sign(message)),
+                _peak(lambda pub=pub, sig=sig, tab=tab: ed.verify(pub, message, sig, tab)),
+            ),
+            "signature": sig.hex(),
+        }
+    return out
+
+
+def pynacl(seed: bytes, message: bytes, rounds: int) -> dict[str, Any]:
+    """libsodium through PyNaCl: the baseline."""
+    key = SigningKey(seed)
+    sig = key.sign(message).signature
+    verify_key = VerifyKey(bytes(key.verify_key))
+    return {
+        "keygen_ms": _median_ms(lambda: SigningKey(seed), rounds)[0],
+        "sign_ms": _median_ms(lambda: key.sign(message), rounds)[0],
+        "verify_ms": _median_ms(lambda: verify_key.verify(message, sig), rounds)[0],
+        "signature": sig.hex(),
+        "public_key": bytes(key.verify_key).hex(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure and print the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=201, help="timed signatures per configuration")
+    args = parser.parse_args(argv)
+    vectors = json.loads(VECTORS.read_text())
+    seed = bytes.fromhex(vectors["seed"])
+    message = bytes.fromhex(vectors["valid"][1]["to_be_signed"])
+    base = pynacl(seed, message, args.rounds)
+    mpy = micropython(seed, message, args.rounds)
+    cpy = cpython(seed, message, args.rounds)
+    identical = all(r[c]["signature"] == base["signature"] for r in (mpy, cpy) for c in ("table", "no_table"))
+    for result in (mpy, cpy, base):
+        for entry in (result.get("table"), result.get("no_table"), result):
+            if isinstance(entry, dict):
+                entry.pop("signature", None)
+                entry.pop("public_key", None)
+    rounded = json.loads(json.dumps(
+        {"message_bytes": len(message), "rounds": args.rounds, "micropython": mpy, "cpython": cpy, "pynacl": base}
+    ), parse_float=lambda v: round(float(v), 3))
+    rounded["signatures_identical_to_pynacl"] = identical
+    rounded["micropython_sign_vs_pynacl"] = round(mpy["table"]["sign_ms"] / base["sign_ms"], 1)
+    rounded["target"] = {
+        "sign_ms_max": SIGN_TARGET_MS,
+        "table_bytes_max": TABLE_TARGET_BYTES,
+        "sign_met": mpy["table"]["sign_ms"] <= SIGN_TARGET_MS,
+        "table_met": mpy["table"]["table_resident_bytes"] <= TABLE_TARGET_BYTES,
+    }
+    print(json.dumps(rounded, indent=2))
+
+
+if __name__ == "__main__":
+    main()
