@@ -277,3 +277,49 @@ def test_the_same_loop_runs_under_cpython(micropython: MicroPython, tmp_path: Pa
         got = run_cpython(BOOT, data, flash=tmp_path)
     public = bytes.fromhex(got["public_key"])
     assert [b.seq for _, b in readings(got["sent"], public)] == [0, 1, 2]
+
+
+SENSOR_FAULTS = """
+import mptest, rig, fakes
+r = rig.Rig()
+broken = fakes.FakeSensor({}, name="bme280")
+broken.broken = True
+odd = fakes.FakeSensor({1024: 21.5, 1025: True, 0: 5, 1026: 2**70, 1027: -3, "x": 1}, usage=(-1, 2), name="odd")
+r.device.sensors.extend([broken, odd])
+r.start()
+r.device.connect()
+r.step()
+out = r.report()
+out["errors"] = r.device.errors
+mptest.out(out)
+"""
+
+
+@pytest.mark.micropython
+def test_failing_sensors_and_bad_values_leave_the_rest_signed(micropython: MicroPython) -> None:
+    got = run_mp(micropython, SENSOR_FAULTS)
+    ((raw, body),) = readings(got["sent"], bytes.fromhex(got["public_key"]))
+    assert dict(body.readings) == {**VALUES, 1027: -3}
+    assert body.run_seconds == 60  # the odd sensor's negative run time is left out
+    assert body.cycles == 3
+    assert got["errors"] == 7  # one read failure, five bad values, one bad usage
+    log = got["log"]
+    assert "sensor bme280 failed: OSError(19,)" in log
+    assert "sensor odd gave 1024 = 21.5, not a reading; left out" in log
+    assert "sensor odd gave usage (-1, 2), expected two counts >= 0; left out" in log
+
+
+STALE = """
+import os, mptest, rig
+os.mkdir("data")
+open("data/state.bin.tmp", "wb").write(b"half a record")
+open("data/usage.bin.tmp", "wb").write(b"from an older firmware")
+r = rig.Rig()
+r.start()
+mptest.out(sorted(os.listdir("data")))
+"""
+
+
+@pytest.mark.micropython
+def test_boot_removes_leftovers_of_cut_writes(micropython: MicroPython, tmp_path: Path) -> None:
+    assert run_mp(micropython, STALE, flash=tmp_path) == ["key.bin", "out", "state.bin"]
