@@ -284,7 +284,8 @@ import mptest, rig, fakes
 r = rig.Rig()
 broken = fakes.FakeSensor({}, name="bme280")
 broken.broken = True
-odd = fakes.FakeSensor({1024: 21.5, 1025: True, 0: 5, 1026: 2**70, 1027: -3, "x": 1}, usage=(-1, 2), name="odd")
+bad = {1024: 21.5, 1025: True, 0: 5, 1026: 2**70, 1027: -3, "x": 1}
+odd = fakes.FakeSensor(bad, usage=(-1, 2), name="odd")
 r.device.sensors.extend([broken, odd])
 r.start()
 r.device.connect()
@@ -298,7 +299,7 @@ mptest.out(out)
 @pytest.mark.micropython
 def test_failing_sensors_and_bad_values_leave_the_rest_signed(micropython: MicroPython) -> None:
     got = run_mp(micropython, SENSOR_FAULTS)
-    ((raw, body),) = readings(got["sent"], bytes.fromhex(got["public_key"]))
+    ((_, body),) = readings(got["sent"], bytes.fromhex(got["public_key"]))
     assert dict(body.readings) == {**VALUES, 1027: -3}
     assert body.run_seconds == 60  # the odd sensor's negative run time is left out
     assert body.cycles == 3
@@ -323,3 +324,33 @@ mptest.out(sorted(os.listdir("data")))
 @pytest.mark.micropython
 def test_boot_removes_leftovers_of_cut_writes(micropython: MicroPython, tmp_path: Path) -> None:
     assert run_mp(micropython, STALE, flash=tmp_path) == ["key.bin", "out", "state.bin"]
+
+
+FLASH_FULL = """
+import mptest, rig, fakes
+store = fakes.CutStore("data")
+r = rig.Rig(store=store)
+r.start()
+r.transport.up = False
+store.full = "out"                # the outbox can take no more: ENOSPC
+r.step()
+r.step()
+store.full = None
+r.transport.up = True
+r.device.connect()
+r.step()
+mptest.out(r.report())
+"""
+
+
+@pytest.mark.micropython
+def test_a_reading_the_flash_cannot_hold_is_counted_as_dropped(micropython: MicroPython) -> None:
+    got = run_mp(micropython, FLASH_FULL)
+    public = bytes.fromhex(got["public_key"])
+    ((raw, body),) = readings(got["sent"], public)
+    assert body.seq == 2
+    assert body.dropped == 2
+    signed = [bytes.fromhex(h) for h in got["signed"]]
+    assert raw == signed[2]
+    assert_chain([(m, host_message.verify(m, public).body) for m in signed])  # type: ignore[misc]
+    assert sum("outbox write failed" in line for line in got["log"]) == 2
