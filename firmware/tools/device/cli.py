@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from firmware.tools.device import deploy, doctor, mip, monitor, provisioning
+from firmware.tools.device import deploy, doctor, enroll, mip, monitor, provisioning
 from firmware.tools.device.errors import (
     BrokerUnreachableError,
     ClockNotSetError,
@@ -143,8 +143,6 @@ def _public_key(args: argparse.Namespace, board: Board | None = None) -> tuple[s
 
 def cmd_enroll(args: argparse.Namespace, progress: Progress) -> Result:
     """Bind the board's key to an equipment token on the ledger."""
-    from firmware.tools.device import enroll
-
     if args.record is None and not args.public_key:
         with connect(args.port) as board:
             progress.step("re-checking that the board holds its key")
@@ -154,7 +152,10 @@ def cmd_enroll(args: argparse.Namespace, progress: Progress) -> Result:
         _, public = _public_key(args)
     progress.step(f"binding the key to {args.token} on {args.ledger}")
     result = enroll.enroll(args.ledger, args.token, public, enroll.signing_key(args.key, args.keystore))
-    _say(args, f"device {result['device']} bound to {result['token']} (ledger entry {result['index']})")
+    if result["status"] == "already_bound":
+        _say(args, f"device {result['device']} was already bound to {result['token']}; nothing to do")
+    else:
+        _say(args, f"device {result['device']} bound to {result['token']} (ledger entry {result['index']})")
     return result
 
 

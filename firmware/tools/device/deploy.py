@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from firmware.tools.device.link import Board
 FIRMWARE_DIR = Path(__file__).resolve().parents[2]
 ROOT_FILES = ("boot.py", "main.py")
 PACKAGE_DIR = "leasechain"
+BOARD_PACKAGE_DIR = "lib/leasechain"  # where mip puts the package on the board
 CHUNK = 2048  # raw bytes per REPL command (base64 on the wire)
 
 Progress = Callable[[str, int, int], None]
@@ -59,7 +61,11 @@ def firmware_version(source: Path = FIRMWARE_DIR) -> str:
 
 
 def firmware_files(source: Path = FIRMWARE_DIR) -> dict[str, bytes]:
-    """Board path -> contents of every file the firmware consists of."""
+    """Board path -> contents of every file the firmware consists of.
+
+    As ``mip install firmware/package.json`` places them: the manifest's
+    ``urls`` under ``/lib``, and ``boot.py`` and ``main.py`` at the root.
+    """
     package = source / PACKAGE_DIR
     if not package.is_dir():
         raise FirmwareError(f"{package} is not a firmware package directory")
@@ -68,10 +74,36 @@ def firmware_files(source: Path = FIRMWARE_DIR) -> dict[str, bytes]:
         path = source / name
         if path.exists():
             files[name] = path.read_bytes()
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            files[path.relative_to(source).as_posix()] = path.read_bytes()
+    for dest, src in _manifest_urls(source):
+        path = source / src
+        if not path.is_file():
+            raise FirmwareError(f"{source / 'package.json'} lists {src!r}, which does not exist")
+        files[f"{mip.LIB_DIR}/{dest}"] = path.read_bytes()
     return files
+
+
+def _manifest_urls(source: Path) -> list[tuple[str, str]]:
+    """The manifest's (destination, source) pairs; every package file when there is no manifest."""
+    manifest = source / "package.json"
+    if not manifest.exists():
+        paths = [
+            p.relative_to(source).as_posix()
+            for p in sorted((source / PACKAGE_DIR).rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+        ]
+        return [(p, p) for p in paths]
+    try:
+        urls = json.loads(manifest.read_text()).get("urls", [])
+    except (ValueError, AttributeError) as exc:
+        raise FirmwareError(f"{manifest} is not a JSON package manifest: {exc}") from None
+    pairs: list[tuple[str, str]] = []
+    for entry in urls:
+        if not (isinstance(entry, list) and len(entry) == 2 and all(isinstance(p, str) for p in entry)):
+            raise FirmwareError(f"{manifest}: urls entry {entry!r} is not [destination, source]")
+        if entry[1].startswith(("http://", "https://", "github:")) or ".." in entry[1].split("/"):
+            raise FirmwareError(f"{manifest}: {entry[1]!r} is not a file of the firmware directory")
+        pairs.append((entry[0], entry[1]))
+    return pairs
 
 
 _HASH_CODE = """
@@ -174,7 +206,7 @@ def flash(
     lib_files = mip.resolve(mip.manifest_deps(source), index)
     lib_paths = {f"{mip.LIB_DIR}/{f.path}": f for f in lib_files}
     paths = sorted(wanted) + sorted(lib_paths)
-    current, found = remote_state(board, paths, dirs=(PACKAGE_DIR,))
+    current, found = remote_state(board, paths, dirs=(BOARD_PACKAGE_DIR,))
     report = FlashReport(firmware_version=firmware_version(source))
     for path, lib_file in sorted(lib_paths.items()):
         have = current.get(path)
@@ -209,7 +241,7 @@ def flash(
 def installed(board: Board, source: Path = FIRMWARE_DIR) -> dict[str, object]:
     """Compare the board's firmware files with ``source``: missing and differing paths."""
     wanted = firmware_files(source)
-    current, found = remote_state(board, sorted(wanted), dirs=(PACKAGE_DIR,))
+    current, found = remote_state(board, sorted(wanted), dirs=(BOARD_PACKAGE_DIR,))
     missing = [p for p in sorted(wanted) if current.get(p) is None]
     differ = [p for p in sorted(wanted) if current.get(p) not in (None, _sha(wanted[p]))]
     extra = sorted(set(found) - set(wanted))

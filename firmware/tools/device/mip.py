@@ -4,7 +4,8 @@ The index speaks micropython-lib's layout, as ``mip`` on the board and
 ``mpremote mip`` do: ``{index}/package/py/{name}/{version}.json`` lists a
 package's files by short SHA-256 (``hashes``), files live at
 ``{index}/file/{hash[:2]}/{hash}``, and ``deps`` name further packages.
-Files are installed under ``/lib`` on the board.
+Files are installed under ``/lib`` on the board.  The index may also be a
+local directory with the same layout (a mirror, for sites without internet).
 """
 
 from __future__ import annotations
@@ -59,7 +60,14 @@ def manifest_deps(source: Path) -> list[tuple[str, str]]:
 
 def _fetch(url: str, timeout: float) -> bytes:
     if not url.startswith(("http://", "https://")):
-        raise DependencyError(f"dependency URL {url!r} is not http(s)")
+        # A local mirror of the index (a directory with the same layout), for sites without internet.
+        path = Path(url.removeprefix("file://"))
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise DependencyError(f"package index has no {path}") from None
+        except OSError as exc:
+            raise DependencyError(f"cannot read {path} from the package index: {exc.strerror}") from None
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked above
             data: bytes = response.read()
@@ -98,6 +106,8 @@ def resolve(deps: list[tuple[str, str]], index: str, timeout: float = 20.0) -> l
         for entry in package.get("urls", []):
             path, file_url = _pair(entry, url, "urls")
             if not file_url.startswith(("http://", "https://")):
+                if ".." in file_url.split("/"):
+                    raise DependencyError(f"{url}: file URL {file_url!r} leaves the package")
                 file_url = url.rpartition("/")[0] + "/" + file_url
             files.setdefault(path, LibFile(name, path, "", file_url))
         for dep in package.get("deps", []):
@@ -112,6 +122,8 @@ def resolve(deps: list[tuple[str, str]], index: str, timeout: float = 20.0) -> l
 def _pair(entry: object, url: str, field: str) -> tuple[str, str]:
     if not (isinstance(entry, list) and len(entry) == 2 and all(isinstance(p, str) for p in entry)):
         raise DependencyError(f"{url}: {field} entry {entry!r} is not a pair of strings")
+    if field != "deps" and (entry[0].startswith("/") or ".." in entry[0].split("/") or not entry[0]):
+        raise DependencyError(f"{url}: target path {entry[0]!r} is not a file under /lib")
     return entry[0], entry[1]
 
 
