@@ -23,7 +23,8 @@
 // What the REPL supports, as on a board: the friendly REPL, raw REPL (Ctrl-A,
 // Ctrl-B, Ctrl-C, Ctrl-D), raw-paste mode (Ctrl-E "A" Ctrl-A with flow
 // control), and soft reset (Ctrl-D on an empty line: "MPY: soft reboot",
-// boot.py again, files kept).  os.urandom comes from the host's CSPRNG,
+// boot.py again, files kept); SIGUSR1 presses RESET (hard reset: boot.py,
+// main.py with --run-main, friendly REPL).  os.urandom comes from the host's CSPRNG,
 // standing in for the ESP32's hardware RNG.  SIGTERM or end of input writes
 // the flash back and exits.
 import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
@@ -355,5 +356,15 @@ function startReading() {
   });
 }
 startReading();
+// SIGUSR1 is the board's RESET button: a hard reset, back to the friendly REPL.
+process.on("SIGUSR1", () => {
+  queue = queue.then(async () => {
+    flushOut();
+    paste = null;
+    pending = [];
+    mode = "friendly";
+    await reset("hard");
+  });
+});
 process.on("SIGTERM", () => shutdown(0));
 process.on("SIGINT", () => shutdown(0));

@@ -52,7 +52,7 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 def cmd_flash(args: argparse.Namespace, progress: Progress) -> Result:
     """Deploy the firmware and its dependencies."""
-    with connect(args.port) as board:
+    with connect(args.port, args.wait) as board:
         progress.step(f"deploying {args.source} to {board.port}")
         report = deploy.flash(board, args.source, args.index, progress.file)
     _say(
@@ -81,7 +81,7 @@ def _config_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_provision(args: argparse.Namespace, progress: Progress) -> Result:
     """Configure the board, have it make its key, and verify its proof of possession."""
     cfg = provisioning.load_config(args.config, _config_overrides(args))
-    with connect(args.port) as board:
+    with connect(args.port, args.wait) as board:
         progress.step("checking the firmware")
         info = provisioning.board_info(board, args.source)
         if cfg is not None:
@@ -144,7 +144,7 @@ def _public_key(args: argparse.Namespace, board: Board | None = None) -> tuple[s
 def cmd_enroll(args: argparse.Namespace, progress: Progress) -> Result:
     """Bind the board's key to an equipment token on the ledger."""
     if args.record is None and not args.public_key:
-        with connect(args.port) as board:
+        with connect(args.port, args.wait) as board:
             progress.step("re-checking that the board holds its key")
             proof = provisioning.prove(board)
         public = bytes.fromhex(proof.public_key)
@@ -191,7 +191,7 @@ def cmd_monitor(args: argparse.Namespace, progress: Progress) -> Result:
         if args.public_key or args.record is not None:
             device, public = _public_key(args)
         else:
-            with Board(port) as board:
+            with Board(port, timeout=args.wait) as board:
                 device, public = _public_key(args, board)
         progress.step(f"listening on {port} for frames of {device} (press RESET on the board)")
         watch = monitor.watch_serial(port, public, args.count, args.timeout, _print_event(args))
@@ -201,7 +201,7 @@ def cmd_monitor(args: argparse.Namespace, progress: Progress) -> Result:
             device, public = _public_key(args)
             broker = args.broker
         else:
-            with connect(args.port) as board:
+            with connect(args.port, args.wait) as board:
                 device, public = _public_key(args, board)
                 info = board.firmware("info")
             broker = args.broker or f"mqtt://{info.get('mqtt_host')}:{info.get('mqtt_port')}"
@@ -234,7 +234,7 @@ def cmd_monitor(args: argparse.Namespace, progress: Progress) -> Result:
 def cmd_doctor(args: argparse.Namespace, progress: Progress) -> Result:
     """Check port, MicroPython, firmware, clock, config, Wi-Fi and broker."""
     progress.step("checking the board")
-    report = doctor.run(args.port, args.broker, args.source)
+    report = doctor.run(args.port, args.broker, args.source, args.wait)
     for check in report.checks:
         _say(args, f"{check.status.upper():4}  {check.name:<12} {check.detail}")
     result: Result = {"checks": [c.as_dict() for c in report.checks]}
@@ -261,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--port", help=f"serial port of the board (default: ${PORT_ENV})")
     common.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
+    common.add_argument(
+        "--wait", type=float, default=10.0, help="seconds to wait for the board's REPL to answer (default: 10)"
+    )
     firmware = argparse.ArgumentParser(add_help=False)
     firmware.add_argument(
         "--source",

@@ -71,11 +71,11 @@ class Report:
                 self.skip(name, reason)
 
 
-def run(port: str | None, broker: str | None = None, source: Path = FIRMWARE_DIR) -> Report:
+def run(port: str | None, broker: str | None = None, source: Path = FIRMWARE_DIR, wait: float = 10.0) -> Report:
     """Run every check against the board on ``port`` (or $LEASECHAIN_PORT)."""
     report = Report()
     try:
-        board = Board(resolve_port(port))
+        board = Board(resolve_port(port), timeout=wait)
     except DeviceToolError as exc:
         report.add("port", "", exc)
         report.skip_rest("no board")
