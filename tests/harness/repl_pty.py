@@ -63,6 +63,7 @@ class ReplBoard:
         self._relay_fd = -1
         self._relay: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._booted = False
         self._lock = threading.Lock()
         self._to_board = bytearray()
         self._from_board = bytearray()
@@ -86,6 +87,7 @@ class ReplBoard:
         self.process = subprocess.Popen(argv, pass_fds=(bridge_side,), cwd=REPO)
         os.close(bridge_side)
         self._stopping.clear()
+        self._booted = False
         self._relay = threading.Thread(target=self._pump, name=f"repl-pty {self.port}", daemon=True)
         self._relay.start()
         deadline = time.monotonic() + 60
@@ -97,6 +99,11 @@ class ReplBoard:
             time.sleep(0.02)
         # A board's boot banner is long gone when a technician connects.
         self._drain_slave()
+        with self._lock:
+            self._booted = True
+            if not self.record:
+                self._to_board.clear()
+                self._from_board.clear()
 
     def _drain_slave(self) -> None:
         time.sleep(0.05)
@@ -124,7 +131,7 @@ class ReplBoard:
                     continue
                 target = self._relay_fd if fd == self._master else self._master
                 with self._lock:
-                    if self.record:
+                    if self.record or not self._booted:
                         (self._to_board if fd == self._master else self._from_board).extend(data)
                 _write_all(target, data)
 

@@ -168,6 +168,11 @@ def prove(board: Board, expected_public_key: str | None = None, challenge: bytes
         raise VerificationError("the board has no device key yet; run `leasechain-device provision`")
     if "error" in reply:
         raise VerificationError(f"the board could not sign the challenge: {reply.get('detail')}")
+    return verify_proof(reply, challenge, expected_public_key)
+
+
+def verify_proof(reply: dict[str, Any], challenge: bytes, expected_public_key: str | None = None) -> Proof:
+    """Check the board's answer to ``challenge``: id, key and Ed25519 signature (libsodium)."""
     public = _check_identity(reply)
     if expected_public_key is not None and public.hex() != expected_public_key:
         raise VerificationError(
