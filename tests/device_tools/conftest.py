@@ -59,7 +59,11 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Source:
     firmware.mkdir()
     for name in ("boot.py", "main.py", "package.json"):
         shutil.copy2(REPO / "firmware" / name, firmware / name)
-    shutil.copytree(REPO / "firmware" / "leasechain", firmware / "leasechain", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "firmware" / "leasechain",
+        firmware / "leasechain",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     manifest = json.loads((firmware / "package.json").read_text())
     manifest["deps"] = [[DEP_NAME, "latest"]]
     (firmware / "package.json").write_text(json.dumps(manifest, indent=2))
@@ -90,7 +94,9 @@ def make_board(tmp_path: Path, flashed_template: Path) -> Iterator[BoardFactory]
     """``make_board(flashed=True, rtc_unset=False, run_main=False, name="board")``: a running board."""
     boards: list[ReplBoard] = []
 
-    def make(flashed: bool = True, rtc_unset: bool = False, run_main: bool = False, name: str = "board") -> ReplBoard:
+    def make(
+        flashed: bool = True, rtc_unset: bool = False, run_main: bool = False, name: str = "board"
+    ) -> ReplBoard:
         flash = tmp_path / name / "flash"
         if flashed and not flash.exists():
             shutil.copytree(flashed_template, flash)

@@ -22,12 +22,22 @@ from tests.device_tools.conftest import BoardFactory, CliRunner
 
 pytestmark = pytest.mark.micropython
 
-SITE_FLAGS = ("--site", "hall-3", "--mqtt-host", "gw.hall-3.example", "--wifi-ssid", "plant", "--wifi-password", "s3cret")
+SITE_FLAGS = (
+    "--site",
+    "hall-3",
+    "--mqtt-host",
+    "gw.hall-3.example",
+    "--wifi-ssid",
+    "plant",
+    "--wifi-password",
+    "s3cret",
+)
 
 
 def _seed(flash: Path) -> bytes:
     record = (flash / "data" / "key.bin").read_bytes()
-    assert record[:4] == b"LCK1" and len(record) == 40
+    assert record[:4] == b"LCK1"
+    assert len(record) == 40
     return record[4:36]
 
 
@@ -68,7 +78,13 @@ def test_the_seed_never_crosses_the_serial_line(make_board: BoardFactory, cli: C
     transcript = board.transcript()
     public = bytes(SigningKey(seed).verify_key)
     assert public.hex().encode() in transcript  # the recording works: the public key did cross
-    for form in (seed, seed.hex().encode(), seed.hex().upper().encode(), base64.b64encode(seed), repr(seed).encode()):
+    for form in (
+        seed,
+        seed.hex().encode(),
+        seed.hex().upper().encode(),
+        base64.b64encode(seed),
+        repr(seed).encode(),
+    ):
         assert form not in transcript
     # Nor the expanded secret scalar's prefix, in any of those forms.
     for window in (seed[:12], seed[10:22], seed[20:32]):
@@ -119,7 +135,10 @@ def test_proof_checks_catch_a_forged_or_foreign_answer(make_board: BoardFactory,
     assert proof.public_key == reply["public_key"]
     # The host's check itself: a flipped signature bit, a replayed answer, a key that is not the device's.
     challenge = b"\x00" * 32
-    tampered = {**reply, "signature": ("%02x" % (int(reply["signature"][:2], 16) ^ 1)) + reply["signature"][2:]}
+    tampered = {
+        **reply,
+        "signature": ("%02x" % (int(reply["signature"][:2], 16) ^ 1)) + reply["signature"][2:],
+    }
     with pytest.raises(VerificationError, match="does not verify"):
         provisioning.verify_proof(tampered, challenge)
     with pytest.raises(VerificationError, match="does not verify"):
@@ -129,7 +148,9 @@ def test_proof_checks_catch_a_forged_or_foreign_answer(make_board: BoardFactory,
     assert provisioning.verify_proof(reply, challenge).signature == reply["signature"]
 
 
-def test_clock_not_set_is_reported_or_set_from_this_computer(make_board: BoardFactory, cli: CliRunner) -> None:
+def test_clock_not_set_is_reported_or_set_from_this_computer(
+    make_board: BoardFactory, cli: CliRunner
+) -> None:
     board = make_board(rtc_unset=True)
     run = cli("provision", "--port", board.port, *SITE_FLAGS, "--no-set-clock", "--json")
     assert run.code == ClockNotSetError.exit_code

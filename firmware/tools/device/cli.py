@@ -262,7 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--port", help=f"serial port of the board (default: ${PORT_ENV})")
     common.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
     common.add_argument(
-        "--wait", type=float, default=10.0, help="seconds to wait for the board's REPL to answer (default: 10)"
+        "--wait",
+        type=float,
+        default=10.0,
+        help="seconds to wait for the board's REPL to answer (default: 10)",
     )
     firmware = argparse.ArgumentParser(add_help=False)
     firmware.add_argument(

@@ -71,7 +71,9 @@ class Report:
                 self.skip(name, reason)
 
 
-def run(port: str | None, broker: str | None = None, source: Path = FIRMWARE_DIR, wait: float = 10.0) -> Report:
+def run(
+    port: str | None, broker: str | None = None, source: Path = FIRMWARE_DIR, wait: float = 10.0
+) -> Report:
     """Run every check against the board on ``port`` (or $LEASECHAIN_PORT)."""
     report = Report()
     try:

@@ -48,7 +48,12 @@ def verify(raw: bytes, public_key: bytes) -> Event:
     message: Message = decode(raw)
     check_signature(message, public_key)
     body = message.body
-    base: Event = {"device": message.device_id.hex(), "digest": message.digest.hex(), "size": len(raw)}
+    base: Event = {
+        "device": message.device_id.hex(),
+        "digest": message.digest.hex(),
+        "size": len(raw),
+        "raw": raw.hex(),
+    }
     if isinstance(body, Birth):
         if body.public_key != public_key:
             raise ProtocolError(
@@ -74,7 +79,13 @@ def _judge(raw: bytes, public_key: bytes, source: str, watch: Watch, listener: L
     try:
         event = verify(raw, public_key)
     except ProtocolError as exc:
-        event = {"kind": "rejected", "reason": exc.reason.value, "detail": exc.detail, "size": len(raw)}
+        event = {
+            "kind": "rejected",
+            "reason": exc.reason.value,
+            "detail": exc.detail,
+            "size": len(raw),
+            "raw": raw[:2048].hex(),
+        }
         watch.rejected.append(event)
     else:
         if event["kind"] == "reading":
