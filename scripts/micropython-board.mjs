@@ -334,11 +334,26 @@ function shutdown(status) {
   });
 }
 
+// SIGUSR1 is the board's RESET button: a hard reset, back to the friendly REPL.
+process.on("SIGUSR1", () => {
+  queue = queue.then(async () => {
+    flushOut();
+    paste = null;
+    pending = [];
+    mode = "friendly";
+    await reset("hard");
+  });
+});
+process.on("SIGTERM", () => shutdown(0));
+process.on("SIGINT", () => shutdown(0));
+
 if (rtcUnset) {
   // 2000-01-01T00:00:00Z at power-on, as an ESP32 whose RTC was never set.
   rtcOffset = 946684800 - Date.now() / 1000;
 }
-await reset("hard");
+queue = queue.then(() => reset("hard")); // a RESET pressed meanwhile waits its turn
+await queue;
+
 // A socket rather than a file stream: a read pending in libuv's thread pool
 // would keep the process from exiting on SIGTERM.
 function startReading() {
@@ -356,15 +371,3 @@ function startReading() {
   });
 }
 startReading();
-// SIGUSR1 is the board's RESET button: a hard reset, back to the friendly REPL.
-process.on("SIGUSR1", () => {
-  queue = queue.then(async () => {
-    flushOut();
-    paste = null;
-    pending = [];
-    mode = "friendly";
-    await reset("hard");
-  });
-});
-process.on("SIGTERM", () => shutdown(0));
-process.on("SIGINT", () => shutdown(0));

@@ -65,7 +65,11 @@ def _provision(make_board: BoardFactory, cli: CliRunner, tmp_path: Path) -> tupl
 
 
 def test_enroll_binds_the_boards_key_to_the_token(
-    make_board: BoardFactory, cli: CliRunner, tmp_path: Path, ledger: LedgerBackend, site: tuple[str, SigningKey]
+    make_board: BoardFactory,
+    cli: CliRunner,
+    tmp_path: Path,
+    ledger: LedgerBackend,
+    site: tuple[str, SigningKey],
 ) -> None:
     token, _ = site
     port, _, record = _provision(make_board, cli, tmp_path)
@@ -85,7 +89,11 @@ def test_enroll_binds_the_boards_key_to_the_token(
 
 
 def test_enroll_from_a_provisioning_record(
-    make_board: BoardFactory, cli: CliRunner, tmp_path: Path, ledger: LedgerBackend, site: tuple[str, SigningKey]
+    make_board: BoardFactory,
+    cli: CliRunner,
+    tmp_path: Path,
+    ledger: LedgerBackend,
+    site: tuple[str, SigningKey],
 ) -> None:
     token, _ = site
     _, record_file, record = _provision(make_board, cli, tmp_path)
@@ -96,11 +104,17 @@ def test_enroll_from_a_provisioning_record(
 
 
 def test_enroll_failures_name_the_token_the_owner_and_the_ledger(
-    make_board: BoardFactory, cli: CliRunner, tmp_path: Path, ledger: LedgerBackend, site: tuple[str, SigningKey]
+    make_board: BoardFactory,
+    cli: CliRunner,
+    tmp_path: Path,
+    ledger: LedgerBackend,
+    site: tuple[str, SigningKey],
 ) -> None:
     token, _ = site
     _, record_file, _ = _provision(make_board, cli, tmp_path)
-    run = cli("enroll", "--record", str(record_file), "--token", "tok-0000000000000000", "--key", "maker", "--json")
+    run = cli(
+        "enroll", "--record", str(record_file), "--token", "tok-0000000000000000", "--key", "maker", "--json"
+    )
     assert run.code == TokenNotFoundError.exit_code
     assert run.json["error"] == "token_not_found"
     assert "tok-0000000000000000" in run.json["message"]
@@ -118,7 +132,11 @@ def test_enroll_failures_name_the_token_the_owner_and_the_ledger(
 
 
 def test_a_key_already_bound_elsewhere_is_refused_with_the_ledgers_reason(
-    make_board: BoardFactory, cli: CliRunner, tmp_path: Path, ledger: LedgerBackend, site: tuple[str, SigningKey]
+    make_board: BoardFactory,
+    cli: CliRunner,
+    tmp_path: Path,
+    ledger: LedgerBackend,
+    site: tuple[str, SigningKey],
 ) -> None:
     token, maker = site
     _, record_file, record = _provision(make_board, cli, tmp_path)

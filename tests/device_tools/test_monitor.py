@@ -30,7 +30,9 @@ pytestmark = pytest.mark.micropython
 UART_MAIN = Path(__file__).parent / "board" / "uart_main.py"
 
 
-def _provisioned(make_board: BoardFactory, cli: CliRunner, tmp_path: Path, *flags: str) -> tuple[ReplBoard, Path]:
+def _provisioned(
+    make_board: BoardFactory, cli: CliRunner, tmp_path: Path, *flags: str
+) -> tuple[ReplBoard, Path]:
     board = make_board(run_main=True)
     record = tmp_path / "sensor.json"
     run = cli("provision", "--port", board.port, "--site", "hall-3", *flags, "--out", str(record))
@@ -54,7 +56,18 @@ def _readings_from_the_board(
     shutil.copy2(UART_MAIN, board.flash / "main.py")
     board.start()
     thread, result = _in_thread(
-        cli, "monitor", "--serial", "--port", board.port, "--record", str(record), "--count", "1", "--timeout", "60", "--json"
+        cli,
+        "monitor",
+        "--serial",
+        "--port",
+        board.port,
+        "--record",
+        str(record),
+        "--count",
+        "1",
+        "--timeout",
+        "60",
+        "--json",
     )
     time.sleep(0.5)  # the monitor has the port open and listens
     assert board.process is not None
@@ -74,7 +87,7 @@ def test_first_reading_signed_on_the_board_is_verified_from_its_serial_line(
     assert "birth" in kinds
     assert kinds[-1] == "reading"
     reading = events[-1]
-    assert reading["boot"] == 1
+    assert reading["boot"] == 2  # boot 1 was at power-on, before the monitor listened
     assert reading["seq"] == 0
     assert reading["readings"] == {"chip_temperature": 41.25}
     assert abs(reading["time"] - time.time()) < 120
@@ -136,7 +149,9 @@ def test_board_readings_are_verified_from_the_broker_and_forgeries_reported(
 
 def test_monitor_failures_have_their_exit_codes(cli: CliRunner, mosquitto: Mosquitto) -> None:
     public = "11" * 32
-    run = cli("monitor", "--broker", f"mqtt://127.0.0.1:{free_port()}", "--public-key", public, "--timeout", "2")
+    run = cli(
+        "monitor", "--broker", f"mqtt://127.0.0.1:{free_port()}", "--public-key", public, "--timeout", "2"
+    )
     assert run.code == BrokerUnreachableError.exit_code
     assert "unreachable" in run.err
     url = f"mqtt://{mosquitto.host}:{mosquitto.port}"

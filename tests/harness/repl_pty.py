@@ -91,7 +91,9 @@ class ReplBoard:
         self._relay = threading.Thread(target=self._pump, name=f"repl-pty {self.port}", daemon=True)
         self._relay.start()
         deadline = time.monotonic() + 60
-        while b">>> " not in self.received() and b"\r\n>" not in self.received():
+        with self._lock:
+            mark = len(self._from_board)
+        while b">>> " not in self.received()[mark:] and b"\r\n>" not in self.received()[mark:]:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the MicroPython bridge exited with {self.process.returncode}")
             if time.monotonic() > deadline:

@@ -23,6 +23,7 @@ from firmware.tools.device.errors import BoardError, FirmwareError, NoPortError
 PORT_ENV = "LEASECHAIN_PORT"
 REPLY_PREFIX = b"LCP "
 DEFAULT_BAUDRATE = 115200
+READ_TIMEOUT_S = 2.0
 
 
 def resolve_port(port: str | None) -> str:
@@ -50,7 +51,9 @@ class Board:
         try:
             # mpremote prints what it read when it gives up; keep stdout clean for --json.
             with contextlib.redirect_stdout(quiet):
-                self._transport = SerialTransport(port, baudrate=baudrate)
+                # A read timeout on the port itself: mpremote reads a pseudo-terminal byte by byte
+                # with blocking reads, which without one would wait forever on a silent line.
+                self._transport = SerialTransport(port, baudrate=baudrate, timeout=READ_TIMEOUT_S)
         except TransportError as exc:
             raise NoPortError(f"cannot open serial port {port!r}: {exc}") from None
         except OSError as exc:
