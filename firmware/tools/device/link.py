@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -90,7 +91,8 @@ class Board:
             with contextlib.redirect_stdout(io.StringIO()):
                 self._transport.exec_raw_no_follow(code)
                 out, err = self._transport.follow(timeout or self.timeout)
-        except TransportError as exc:
+        except (TransportError, struct.error) as exc:
+            # struct.error: mpremote read a short raw-paste header from a board that went quiet.
             raise BoardError(f"the board on {self.port!r} stopped answering: {exc}") from None
         except OSError as exc:
             raise BoardError(f"serial port {self.port!r} failed: {exc}") from None
