@@ -109,7 +109,10 @@ mptest.out({"offline": offline, "end": r.report(), "partial": partial})
 
 @pytest.mark.micropython
 def test_outage_fills_the_buffer_drops_oldest_and_flushes_in_order(micropython: MicroPython) -> None:
-    got = run_mp(micropython, OUTAGE)
+    _check_outage(run_mp(micropython, OUTAGE))
+
+
+def _check_outage(got: Any) -> None:
     offline, end = got["offline"], got["end"]
     assert offline["pending"] == 4
     assert not offline["online"]
@@ -223,7 +226,10 @@ def _check_power_cut_case(case: dict[str, Any]) -> None:
 
 @pytest.mark.micropython
 def test_power_cut_at_every_file_operation_leaves_valid_state(micropython: MicroPython) -> None:
-    cases = run_mp(micropython, POWER_CUT, CUTS)
+    _check_power_cuts(run_mp(micropython, POWER_CUT, CUTS))
+
+
+def _check_power_cuts(cases: list[dict[str, Any]]) -> None:
     assert len(cases) == len(CUTS)
     for case in cases:
         _check_power_cut_case(case)
@@ -277,6 +283,12 @@ def test_the_same_loop_runs_under_cpython(micropython: MicroPython, tmp_path: Pa
         got = run_cpython(BOOT, data, flash=tmp_path)
     public = bytes.fromhex(got["public_key"])
     assert [b.seq for _, b in readings(got["sent"], public)] == [0, 1, 2]
+
+
+def test_outage_and_power_cuts_under_cpython(tmp_path: Path) -> None:
+    # The fleet simulator runs these modules under CPython: the same behaviour there.
+    _check_outage(run_cpython(OUTAGE, flash=tmp_path / "outage"))
+    _check_power_cuts(run_cpython(POWER_CUT, CUTS, flash=tmp_path / "cuts"))
 
 
 SENSOR_FAULTS = """
