@@ -231,8 +231,11 @@ class Device:
         st.head += 1
         self.outbox.discard(index)
 
-    def connect(self):
-        """Open the transport with its last will, announce the device, flush; return success."""
+    def connect(self, flush_limit=None):
+        """Open the transport with its last will, announce the device, flush; return success.
+
+        ``flush_limit`` bounds how many waiting readings are sent now (default: all).
+        """
         if self.transport is None:
             return False
         try:
@@ -245,7 +248,7 @@ class Device:
             return False
         self.online = True
         self.log("online")
-        self.flush()
+        self.flush(flush_limit)
         return self.online
 
     def disconnect(self):
@@ -271,9 +274,9 @@ class Device:
             sent += 1
         return sent
 
-    def step(self):
+    def step(self, flush_limit=None):
         """One period: sample, sign and commit a reading, then deliver what is waiting; return the reading."""
         message = self.sample()
         if self.online:
-            self.flush()
+            self.flush(flush_limit)
         return message

@@ -15,6 +15,9 @@ _MAX_BACKOFF_MS = 300000
 _NTP_RETRY_MS = 60000
 _WIFI_RETRY_MS = 30000
 _MAX_SLEEP_MS = 1000
+# Readings sent per tick: a long backlog (up to buffer_max after an outage) is
+# delivered over several ticks, so the watchdog is fed between batches.
+FLUSH_BATCH = 20
 
 
 class Runner:
@@ -88,8 +91,10 @@ class Runner:
                 self.log("clock synchronised")
             except Exception as exc:  # noqa: BLE001 - NTP failures (timeouts, DNS) only delay synchronisation
                 self.log("ntp failed: %r" % (exc,))
+        sent = False  # whether this tick already sent a batch of the backlog
         if up and device.transport is not None and not device.online and self._due(self._next_connect, now):
-            if device.connect():
+            sent = True
+            if device.connect(FLUSH_BATCH):
                 self._backoff_ms = 1000
                 self._next_ping = ticks_add(now, self.keepalive_ms)
             else:
@@ -107,11 +112,14 @@ class Runner:
             self._next_reading = ticks_add(self._next_reading, self.period_ms)
             if self._due(self._next_reading, now):
                 self._next_reading = ticks_add(now, self.period_ms)
-            device.step()
+            device.step(FLUSH_BATCH)
+            sent = True
             self.readings += 1
             self._next_ping = ticks_add(now, self.keepalive_ms)
             if self.led is not None:
                 self.led.flash(now)
+        if not sent and device.online and device.pending():
+            device.flush(FLUSH_BATCH)  # the rest of a backlog, one batch per tick
         if device.online and self._due(self._next_ping, now):
             self._next_ping = ticks_add(now, self.keepalive_ms)
             try:
@@ -122,6 +130,8 @@ class Runner:
         if self.led is not None:
             self.led.mode = status.ONLINE if device.online else status.OFFLINE
             self.led.update(now)
+        if device.online and device.pending():
+            return 0  # more of the backlog to send
         wait = _MAX_SLEEP_MS
         for at in (self._next_reading, self._next_poll):
             wait = min(wait, max(0, ticks_diff(at, now)))

@@ -123,3 +123,43 @@ def test_clock_watchdog_keepalive_and_led(ran: Any) -> None:
 def test_a_stall_skips_ahead_instead_of_bursting(ran: Any) -> None:
     assert ran["stall"] == 2
     assert ran["stall_after"] == 3
+
+
+BACKLOG = """
+import mptest, fakes, rig
+from leasechain import runner as runner_module
+from leasechain.runner import Runner
+r = rig.Rig(capacity=500)
+r.start()
+r.transport.up = False
+for _ in range(75):
+    r.step()
+r.transport.up = True
+ticks = fakes.FakeTicks(0)
+wdt = fakes.FakeWdt()
+runner = Runner(r.device, period_s=60, wdt=wdt, ticks_ms=ticks)
+runner._next_reading = 3600000      # no reading due: only the backlog moves
+batches = []
+waits = []
+for _ in range(8):
+    before = len(r.transport.of("data"))
+    waits.append(runner.tick())
+    batches.append(len(r.transport.of("data")) - before)
+    ticks.advance(waits[-1])
+mptest.out({"batches": batches, "waits": waits, "feeds": wdt.feeds, "batch": runner_module.FLUSH_BATCH,
+            "report": r.report()})
+"""
+
+
+@pytest.mark.micropython
+def test_a_long_backlog_goes_out_in_batches_between_watchdog_feeds(micropython: MicroPython) -> None:
+    got = run_mp(micropython, BACKLOG)
+    batch = got["batch"]
+    # 75 waiting readings: sent 20 per tick, the watchdog fed before each batch,
+    # no sleep while a batch is left, then back to the normal wait.
+    assert got["batches"] == [batch, batch, batch, 75 - 3 * batch, 0, 0, 0, 0]
+    assert got["waits"][:3] == [0, 0, 0]
+    assert got["waits"][3] > 0
+    assert got["feeds"] == 8
+    public = bytes.fromhex(got["report"]["public_key"])
+    assert [b.seq for _, b in readings(got["report"]["sent"], public)] == list(range(75))
