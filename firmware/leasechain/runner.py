@@ -33,11 +33,14 @@ class Runner:
         wdt=None,
         led=None,
         ntp_host=None,
+        ntp_resync_s=21600,
         ticks_ms=None,
         log=None,
     ):
         """``wifi`` has ``isconnected()`` and ``connect()`` (starts joining, returns at once);
-        ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick."""
+        ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick.
+        The clock is set from ``ntp_host`` once the network is up and again every
+        ``ntp_resync_s``: the RTC drifts, and a gateway refuses synced times more than 300 s ahead."""
         self.device = device
         self.period_ms = period_s * 1000
         self.poll_ms = poll_s * 1000
@@ -46,6 +49,7 @@ class Runner:
         self.wdt = wdt
         self.led = led
         self.ntp_host = ntp_host
+        self.ntp_resync_ms = ntp_resync_s * 1000
         self._ticks = ticks_ms or _ticks_ms
         self.log = log or device.log
         now = self._ticks()
@@ -84,10 +88,11 @@ class Runner:
             self.wdt.feed()
         device = self.device
         up = self._network_up(now)
-        if up and self.ntp_host and not device.clock.synced and self._due(self._next_ntp, now):
+        if up and self.ntp_host and self._due(self._next_ntp, now):
             self._next_ntp = ticks_add(now, _NTP_RETRY_MS)
             try:
                 device.clock.sync(self.ntp_host)
+                self._next_ntp = ticks_add(now, self.ntp_resync_ms)
                 self.log("clock synchronised")
             except Exception as exc:  # noqa: BLE001 - NTP failures (timeouts, DNS) only delay synchronisation
                 self.log("ntp failed: %r" % (exc,))
