@@ -38,6 +38,13 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _counts(used):
+    """Whether a driver's usage() is (run_seconds, cycles), both integers >= 0."""
+    if not isinstance(used, (tuple, list)) or len(used) != 2:
+        return False
+    return _is_int(used[0]) and _is_int(used[1]) and used[0] >= 0 and used[1] >= 0
+
+
 class Device:
     """One sensor device; call ``start()`` once, then ``step()`` every period."""
 
@@ -147,12 +154,19 @@ class Device:
                     # One bad value must not make the whole reading unsignable, period after period.
                     self.errors += 1
                     self.log("sensor %s gave %r = %r, not a reading; left out" % (name, key, value))
-            if len(used) == 2 and _is_int(used[0]) and _is_int(used[1]) and used[0] >= 0 and used[1] >= 0:
+            if _counts(used):
                 run_seconds += used[0]
                 cycles += used[1]
             else:
                 self.errors += 1
                 self.log("sensor %s gave usage %r, expected two counts >= 0; left out" % (name, used))
+        if len(readings) > payload.MAX_READINGS:
+            keys = sorted(readings)
+            for key in keys[payload.MAX_READINGS :]:
+                del readings[key]
+            self.errors += 1
+            self.log("%d readings, the protocol carries %d: left out ids %r" % (
+                len(keys), payload.MAX_READINGS, keys[payload.MAX_READINGS :]))
         return readings, run_seconds, cycles
 
     def sample(self):

@@ -298,7 +298,8 @@ broken = fakes.FakeSensor({}, name="bme280")
 broken.broken = True
 bad = {1024: 21.5, 1025: True, 0: 5, 1026: 2**70, 1027: -3, "x": 1}
 odd = fakes.FakeSensor(bad, usage=(-1, 2), name="odd")
-r.device.sensors.extend([broken, odd])
+vendor = fakes.FakeSensor(dict((2000 + i, i) for i in range(30)), usage=None, name="vendor")
+r.device.sensors.extend([broken, odd, vendor])
 r.start()
 r.device.connect()
 r.step()
@@ -312,14 +313,18 @@ mptest.out(out)
 def test_failing_sensors_and_bad_values_leave_the_rest_signed(micropython: MicroPython) -> None:
     got = run_mp(micropython, SENSOR_FAULTS)
     ((_, body),) = readings(got["sent"], bytes.fromhex(got["public_key"]))
-    assert dict(body.readings) == {**VALUES, 1027: -3}
+    # 6 + 1 + 30 good values: the 32 lowest ids are signed, the rest left out.
+    vendor = {2000 + i: i for i in range(25)}
+    assert dict(body.readings) == {**VALUES, 1027: -3, **vendor}
     assert body.run_seconds == 60  # the odd sensor's negative run time is left out
     assert body.cycles == 3
-    assert got["errors"] == 7  # one read failure, five bad values, one bad usage
+    assert got["errors"] == 9  # one read failure, five bad values, two bad usages, too many values
     log = got["log"]
     assert "sensor bme280 failed: OSError(19,)" in log
     assert "sensor odd gave 1024 = 21.5, not a reading; left out" in log
     assert "sensor odd gave usage (-1, 2), expected two counts >= 0; left out" in log
+    assert "sensor vendor gave usage None, expected two counts >= 0; left out" in log
+    assert "37 readings, the protocol carries 32: left out ids [2025, 2026, 2027, 2028, 2029]" in log
 
 
 STALE = """
