@@ -165,8 +165,10 @@ class Device:
             for key in keys[payload.MAX_READINGS :]:
                 del readings[key]
             self.errors += 1
-            self.log("%d readings, the protocol carries %d: left out ids %r" % (
-                len(keys), payload.MAX_READINGS, keys[payload.MAX_READINGS :]))
+            self.log(
+                "%d readings, the protocol carries %d: left out ids %r"
+                % (len(keys), payload.MAX_READINGS, keys[payload.MAX_READINGS :])
+            )
         return readings, run_seconds, cycles
 
     def sample(self):
