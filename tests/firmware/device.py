@@ -20,6 +20,9 @@ from typing import Any
 from tests.harness.micropython import REPO, MicroPython
 
 DEVICE_DIR = Path(__file__).resolve().parent / "onboard"
+# Stand-ins for the board's own modules (machine, network, esp32, ntptime, umqtt),
+# on the path only for tests of leasechain/board.py.
+HARDWARE_DIR = DEVICE_DIR / "hardware"
 MARKER = "@@"
 
 
@@ -62,11 +65,16 @@ def run_mp(
     flash: Path | None = None,
     expect_status: int = 0,
     heap: int | None = None,
+    hardware: bool = False,
 ) -> Any:
-    """Run ``source`` under MicroPython with ``data`` as its input; return what it emitted."""
+    """Run ``source`` under MicroPython with ``data`` as its input; return what it emitted.
+
+    ``hardware`` puts the stand-ins for ``machine``, ``network`` and friends on the path.
+    """
+    paths = (DEVICE_DIR, HARDWARE_DIR) if hardware else (DEVICE_DIR,)
     with tempfile.TemporaryDirectory(prefix="mpy-dev-") as tmp:
         script = _prepare(Path(tmp), source, data)
-        proc = micropython.run(script, flash=flash, heap=heap, paths=(DEVICE_DIR,), timeout=240)
+        proc = micropython.run(script, flash=flash, heap=heap, paths=paths, timeout=240)
     return _result(proc, expect_status)
 
 
