@@ -67,7 +67,7 @@ class Scripted(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def scripted() -> Iterator[tuple[str, list[tuple[int, str, bytes]]]]:
-    script: ClassVar[list[tuple[int, str, bytes]]] = []
+    script: list[tuple[int, str, bytes]] = []
     handler = type("Handler", (Scripted,), {"script": script})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
