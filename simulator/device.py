@@ -83,6 +83,7 @@ class VirtualDevice:
         self.flash = MemoryFlash()
         self.machine = MachineModel(profile, seed, index)
         self.clock = VirtualClock(plan.skew)
+        self.clock.now = time.time()  # the birth of the first connection, before any reading is due
         self.rng = random.Random(f"{seed}:{index}:link")
         self.device = self._boot()
         self.expect, self.reason = ACCEPT, ""

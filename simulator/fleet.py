@@ -179,9 +179,8 @@ class Fleet:
         return self.truth
 
 
-def run_fleet(scenario: Scenario, broker: tuple[str, int], progress: Callable[[str], None] | None) -> Fleet:
-    """Run a fleet to completion in a fresh event loop (uvloop when available)."""
-    fleet = Fleet(scenario, broker, progress)
+def run_fleet(fleet: Fleet) -> Fleet:
+    """Run a fleet to completion in a fresh uvloop event loop."""
     import uvloop
 
     uvloop.run(fleet.run())
