@@ -64,6 +64,9 @@ class Fleet:
         ]
         self.readings = max(1, int(run.rate * run.duration_seconds))
         self.stopping = False
+        self.history_start: float | None = (
+            None  # device time of the run's start; default: ends at the wall clock
+        )
         self.sampling_started = 0.0
         self.sampling_ended = 0.0
 
@@ -163,6 +166,8 @@ class Fleet:
             # Device time runs ``acceleration`` times faster and ends at the wall clock, so
             # the last readings are current and none is older than the gateway accepts.
             history_start = wall0 + run.duration_seconds - run.duration_seconds * run.acceleration
+            if self.history_start is not None:
+                history_start = self.history_start
             self.sampling_started = wall0
             await asyncio.gather(*(self._drive(vd, t0, history_start) for vd in self.devices))
             self.sampling_ended = time.time()

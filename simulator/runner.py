@@ -114,15 +114,31 @@ def _settle(fleet: Fleet, target: Target, stream: AnchorStream | None, log: Log)
         time.sleep(0.5)
 
 
-def run(scenario: Scenario, target: Target, log: Log, progress: Log | None = None) -> Outcome:
-    """The whole run; raises SimError when the system under test cannot be reached."""
+def run(
+    scenario: Scenario,
+    target: Target,
+    log: Log,
+    progress: Log | None = None,
+    *,
+    history_start: float | None = None,
+    after_enrol: Callable[[Fleet, dict[str, str]], None] | None = None,
+) -> Outcome:
+    """The whole run; raises SimError when the system under test cannot be reached.
+
+    ``history_start`` fixes the device time of the first reading; ``after_enrol`` is called
+    with the fleet and its tokens (public key hex -> token id) before any reading is sent.
+    """
     seed = scenario.run.seed
     # Devices boot (create keys, count boots) before anything else, so the fleet can be enrolled.
     probe = Fleet(scenario, target.broker, progress)
+    probe.history_start = history_start
+    tokens: dict[str, str] = {}
     if target.backend is not None:
         maker = target.manufacturer or manufacturer_key(seed)
         certify(target.backend, maker, f"Fleet simulator {seed}", ["manufacturer"], target.reviewer)
-        enroll(target.backend, maker, enrolments(probe), log)
+        tokens = enroll(target.backend, maker, enrolments(probe), log)
+    if after_enrol is not None:
+        after_enrol(probe, tokens)
     if target.gateway_metrics is not None:
         expected = sum(1 for vd in probe.devices if vd.plan.role != faults.WRONG_KEY)
         wait_for_registry(target.gateway_metrics, expected, log)
