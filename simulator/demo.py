@@ -137,7 +137,13 @@ class Demo:
         self.say(f"{broker.kind} broker on mqtt://{broker.host}:{broker.port}")
         cast = story.Cast(operator=backend.operator)
         story.certify_all(url, cast, self.say)
-        gateway = Gateway(self.work / "gateway", broker, url, cast.service.key, gateway_id="demo-site")
+        gateway = Gateway(
+            self.work / "gateway",
+            (broker.host, broker.port, broker.protocol),
+            url,
+            cast.service.key,
+            gateway_id="demo-site",
+        )
         gateway.start()
         self.services.append(gateway)
         self.say("site gateway running, anchoring batches as SiteLink Gateways")

@@ -107,15 +107,14 @@ class Fleet:
             delay = t0 + at - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
+            away = offline is not None and offline[0] <= k < offline[0] + offline[1]
             if offline is not None and k == offline[0]:
                 vd.drop()
-            message = vd.sample(k, history_start + at * run.acceleration)
-            away = offline is not None and offline[0] <= k < offline[0] + offline[1]
-            if away:
-                continue
-            if not vd.online:
+            if not away and not vd.online:
                 await vd.reconnect(loop.time() + 10)
-            if not vd.online:
+                await vd.flush()  # as the firmware's Device.connect: announce, then empty the outbox
+            message = vd.sample(k, history_start + at * run.acceleration)
+            if away or not vd.online:
                 continue
             actions = vd.plan.at(k)
             if "reorders" in actions and not vd.held and vd.device.pending() == 1:

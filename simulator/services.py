@@ -198,14 +198,17 @@ class Broker(Service):
 
 
 class Gateway(Service):
-    """``leasechain-gateway run`` with a generated config, ready when it says READY=1."""
+    """``leasechain-gateway run`` with a generated config, ready when it says READY=1.
+
+    ``broker`` is (host, port, MQTT protocol version: "5" or "3.1.1").
+    """
 
     name = "gateway"
 
     def __init__(
         self,
         workdir: Path,
-        broker: Broker,
+        broker: tuple[str, int, str],
         backend_url: str | None,
         key: SigningKey,
         gateway_id: str = "sim-gw",
@@ -216,6 +219,7 @@ class Gateway(Service):
     ) -> None:
         super().__init__(workdir)
         self.key = key
+        host, port, protocol = broker
         self.metrics_port = free_port()
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
         self.state = workdir / "state"
@@ -236,7 +240,7 @@ class Gateway(Service):
         self.config = workdir / "gateway.toml"
         self.config.write_text(
             f'[gateway]\nid = "{gateway_id}"\nstate_directory = "{self.state}"\n\n'
-            f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\nprotocol = "{broker.protocol}"\n'
+            f'[mqtt]\nhost = "{host}"\nport = {port}\nprotocol = "{protocol}"\n'
             "reconnect_min_seconds = 0.5\nreconnect_max_seconds = 2.0\n\n"
             f"{backend}\n{registry}\n"
             f'[metrics]\nhost = "127.0.0.1"\nport = {self.metrics_port}\n\n'
