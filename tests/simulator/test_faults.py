@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chain_client.errors import ProtocolError
 from chain_client.message import decode, verify
+from chain_client.payload import Reading
 from chain_client.reasons import Reason
 from simulator import faults
 from simulator.device import signer_for
 from simulator.scenario import parse
 from simulator.signer import NaclSigner
 
-HOSTILE = {
+HOSTILE: dict[str, Any] = {
     "run": {"seed": 9, "devices": 50, "rate": 1, "duration_seconds": 40},
     "faults": {
         "forged_signatures": 0.05,
@@ -25,14 +28,16 @@ HOSTILE = {
 }
 
 
-def test_same_seed_same_plan_other_seed_other_plan():
+def test_same_seed_same_plan_other_seed_other_plan() -> None:
     a, b = faults.plan(parse(HOSTILE)), faults.plan(parse(HOSTILE))
     assert a == b
     other = dict(HOSTILE, run=dict(HOSTILE["run"], seed=10))
     assert faults.plan(parse(other)) != a
     roles = [p.role for p in a]
-    assert roles.count(faults.WRONG_KEY) == 2 and roles.count(faults.REVOKED) == 3
-    assert any(p.offline for p in a) and any(p.skew == 999 for p in a)
+    assert roles.count(faults.WRONG_KEY) == 2
+    assert roles.count(faults.REVOKED) == 3
+    assert any(p.offline for p in a)
+    assert any(p.skew == 999 for p in a)
     assert sum(len(p.actions) for p in a) > 0
 
 
@@ -45,7 +50,7 @@ def _reading(signer: NaclSigner, seq: int = 0) -> bytes:
     return bytes(cose.sign1(body, signer, kid))
 
 
-def test_hostile_messages_fail_with_the_reason_the_plan_predicts():
+def test_hostile_messages_fail_with_the_reason_the_plan_predicts() -> None:
     key = signer_for(9, 0)
     genuine = _reading(key)
     verify(genuine, key.public_key)
@@ -58,7 +63,10 @@ def test_hostile_messages_fail_with_the_reason_the_plan_predicts():
     assert impostor.value.reason is Reason.BAD_SIGNATURE
     clone = faults.clone(genuine, key, kid)
     body, cloned = decode(genuine).body, verify(clone, key.public_key).body
-    assert (body.boot, body.seq) == (cloned.boot, cloned.seq) and clone != genuine
+    assert isinstance(body, Reading)
+    assert isinstance(cloned, Reading)
+    assert (body.boot, body.seq) == (cloned.boot, cloned.seq)
+    assert clone != genuine
     assert len(faults.oversized(genuine)) > 1024
     with pytest.raises(ProtocolError):
         decode(faults.malformed(genuine))

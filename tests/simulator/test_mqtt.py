@@ -11,6 +11,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from simulator.errors import MqttError
 from simulator.mqtt import MqttConnection, Will
+from tests.harness.mosquitto import Mosquitto
 from tests.harness.ports import free_port
 
 pytestmark = pytest.mark.mosquitto
@@ -25,7 +26,7 @@ class Subscriber:
         self.client = paho.Client(CallbackAPIVersion.VERSION2)
         self.client.on_connect = lambda c, *_: c.subscribe(pattern, 1)
         self.client.on_subscribe = lambda *_: self.ready.set()
-        self.client.on_message = lambda _c, _u, m: self.messages.append((m.topic, m.payload, m.retain))
+        self.client.on_message = lambda _c, _u, m: self.messages.append((m.topic, bytes(m.payload), m.retain))
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
         assert self.ready.wait(10)
@@ -42,7 +43,7 @@ class Subscriber:
         self.client.disconnect()
 
 
-def test_qos1_publishes_arrive_in_order_and_the_will_fires_on_abort(mosquitto):
+def test_qos1_publishes_arrive_in_order_and_the_will_fires_on_abort(mosquitto: Mosquitto) -> None:
     sub = Subscriber(mosquitto.port, "t/#")
 
     async def scenario() -> None:
@@ -65,7 +66,7 @@ def test_qos1_publishes_arrive_in_order_and_the_will_fires_on_abort(mosquitto):
     assert status == [b"online", b"offline"]
 
 
-def test_a_polite_disconnect_sends_no_will(mosquitto):
+def test_a_polite_disconnect_sends_no_will(mosquitto: Mosquitto) -> None:
     sub = Subscriber(mosquitto.port, "w/#")
 
     async def scenario() -> None:
@@ -81,7 +82,7 @@ def test_a_polite_disconnect_sends_no_will(mosquitto):
     assert [t for t, _, _ in sub.messages] == ["w/data"]
 
 
-def test_failures_raise_mqtt_errors(mosquitto):
+def test_failures_raise_mqtt_errors(mosquitto: Mosquitto) -> None:
     async def unreachable() -> None:
         await MqttConnection("127.0.0.1", free_port(), "nobody").connect(timeout=2)
 
@@ -93,7 +94,7 @@ def test_failures_raise_mqtt_errors(mosquitto):
         await conn.connect()
         mosquitto.kill()
         await asyncio.sleep(0.2)
-        with pytest.raises(MqttError, match="not connected|lost"):
+        with pytest.raises(MqttError, match=r"not connected|lost"):
             await conn.publish("t/data", b"after")
 
     asyncio.run(broker_dies())

@@ -8,6 +8,8 @@ import pytest
 
 from simulator import scenario
 from simulator.runner import run
+from tests.harness.mosquitto import Mosquitto
+from tests.simulator.conftest import Site, start_site
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
 
@@ -18,7 +20,7 @@ def quiet(_line: str) -> None:
     pass
 
 
-def test_baseline_reaches_the_ledger_exactly_once(site):
+def test_baseline_reaches_the_ledger_exactly_once(site: Site) -> None:
     sc = scenario.load(SCENARIOS / "baseline.toml").with_overrides(devices=12, duration=5)
     outcome = run(sc, site.target(), quiet)
     v = outcome.report["verdict"]
@@ -31,7 +33,7 @@ def test_baseline_reaches_the_ledger_exactly_once(site):
     assert v["lost"] == v["duplicates"] == v["false_accepts"] == v["false_rejects"] == 0
 
 
-def test_hostile_messages_are_all_rejected_and_genuine_ones_all_accepted(site):
+def test_hostile_messages_are_all_rejected_and_genuine_ones_all_accepted(site: Site) -> None:
     sc = scenario.load(SCENARIOS / "hostile.toml").with_overrides(devices=16, duration=8)
     outcome = run(sc, site.target(), quiet)
     v = outcome.report["verdict"]
@@ -44,20 +46,20 @@ def test_hostile_messages_are_all_rejected_and_genuine_ones_all_accepted(site):
     assert outcome.report["injected"]["forged_signatures"] > 0
 
 
-def test_outages_lose_nothing_and_count_nothing_twice(site):
+def test_outages_lose_nothing_and_count_nothing_twice(site: Site) -> None:
     sc = scenario.load(SCENARIOS / "outage.toml").with_overrides(devices=16, duration=8)
     outcome = run(sc, site.target(), quiet)
     v = outcome.report["verdict"]
     assert outcome.verdict.passed, outcome.report["failures"]
     assert outcome.report["reconnects"] > 0
     assert outcome.report["injected"]["disconnects"] > 0
-    assert v["delivered"] == v["genuine_readings"] and v["pending_at_end"] == 0
+    assert v["delivered"] == v["genuine_readings"]
+    assert v["pending_at_end"] == 0
 
 
-def test_a_full_outbox_is_loss_and_fails_the_run(tmp_path, mosquitto):
+def test_a_full_outbox_is_loss_and_fails_the_run(tmp_path: Path, mosquitto: Mosquitto) -> None:
     """Devices offline for longer than their flash holds drop readings: the verdict must say so."""
     from simulator.cli import main as sim
-    from tests.simulator.conftest import start_site
 
     sc_file = tmp_path / "overflow.toml"
     sc_file.write_text(
@@ -91,5 +93,6 @@ offline = { devices = 1.0, readings = 10 }
     v = outcome.report["verdict"]
     assert not outcome.verdict.passed
     assert v["dropped_by_devices"] == 6 * 6  # 10 readings offline, 4 kept in flash, per device
-    assert v["lost"] == 36 and v["false_accepts"] == 0
+    assert v["lost"] == 36
+    assert v["false_accepts"] == 0
     assert any("max_loss" in f for f in outcome.report["failures"])

@@ -15,7 +15,7 @@ from simulator.signer import NaclSigner
 
 
 @pytest.mark.parametrize("n", [0, 1, 7])
-def test_signatures_match_the_firmware_signer(n):
+def test_signatures_match_the_firmware_signer(n: int) -> None:
     seed = hashlib.sha256(b"seed %d" % n).digest()
     ours, theirs = NaclSigner(seed), ed25519.SigningKey(seed)
     assert ours.public_key == theirs.public_key
@@ -23,13 +23,13 @@ def test_signatures_match_the_firmware_signer(n):
         assert ours.sign(message) == theirs.sign(message)
 
 
-def test_a_whole_device_message_is_identical_with_either_signer():
+def test_a_whole_device_message_is_identical_with_either_signer() -> None:
     from firmware.leasechain.app import Device
 
     class Clock:
         synced = True
 
-        def time(self):
+        def time(self) -> int:
             return 1_764_000_000
 
     seed = hashlib.sha256(b"device").digest()
@@ -44,6 +44,6 @@ def test_a_whole_device_message_is_identical_with_either_signer():
     verify(messages[0][1], NaclSigner(seed).public_key)
 
 
-def test_a_seed_of_the_wrong_length_is_refused():
+def test_a_seed_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(ValueError, match="31"):
         NaclSigner(bytes(31))
