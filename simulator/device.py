@@ -96,6 +96,7 @@ class VirtualDevice:
         self.held = False  # a reading held back to be delivered out of order
         self.attacker: NaclSigner | None = None
         self._sent: list[bytes] = []  # recent readings, for replays and clones
+        self._records: dict[int, Sent] = {}  # outbox index -> ground truth, until delivered
 
     def _boot(self) -> Any:  # noqa: ANN401 - the firmware's untyped Device
         seed = device_seed(self.seed, self.index)
@@ -195,7 +196,7 @@ class VirtualDevice:
                 expect, reason = EITHER, ""
             else:
                 expect, reason = ACCEPT, ""
-        self.truth.add(
+        self._records[st.tail - 1] = self.truth.add(
             message, self.device_hex, st.boot, st.seq - 1, "reading", expect, reason, st.run_seconds
         )
         self._sent.append(message)
@@ -286,7 +287,7 @@ class VirtualDevice:
             records: dict[int, Sent] = {}
             conn = self.conn
             for j in order:
-                record = truth.sent.get(hashlib.sha256(messages[j]).digest())
+                record = self._records.get(indexes[j])
                 futures[j] = conn.publish_future(topic, messages[j])
                 if record is not None:
                     Truth.published(record)
@@ -315,5 +316,6 @@ class VirtualDevice:
                 if record is not None:
                     Truth.acked(record)
                 self.device.delivered(indexes[j])
+                self._records.pop(indexes[j], None)
                 delivered += 1
         return delivered
