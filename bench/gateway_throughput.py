@@ -8,6 +8,8 @@ Prints JSON:
   gateway process while a publisher floods a real Mosquitto (measured between
   10% and 90% of the messages being stored), and its ``ratio_to_raw``;
 - ``latency_ms``: p50/p99 from publish to commit at half that rate;
+- ``gateway_cpu_ms_per_1000``: CPU time (all threads) the gateway spent per
+  1,000 readings of the flood, beside ``raw_verify_cpu_ms_per_1000``;
 - ``peak_rss_mb``: the gateway's peak resident memory with ``--devices``
   enrolled devices;
 - ``workers``: the same flood split over N gateway processes with an MQTT 5
@@ -223,6 +225,11 @@ level = "WARNING"
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """SIGTERM and wait."""
         self.process.terminate()
@@ -264,8 +271,8 @@ def run_flood(
     workers: int,
     probes: list[tuple[str, bytes]],
     verify_threads: int,
-) -> tuple[float, float]:
-    """Flood ``messages``; return (sustained rate, peak RSS of the first gateway in MB)."""
+) -> tuple[float, float, float]:
+    """Flood ``messages``; return (sustained rate, peak RSS in MB, gateway CPU seconds per 1,000 readings)."""
     share = "bench" if workers > 1 else None
     gateways = [
         Gateway(workdir, broker, registry, f"w{workers}-{i}", share, verify_threads) for i in range(workers)
@@ -275,12 +282,14 @@ def run_flood(
         _warm_up(publisher, gateways, probes)
         packets = [_publish_packet(t, p, (i % 65535) + 1) for i, (t, p) in enumerate(messages)]
         base = len(probes)
+        cpu_before = sum(g.cpu_seconds() for g in gateways)
         sender = threading.Thread(target=publisher.send, args=(packets,))
         sender.start()
         samples = _wait_stored(gateways, base + len(messages), 600)
         sender.join()
         rate = _rate_between([(t, c - base) for t, c in samples], len(messages))
-        return rate, max(g.peak_rss_mb() for g in gateways)
+        cpu = sum(g.cpu_seconds() for g in gateways) - cpu_before
+        return rate, max(g.peak_rss_mb() for g in gateways), cpu * 1000 / len(messages)
     finally:
         publisher.close()
         for g in gateways:
@@ -366,12 +375,17 @@ def main() -> None:
             boot += 1
             messages = flood if boot == 3 else _messages(keys, args.messages, boot=boot)
             probes = _messages(keys[: workers * 4], workers * 4, boot=1000 + boot)
-            rate, rss = run_flood(workdir, broker, registry, messages, workers, probes, args.verify_threads)
+            rate, rss, cpu = run_flood(
+                workdir, broker, registry, messages, workers, probes, args.verify_threads
+            )
             scaling[str(workers)] = round(rate)
             if workers == 1:
                 result["sustained_per_s"] = round(rate)
                 result["ratio_to_raw"] = round(rate / raw_rate, 3)
                 result["peak_rss_mb"] = round(rss, 1)
+                # CPU per reading is steadier than a rate on a shared machine.
+                result["gateway_cpu_ms_per_1000"] = round(cpu * 1000, 1)
+                result["raw_verify_cpu_ms_per_1000"] = round(1e6 / raw_rate, 1)
         result["workers_sustained_per_s"] = scaling
         one = scaling.get("1") or next(iter(scaling.values()))
         half = one / 2

@@ -1,4 +1,4 @@
-"""Lease Chain SDK: the protocol codec, Merkle proofs and (later) the ledger client.
+"""Lease Chain SDK: the protocol codec, Merkle proofs and the ledger client (:mod:`chain_client.client`).
 
 Every host-side component goes through this package to encode, decode and
 verify device messages and to build or check Merkle proofs.

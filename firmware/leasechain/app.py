@@ -25,8 +25,17 @@ STATUS_ONLINE = b"online"
 STATUS_OFFLINE = b"offline"
 
 
+_I64_MIN = -(2**63)
+_I64_MAX = 2**63 - 1
+
+
 def _print_log(message):
     print(message)
+
+
+def _is_int(value):
+    # bool is an int on CPython, not on MicroPython: refuse it on both.
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Device:
@@ -74,6 +83,7 @@ class Device:
 
     def start(self):
         """Boot: load or create the key, recover the outbox, count the boot; return the boot number."""
+        self.store.clean()  # leftovers of writes a power cut interrupted
         self.key, created = identity.load_or_create(self.store, self._rng, self._make_key)
         self.public_key = bytes(self.key.public_key)
         self.device_id = identity.device_id(self.public_key)
@@ -116,22 +126,33 @@ class Device:
         return self._sign(encoded)
 
     def read_sensors(self):
-        """Readings and usage deltas of all sensors; a failing sensor is skipped and logged."""
+        """Readings and usage deltas of all sensors; a failing sensor or a bad value is skipped and logged."""
         readings = {}
         run_seconds = 0
         cycles = 0
         for sensor in self.sensors:
+            name = getattr(sensor, "name", "?")
             try:
                 values = sensor.read()
                 used = sensor.usage()
             except Exception as exc:  # noqa: BLE001 - a broken sensor must not stop the others or the chain
                 self.errors += 1
-                self.log("sensor %s failed: %r" % (getattr(sensor, "name", "?"), exc))
+                self.log("sensor %s failed: %r" % (name, exc))
                 continue
             for key in values:
-                readings[key] = values[key]
-            run_seconds += used[0]
-            cycles += used[1]
+                value = values[key]
+                if _is_int(key) and 0 < key <= 0xFFFF and _is_int(value) and _I64_MIN <= value <= _I64_MAX:
+                    readings[key] = value
+                else:
+                    # One bad value must not make the whole reading unsignable, period after period.
+                    self.errors += 1
+                    self.log("sensor %s gave %r = %r, not a reading; left out" % (name, key, value))
+            if len(used) == 2 and _is_int(used[0]) and _is_int(used[1]) and used[0] >= 0 and used[1] >= 0:
+                run_seconds += used[0]
+                cycles += used[1]
+            else:
+                self.errors += 1
+                self.log("sensor %s gave usage %r, expected two counts >= 0; left out" % (name, used))
         return readings, run_seconds, cycles
 
     def sample(self):

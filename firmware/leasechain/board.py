@@ -2,6 +2,16 @@
 
 This is the only module that imports ``machine`` and ``network``; everything
 it wires together is tested elsewhere with fakes.
+
+Deployed with mpremote from a checkout (docs/firmware.md)::
+
+    mpremote mip install firmware/package.json      # leasechain and umqtt.simple into /lib
+    mpremote cp firmware/boot.py firmware/main.py :
+    mpremote cp config.json :config.json
+    mpremote reset
+
+``umqtt.simple`` comes from micropython-lib through mip (firmware/package.json
+declares it); it is never copied into this repository.
 """
 
 from . import config, led

@@ -8,11 +8,11 @@ about 250 doublings.  Without the table a 4-bit window over the base point is
 used, which needs no memory but takes twice as long.
 
 Field elements are plain integers.  Under MicroPython every operation on a
-255-bit integer allocates, and ``x % p`` is a slow general division, so
-products are reduced by folding (``2**255 = 19 mod p``): once where the
-result only feeds additions, twice where it feeds the next multiplication,
-which keeps every intermediate below 2**256 plus a little.  Values are fully
-reduced only when they are encoded.
+255-bit integer allocates, so the number of operations is what costs.
+Products that only feed additions are folded once (``2**255 = 19 mod p``:
+three operations, cheaper than a division); products that feed the next
+multiplication are reduced with one ``% p``, which under MicroPython costs
+less than the two folds it replaces and keeps the next product at 510 bits.
 
 This code is not constant-time.  On the sensor the key is protected by the
 board (flash encryption, no debug port); see docs/firmware.md.
@@ -108,20 +108,7 @@ def _double(pt):
     e = h - ((e & m) + 19 * (e >> 255))
     g = a - b
     f = c + g
-    x = e * f
-    x = (x & m) + 19 * (x >> 255)
-    y = g * h
-    y = (y & m) + 19 * (y >> 255)
-    t = e * h
-    t = (t & m) + 19 * (t >> 255)
-    z = f * g
-    z = (z & m) + 19 * (z >> 255)
-    return (
-        (x & m) + 19 * (x >> 255),
-        (y & m) + 19 * (y >> 255),
-        (z & m) + 19 * (z >> 255),
-        (t & m) + 19 * (t >> 255),
-    )
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
 
 
 def _add_cached(pt, ypx, ymx, t2d, z2):
@@ -140,20 +127,7 @@ def _add_cached(pt, ypx, ymx, t2d, z2):
     f = d - c
     g = d + c
     h = b + a
-    x = e * f
-    x = (x & m) + 19 * (x >> 255)
-    y = g * h
-    y = (y & m) + 19 * (y >> 255)
-    t = e * h
-    t = (t & m) + 19 * (t >> 255)
-    z = f * g
-    z = (z & m) + 19 * (z >> 255)
-    return (
-        (x & m) + 19 * (x >> 255),
-        (y & m) + 19 * (y >> 255),
-        (z & m) + 19 * (z >> 255),
-        (t & m) + 19 * (t >> 255),
-    )
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
 
 
 def _cached(pt):
@@ -201,7 +175,9 @@ def base_mul(k, table=None):
     if not table:
         return scalar_mul(k, _BASE)
     m = _M255
+    p = P
     frm = int.from_bytes
+    table = memoryview(table)  # slices of a memoryview are not copies
     digits = _signed_nibbles(k)
     x1, y1, z1, t1 = _IDENTITY
     for first in (1, 0):
@@ -230,18 +206,10 @@ def base_mul(k, table=None):
             f = d - c
             g = d + c
             h = b + a
-            x1 = e * f
-            x1 = (x1 & m) + 19 * (x1 >> 255)
-            x1 = (x1 & m) + 19 * (x1 >> 255)
-            y1 = g * h
-            y1 = (y1 & m) + 19 * (y1 >> 255)
-            y1 = (y1 & m) + 19 * (y1 >> 255)
-            t1 = e * h
-            t1 = (t1 & m) + 19 * (t1 >> 255)
-            t1 = (t1 & m) + 19 * (t1 >> 255)
-            z1 = f * g
-            z1 = (z1 & m) + 19 * (z1 >> 255)
-            z1 = (z1 & m) + 19 * (z1 >> 255)
+            x1 = e * f % p
+            y1 = g * h % p
+            t1 = e * h % p
+            z1 = f * g % p
     return (x1, y1, z1, t1)
 
 

@@ -54,11 +54,11 @@ def _module_name(entry: str) -> str | None:
     return None
 
 
-def write_config(typings: Path, entries: dict[str, Path], out: Path) -> None:
+def write_config(typings: Path, entries: dict[str, Path], out: Path, firmware: Path = FIRMWARE) -> None:
     """firmware/mypy.ini plus ``ignore_errors`` for every stub module (their own flaws are not ours)."""
     parser = configparser.ConfigParser()
-    parser.read(FIRMWARE / "mypy.ini")
-    parser["mypy"]["mypy_path"] = f"{typings}:{FIRMWARE}"
+    parser.read(firmware / "mypy.ini")
+    parser["mypy"]["mypy_path"] = f"{typings}:{firmware}"
     parser["mypy"]["custom_typeshed_dir"] = str(typings)
     modules = sorted(m for m in map(_module_name, entries) if m and m != "stdlib")
     section = "mypy-" + ",".join(f"{m},{m}.*" for m in modules)
@@ -67,8 +67,8 @@ def write_config(typings: Path, entries: dict[str, Path], out: Path) -> None:
         parser.write(f)
 
 
-def run(extra_args: list[str] | None = None) -> int:
-    """Run mypy on the device code; return its exit status."""
+def run(extra_args: list[str] | None = None, firmware: Path = FIRMWARE) -> int:
+    """Run mypy on the device code in ``firmware`` (default: this tree); return its exit status."""
     entries = stub_entries()
     with tempfile.TemporaryDirectory(prefix="mpy-typings-") as tmp:
         typings = Path(tmp) / "typings"
@@ -76,10 +76,10 @@ def run(extra_args: list[str] | None = None) -> int:
         for name, source in entries.items():
             (typings / name).symlink_to(source)
         config = Path(tmp) / "mypy.ini"
-        write_config(typings, entries, config)
+        write_config(typings, entries, config, firmware)
         args = ["--config-file", str(config), "--cache-dir", str(Path(tmp) / "cache"), *(extra_args or [])]
-        stdout, stderr, status = api.run([*args, *(str(FIRMWARE / t) for t in TARGETS)])
-    sys.stdout.write(stdout.replace(str(FIRMWARE) + "/", "firmware/"))
+        stdout, stderr, status = api.run([*args, *(str(firmware / t) for t in TARGETS)])
+    sys.stdout.write(stdout.replace(str(firmware) + "/", "firmware/"))
     sys.stderr.write(stderr)
     return status
 

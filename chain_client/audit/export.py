@@ -1,0 +1,150 @@
+"""Building an evidence bundle from a live ledger (``leasechain audit export``).
+
+The exporter reads the whole log up to a signed tree head, checks that the
+entries it was served give that head's root, and keeps the entries an
+invoice depends on: the genesis (the log key), the token's minting, share
+and device-binding transactions, the lease's offer, signature and closing,
+the invoice's issue and payment, and every batch anchored before the issue
+that holds a message of one of the token's devices.  For each such message
+it adds the audit path in its batch; for each entry, the audit path in the
+log.  The ledger's own view of the lease and the invoice goes in as claims.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chain_client import cose, merkle
+from chain_client.audit.bundle import FORMAT, Bundle, Claims, ProvenEntry, ProvenReading
+from chain_client.audit.derive import invoice_id, lease_id, token_id
+from chain_client.audit.errors import AuditError
+from chain_client.client.errors import NotFoundError
+from chain_client.client.sync import LedgerClient
+from chain_client.errors import LeaseChainError
+from chain_client.ledger.entry import decode_entry
+from chain_client.ledger.schema import TxType
+from chain_client.ledger.transaction import Transaction, decode
+from chain_client.ledger.treehead import verify_tree_head
+
+Progress = Callable[[int, int], None]
+TOKEN_TYPES = frozenset(
+    {
+        TxType.BUY_SHARES,
+        TxType.TRANSFER_SHARES,
+        TxType.BIND_DEVICE,
+        TxType.ROTATE_DEVICE,
+        TxType.REVOKE_DEVICE,
+    }
+)
+LEASE_TYPES = frozenset({TxType.SIGN_LEASE, TxType.CLOSE_LEASE})
+
+
+def message_device(raw: bytes) -> str | None:
+    """The device id (kid) a message names, if its envelope parses at all."""
+    try:
+        return cose.parse(raw).kid.hex()
+    except LeaseChainError:
+        return None
+
+
+def _relevant(tx: Transaction, token: str, lease: str, invoice: str, period: int) -> bool:
+    args = tx.args
+    kind = tx.type
+    if kind == TxType.MINT_TOKEN:
+        return isinstance(args.get("serial"), str) and token_id(tx.signer, args["serial"]) == token
+    if kind in TOKEN_TYPES:
+        return args.get("token") == token
+    if kind == TxType.OFFER_LEASE:
+        return lease_id(tx.signer, tx.id) == lease
+    if kind in LEASE_TYPES:
+        return args.get("lease") == lease
+    if kind == TxType.ISSUE_INVOICE:
+        return args.get("lease") == lease and args.get("period") == period
+    if kind == TxType.PAY_INVOICE:
+        return args.get("invoice") == invoice
+    return False
+
+
+def export_bundle(
+    client: LedgerClient, lease: str, period: int, *, progress: Progress | None = None
+) -> Bundle:
+    """Collect the evidence of invoice ``lease.period`` from the ledger behind ``client``."""
+    info = client.info()
+    log_key = bytes.fromhex(info.log_key)
+    try:
+        terms = client.lease(lease)
+    except NotFoundError:
+        raise AuditError(f"the ledger has no lease {lease!r}") from None
+    invoice = invoice_id(lease, period)
+    try:
+        bill = client.invoice(invoice)
+    except NotFoundError:
+        raise AuditError(
+            f"period {period} of lease {lease!r} is not invoiced (lease periods: 0..{terms.periods - 1})"
+        ) from None
+    head = client.tree_head()
+    verify_tree_head(head, log_key)
+    devices = {b.device for b in client.token(terms.token).devices}
+
+    leaf_hashes: list[bytes] = []
+    kept: dict[int, bytes] = {}
+    batches: list[tuple[int, list[bytes]]] = []
+    issued_at: int | None = None
+    for row in client.iter_entries(0, head.size):
+        if row.index != len(leaf_hashes):
+            raise AuditError(f"the ledger served entry {row.index} where {len(leaf_hashes)} was expected")
+        raw = bytes.fromhex(row.entry)
+        leaf_hashes.append(merkle.leaf_hash(raw))
+        tx = decode(decode_entry(raw).tx, check_signature=False)
+        if row.index == 0 or _relevant(tx, terms.token, lease, invoice, period):
+            kept[row.index] = raw
+            if tx.type == TxType.ISSUE_INVOICE:
+                issued_at = row.index
+        elif tx.type == TxType.ANCHOR_BATCH and issued_at is None:
+            messages: list[bytes] = list(tx.args.get("messages", []))
+            if any(message_device(m) in devices for m in messages):
+                kept[row.index] = raw
+                batches.append((row.index, messages))
+        if progress is not None:
+            progress(row.index + 1, head.size)
+    if len(leaf_hashes) != head.size or merkle.root_from_leaf_hashes(leaf_hashes) != head.root:
+        raise AuditError(
+            f"the {len(leaf_hashes)} entries served do not give the root of the signed tree head "
+            f"(size {head.size}): the ledger's answers are inconsistent"
+        )
+    entries = [
+        ProvenEntry(
+            index=i, entry=raw.hex(), audit_path=[p.hex() for p in merkle.inclusion_proof(leaf_hashes, i)]
+        )
+        for i, raw in sorted(kept.items())
+    ]
+    readings: list[ProvenReading] = []
+    for index, messages in batches:
+        hashes = [merkle.leaf_hash(m) for m in messages]
+        for position, raw_message in enumerate(messages):
+            if message_device(raw_message) in devices:
+                path = merkle.inclusion_proof(hashes, position)
+                readings.append(
+                    ProvenReading(
+                        batch=index,
+                        position=position,
+                        message=raw_message.hex(),
+                        audit_path=[p.hex() for p in path],
+                    )
+                )
+    claims: dict[str, Any] = {"lease": terms.model_dump(), "invoice": bill.model_dump()}
+    return Bundle(
+        format=FORMAT,
+        created=int(time.time()),
+        source=client.url,
+        log_key=info.log_key,
+        tree_head=head.to_json(),
+        lease=lease,
+        period=period,
+        token=terms.token,
+        entries=entries,
+        readings=readings,
+        claims=Claims.model_validate(claims),
+    )

@@ -1,0 +1,518 @@
+"""Offline verification of an evidence bundle (``leasechain audit verify``).
+
+Trusting only the log key, the verifier checks, and names the place of every
+failure:
+
+* ``tree_head_signature``: the tree head is signed by the log key;
+* ``log_key``: entry 0 is the genesis signed by that key;
+* ``log_inclusion``: every entry is a leaf of the log under that head;
+* ``transaction_signature``: every entry decodes and its transaction is signed;
+* ``lease_terms``: the signed offer derives the lease id, its terms are the claimed ones,
+  and the lessee signed the lease;
+* ``device_bindings``: the token's minting and its bind/rotate/revoke entries form one
+  history, and every reading's device is bound to the token;
+* ``batch_inclusion``: every reading is the exact leaf at its position of its anchored batch;
+* ``reading_signature``: every reading verifies against its device's bound key
+  (a message the ledger refused as anchored is judged, like the ledger, as not counted);
+* ``reading_completeness``: every message of the token's devices in the bundle's batches
+  is in the bundle;
+* ``usage``: the meter rules (:mod:`chain_client.ledger.usage`) applied to the readings
+  give the invoice's run-seconds;
+* ``invoice``: the period, its end before the issue, and the amount
+  ``fixed_rent + usage_charge``;
+* ``holders``: the share holders at the period's end, from the minting and share entries;
+* ``payouts``: the lessee's payment entry and the distribution
+  (:mod:`chain_client.ledger.distribution`) line by line, summing to the amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chain_client import merkle
+from chain_client.audit.bundle import Bundle
+from chain_client.audit.derive import invoice_id, lease_id, token_id
+from chain_client.audit.export import message_device
+from chain_client.audit.report import Report
+from chain_client.audit.timeline import Timeline, rebuild
+from chain_client.errors import LeaseChainError
+from chain_client.ledger.distribution import distribute
+from chain_client.ledger.entry import decode_entry
+from chain_client.ledger.schema import TxType
+from chain_client.ledger.transaction import Transaction, decode
+from chain_client.ledger.treehead import TreeHead, tree_head_from_json, verify_tree_head
+from chain_client.ledger.usage import Counter, increment, is_after, stamp, usage_charge
+from chain_client.message import check_signature
+from chain_client.message import decode as decode_message
+from chain_client.payload import Reading
+
+LEASE_FIELDS = ("token", "lessee", "start", "end", "period", "fixed_rent", "usage_rate", "deposit", "grace")
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A verified log entry: its index, ledger time and transaction."""
+
+    index: int
+    time: int
+    tx: Transaction
+
+
+def unit(kind: str) -> str:
+    """Unit of a payout line's basis."""
+    return "bps" if kind == "fee" else "shares"
+
+
+def shown(lines: list[tuple[Any, ...]]) -> str:
+    """Claimed payout lines in words."""
+    if not lines:
+        return "no line"
+    return "; ".join(f"{line[2]} ({line[3]} {unit(str(line[1]))})" for line in lines)
+
+
+def _hexes(values: list[str]) -> list[bytes]:
+    return [bytes.fromhex(v) for v in values]
+
+
+class _Audit:
+    def __init__(self, bundle: Bundle) -> None:
+        self.b = bundle
+        self.r = Report()
+        self.log: dict[int, Logged] = {}
+        self.head: TreeHead | None = None
+
+    # -- the log --------------------------------------------------------------
+
+    def tree_head(self) -> None:
+        where = f"tree head (size {self.b.tree_head.get('tree_size')!r})"
+        try:
+            self.head = tree_head_from_json(self.b.tree_head)
+            verify_tree_head(self.head, bytes.fromhex(self.b.log_key))
+        except (LeaseChainError, ValueError) as exc:
+            self.r.fail("tree_head_signature", where, str(exc))
+            return
+        self.r.good("tree_head_signature")
+
+    def entries(self) -> None:
+        for item in self.b.entries:
+            where = f"log entry {item.index}"
+            try:
+                raw = bytes.fromhex(item.entry)
+                path = _hexes(item.audit_path)
+            except ValueError as exc:
+                self.r.fail("log_inclusion", where, f"not hex: {exc}")
+                continue
+            if self.head is not None:
+                try:
+                    merkle.verify_inclusion(
+                        merkle.leaf_hash(raw), item.index, self.head.size, path, self.head.root
+                    )
+                    self.r.good("log_inclusion")
+                except LeaseChainError as exc:
+                    self.r.fail("log_inclusion", where, str(exc))
+            try:
+                entry = decode_entry(raw)
+                tx = decode(entry.tx)
+            except LeaseChainError as exc:
+                self.r.fail("transaction_signature", where, str(exc))
+                continue
+            self.r.good("transaction_signature")
+            self.log[item.index] = Logged(item.index, entry.time, tx)
+
+    def log_key(self) -> None:
+        genesis = self.log.get(0)
+        if genesis is None or genesis.tx.type != TxType.GENESIS:
+            self.r.fail("log_key", "log entry 0", "the bundle lacks the genesis entry")
+        elif genesis.tx.signer != self.b.log_key:
+            self.r.fail(
+                "log_key", "log entry 0", f"the genesis is signed by {genesis.tx.signer}, not the log key"
+            )
+        else:
+            self.r.good("log_key")
+
+    def of_type(self, kind: TxType, **args: Any) -> list[Logged]:  # noqa: ANN401 - argument values of any kind
+        return [
+            e
+            for _, e in sorted(self.log.items())
+            if e.tx.type == kind and all(e.tx.args.get(k) == v for k, v in args.items())
+        ]
+
+    # -- the lease --------------------------------------------------------------
+
+    def lease(self) -> Logged | None:
+        name = f"lease {self.b.lease}"
+        offers = [
+            e for e in self.of_type(TxType.OFFER_LEASE) if lease_id(e.tx.signer, e.tx.id) == self.b.lease
+        ]
+        if len(offers) != 1:
+            self.r.fail(
+                "lease_terms", name, f"{len(offers)} offer_lease entries derive this lease id, expected 1"
+            )
+            return None
+        offer = offers[0]
+        args = offer.tx.args
+        claim = self.b.claims.lease
+        wrong = [f for f in LEASE_FIELDS if claim.get(f) != args.get(f)]
+        if claim.get("lessor") != offer.tx.signer:
+            wrong.append("lessor")
+        fees = [{"account": f["account"], "bps": f["bps"]} for f in args.get("fees", [])]
+        if claim.get("fees") != fees:
+            wrong.append("fees")
+        if claim.get("id") != self.b.lease:
+            wrong.append("id")
+        for f in wrong:
+            self.r.fail(
+                "lease_terms",
+                f"{name} field {f!r}",
+                f"claimed {claim.get(f)!r}, the signed offer (log entry {offer.index}) says "
+                f"{offer.tx.signer if f == 'lessor' else self.b.lease if f == 'id' else args.get(f)!r}",
+            )
+        if args.get("token") != self.b.token:
+            self.r.fail(
+                "lease_terms",
+                name,
+                f"the offer leases {args.get('token')!r}, the bundle is about {self.b.token}",
+            )
+        signed = [e for e in self.of_type(TxType.SIGN_LEASE, lease=self.b.lease) if e.index > offer.index]
+        if not any(e.tx.signer == args.get("lessee") for e in signed):
+            self.r.fail("lease_terms", name, "no sign_lease entry by the lessee after the offer")
+        if not wrong and signed:
+            self.r.good("lease_terms")
+        return offer
+
+    # -- devices and readings -------------------------------------------------------
+
+    def minting(self) -> Logged | None:
+        mints = [
+            e
+            for e in self.of_type(TxType.MINT_TOKEN)
+            if isinstance(e.tx.args.get("serial"), str)
+            and token_id(e.tx.signer, e.tx.args["serial"]) == self.b.token
+        ]
+        if len(mints) != 1:
+            self.r.fail(
+                "device_bindings",
+                f"token {self.b.token}",
+                f"{len(mints)} mint_token entries derive it, expected 1",
+            )
+            return None
+        return mints[0]
+
+    def bindings(self, mint: Logged | None) -> Timeline:
+        rows = [(e.index, e.time, e.tx) for e in self.log.values()]
+        timeline = rebuild(rows, self.b.token)
+        for index, problem in timeline.problems:
+            self.r.fail("device_bindings", f"log entry {index}", problem)
+        for binding in timeline.bindings.values():
+            if mint is not None and binding.bound_index < mint.index:
+                self.r.fail(
+                    "device_bindings", f"log entry {binding.bound_index}", "binds before the token's minting"
+                )
+            else:
+                self.r.good("device_bindings")
+        return timeline
+
+    def readings(self, timeline: Timeline, issued: int | None) -> dict[tuple[int, int], str]:
+        """Check every reading; return the verdict the ledger must have given to each (``""`` = verified)."""
+        batches = {e.index: e for e in self.of_type(TxType.ANCHOR_BATCH)}
+        seen: set[tuple[int, int]] = set()
+        verdicts: dict[tuple[int, int], str] = {}
+        for item in sorted(self.b.readings, key=lambda r: (r.batch, r.position)):
+            where = f"reading {item.batch}/{item.position}"
+            spot = (item.batch, item.position)
+            if spot in seen:
+                self.r.fail("batch_inclusion", where, "appears twice in the bundle")
+                continue
+            seen.add(spot)
+            try:
+                raw = bytes.fromhex(item.message)
+                path = _hexes(item.audit_path)
+            except ValueError as exc:
+                self.r.fail("batch_inclusion", where, f"not hex: {exc}")
+                continue
+            anchored = self.anchored(item.batch, item.position, raw, path, batches, where)
+            if issued is not None and item.batch > issued:
+                continue
+            verdict = self.judge(raw, item.batch, timeline, where, anchored)
+            if verdict is not None:
+                verdicts[spot] = verdict
+        for index, batch in batches.items():
+            for position, raw in enumerate(batch.tx.args.get("messages", [])):
+                device = message_device(raw)
+                if device in timeline.bindings and (index, position) not in seen:
+                    self.r.fail(
+                        "reading_completeness",
+                        f"reading {index}/{position}",
+                        f"the batch anchored at log entry {index} holds a message of device {device} "
+                        "that the bundle leaves out",
+                    )
+                elif device in timeline.bindings:
+                    self.r.good("reading_completeness")
+        return verdicts
+
+    def anchored(
+        self,
+        batch: int,
+        position: int,
+        raw: bytes,
+        path: list[bytes],
+        batches: Mapping[int, Logged],
+        where: str,
+    ) -> bool:
+        found = batches.get(batch)
+        if found is None:
+            self.r.fail(
+                "batch_inclusion",
+                where,
+                f"log entry {batch} of its batch is not an anchor_batch in the bundle",
+            )
+            return False
+        messages = found.tx.args.get("messages", [])
+        try:
+            merkle.verify_inclusion(
+                merkle.leaf_hash(raw), position, len(messages), path, found.tx.args.get("root", b"")
+            )
+        except LeaseChainError as exc:
+            self.r.fail("batch_inclusion", where, f"not in the batch anchored at log entry {batch}: {exc}")
+            return False
+        if messages[position] != raw:
+            self.r.fail(
+                "batch_inclusion", where, f"differs from message {position} of the batch anchored at {batch}"
+            )
+            return False
+        self.r.good("batch_inclusion")
+        return True
+
+    def judge(self, raw: bytes, batch: int, timeline: Timeline, where: str, anchored: bool) -> str | None:
+        """The ledger's verdict on one message when anchored (``""``: verified); None if unusable."""
+        try:
+            message = decode_message(raw)
+        except LeaseChainError as exc:
+            if not anchored:
+                self.r.fail("reading_signature", where, f"does not decode: {exc}")
+                return None
+            return "malformed"
+        device = message.device_id.hex()
+        binding = timeline.bindings.get(device)
+        if binding is None:
+            self.r.fail("device_bindings", where, f"device {device} has no binding entry for {self.b.token}")
+            return None
+        try:
+            check_signature(message, binding.public_key)
+        except LeaseChainError as exc:
+            if not anchored:
+                self.r.fail("reading_signature", where, str(exc))
+                return None
+            return "bad_signature"  # anchored as it is: the ledger refused it too
+        self.r.good("reading_signature")
+        status = binding.status_before(batch)
+        body = message.body
+        if status is None:
+            return "unknown_device"
+        if status[0] == "revoked":
+            return "revoked_device"
+        if status[0] == "rotated" and not (body.time_synced and body.time < status[1]):
+            return "revoked_device"
+        return ""
+
+    # -- usage, invoice, holders, payouts ------------------------------------------
+
+    def usage(self, verdicts: Mapping[tuple[int, int], str], start: int, end: int) -> int:
+        """Run-seconds stamped in ``[start, end)`` by the verified, counted readings."""
+        readings = {(r.batch, r.position): bytes.fromhex(r.message) for r in self.b.readings}
+        seen: set[tuple[str, str, int, int]] = set()
+        counters: dict[str, Counter] = {}
+        total = counted = duplicates = 0
+        for spot in sorted(verdicts):
+            if verdicts[spot]:
+                continue
+            body = decode_message(readings[spot]).body
+            device = body.device_id.hex()
+            kind = "reading" if isinstance(body, Reading) else "birth"
+            key = (device, kind, body.boot, body.seq if isinstance(body, Reading) else 0)
+            if key in seen:
+                duplicates += 1
+                continue
+            seen.add(key)
+            if not isinstance(body, Reading):
+                continue
+            last = counters.get(device)
+            if not is_after(last, body.boot, body.seq):
+                continue
+            current = Counter(body.boot, body.seq, body.run_seconds)
+            added = increment(last, current)
+            counters[device] = current
+            counted += 1
+            when = stamp(body.time, body.time_synced, self.log[spot[0]].time)
+            if start <= when < end:
+                total += added
+        self.r.summary.update(
+            readings=len(verdicts),
+            verified=sum(1 for v in verdicts.values() if not v),
+            rejected=sum(1 for v in verdicts.values() if v),
+            duplicates=duplicates,
+            counted=counted,
+        )
+        return total
+
+    def holders(self, mint: Logged, at: int) -> dict[str, int]:
+        """Shares held at ledger time ``at`` (``max(period end, minting time)``), from the entries."""
+        maker = mint.tx.signer
+        events: list[tuple[int, str, int]] = [(mint.time, maker, int(mint.tx.args["shares"]))]
+        for e in sorted(self.log.values(), key=lambda x: x.index):
+            if e.tx.args.get("token") != self.b.token:
+                continue
+            count = e.tx.args.get("count")
+            if not isinstance(count, int):
+                continue
+            if e.tx.type == TxType.BUY_SHARES:
+                events += [(e.time, maker, -count), (e.time, e.tx.signer, count)]
+            elif e.tx.type == TxType.TRANSFER_SHARES:
+                events += [(e.time, e.tx.signer, -count), (e.time, str(e.tx.args.get("to")), count)]
+        held: dict[str, int] = {}
+        for when, account, delta in events:
+            if when <= max(at, mint.time):
+                held[account] = held.get(account, 0) + delta
+        return {a: n for a, n in sorted(held.items()) if n > 0}
+
+    def money(self, offer: Logged, mint: Logged | None, usage: int) -> None:
+        args = offer.tx.args
+        claim = self.b.claims.invoice
+        iid = invoice_id(self.b.lease, self.b.period)
+        name = f"invoice {iid}"
+        period, length = self.b.period, int(args["period"])
+        periods = (int(args["end"]) - int(args["start"])) // length
+        start = int(args["start"]) + period * length
+        end = start + length
+        issues = self.of_type(TxType.ISSUE_INVOICE, lease=self.b.lease, period=period)
+        ok = True
+        if period >= periods:
+            self.r.fail("invoice", name, f"the lease has periods 0..{periods - 1}, not {period}")
+            ok = False
+        if len(issues) != 1:
+            self.r.fail("invoice", name, f"{len(issues)} issue_invoice entries for this period, expected 1")
+            ok = False
+        elif issues[0].time < end:
+            self.r.fail("invoice", name, f"issued at {issues[0].time}, before the period ended at {end}")
+            ok = False
+        charge = usage_charge(int(args["usage_rate"]), usage)
+        amount = int(args["fixed_rent"]) + charge
+        expected = {
+            "id": iid,
+            "lease": self.b.lease,
+            "period": period,
+            "start": start,
+            "end": end,
+            "fixed": args["fixed_rent"],
+            "usage_seconds": usage,
+            "usage_charge": charge,
+            "amount": amount,
+        }
+        if claim.get("usage_seconds") != usage:
+            self.r.fail(
+                "usage",
+                name,
+                f"the readings give {usage} run-seconds, the invoice says {claim.get('usage_seconds')!r}",
+            )
+        else:
+            self.r.good("usage")
+        for field, value in expected.items():
+            if field != "usage_seconds" and claim.get(field) != value:
+                self.r.fail(
+                    "invoice", f"{name} field {field!r}", f"computed {value!r}, claimed {claim.get(field)!r}"
+                )
+                ok = False
+        if ok:
+            self.r.good("invoice")
+        self.r.summary.update(
+            invoice=iid, start=start, end=end, usage_seconds=usage, usage_charge=charge, amount=amount
+        )
+        if mint is None:
+            return
+        held = self.holders(mint, end)
+        claimed_holders = claim.get("holders")
+        if claimed_holders != held:
+            self.r.fail(
+                "holders", name, f"the share entries give {held}, the invoice says {claimed_holders!r}"
+            )
+        else:
+            self.r.good("holders")
+        self.payouts(offer, issues, held, amount, name)
+
+    def payouts(
+        self, offer: Logged, issues: list[Logged], held: dict[str, int], amount: int, name: str
+    ) -> None:
+        claim = self.b.claims.invoice
+        lessee = offer.tx.args.get("lessee")
+        after = issues[0].index if issues else offer.index
+        paid = [
+            e
+            for e in self.of_type(TxType.PAY_INVOICE, invoice=invoice_id(self.b.lease, self.b.period))
+            if e.tx.signer == lessee and e.index > after
+        ]
+        if not paid:
+            self.r.fail("payouts", name, "no pay_invoice entry by the lessee after the invoice was issued")
+        elif claim.get("paid_at") != paid[0].time:
+            self.r.fail(
+                "payouts", name, f"paid at {paid[0].time} by the log, claimed {claim.get('paid_at')!r}"
+            )
+        fees = [(str(f["account"]), int(f["bps"])) for f in offer.tx.args.get("fees", [])]
+        split = distribute(amount, fees, held)
+        bps = dict(fees)
+        expected = [(a, "fee", n, bps[a]) for a, n in split.fees] + [
+            (a, "share", n, held[a]) for a, n in split.holders
+        ]
+        lines = claim.get("payouts")
+        if not isinstance(lines, list):
+            self.r.fail("payouts", name, "the invoice claims no payout lines")
+            return
+        claimed = [(p.get("account"), p.get("kind"), p.get("amount"), p.get("basis")) for p in lines]
+        total = sum(p[2] for p in claimed if isinstance(p[2], int))
+        bad = False
+        if total != claim.get("amount"):
+            self.r.fail(
+                "payouts",
+                name,
+                f"the payout lines sum to {total}, the invoice amount is {claim.get('amount')!r}",
+            )
+            bad = True
+        for want in expected:
+            got = [c for c in claimed if c[0] == want[0] and c[1] == want[1]]
+            if got != [want]:
+                self.r.fail(
+                    "payouts",
+                    f"{name} {want[1]} line of {want[0]}",
+                    f"computed {want[2]} ({want[3]} {unit(want[1])}), claimed {shown(got)}",
+                )
+                bad = True
+        for extra in claimed:
+            if not any(extra[0] == w[0] and extra[1] == w[1] for w in expected):
+                self.r.fail("payouts", f"{name} line of {extra[0]}", f"claimed {extra} but nobody is owed it")
+                bad = True
+        if not bad and paid:
+            self.r.good("payouts", len(expected))
+        self.r.summary["payouts"] = [
+            {"account": a, "kind": k, "amount": n, "basis": b} for a, k, n, b in expected
+        ]
+
+
+def verify_bundle(bundle: Bundle) -> Report:
+    """Check ``bundle`` offline; the report lists every failed check with its place."""
+    audit = _Audit(bundle)
+    audit.tree_head()
+    audit.entries()
+    audit.log_key()
+    offer = audit.lease()
+    mint = audit.minting()
+    timeline = audit.bindings(mint)
+    issues = audit.of_type(TxType.ISSUE_INVOICE, lease=bundle.lease, period=bundle.period)
+    verdicts = audit.readings(timeline, issues[0].index if issues else None)
+    if offer is None:
+        return audit.r
+    args = offer.tx.args
+    start = int(args["start"]) + bundle.period * int(args["period"])
+    usage = audit.usage(verdicts, start, start + int(args["period"]))
+    audit.money(offer, mint, usage)
+    return audit.r

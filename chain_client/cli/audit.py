@@ -1,0 +1,63 @@
+"""``leasechain audit``: export an invoice's evidence bundle, verify a bundle offline."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from chain_client.audit import export_bundle, load, save, verify_bundle
+from chain_client.cli.context import Context
+from chain_client.cli.errors import NOT_VERIFIED
+from chain_client.cli.registry import command, group
+from chain_client.cli.values import uint
+
+
+def export(ctx: Context) -> int:
+    """Collect the evidence of one invoice into a bundle file."""
+    out = Path(ctx.args.output)
+    with ctx.client() as client:
+        bundle = export_bundle(
+            client, ctx.args.lease, ctx.args.period, progress=ctx.progress("reading the log")
+        )
+    save(bundle, out)
+    ctx.emit(
+        {"output": str(out), "entries": len(bundle.entries), "readings": len(bundle.readings)},
+        f"wrote {out}: {len(bundle.entries)} log entries, {len(bundle.readings)} readings, "
+        f"tree size {bundle.tree_head['tree_size']}",
+    )
+    return 0
+
+
+def verify(ctx: Context) -> int:
+    """Check a bundle with no network; exit 5 naming each failed check."""
+    report = verify_bundle(load(Path(ctx.args.bundle)))
+    if ctx.json:
+        ctx.emit(report.to_json())
+    else:
+        for name, count in report.passed.items():
+            failed = len(report.failed(name))
+            mark = "FAIL" if failed else "ok"
+            print(f"{mark:4}  {name:22} {count} passed, {failed} failed", file=ctx.out)
+        for failure in report.failures:
+            print(f"FAILED {failure}", file=ctx.out)
+        s = report.summary
+        if "amount" in s:
+            print(
+                f"invoice {s.get('invoice')}: {s.get('usage_seconds')} run-seconds, "
+                f"amount {s.get('amount')}, {s.get('verified', 0)} verified readings",
+                file=ctx.out,
+            )
+        print("bundle verified" if report.ok else "bundle NOT verified", file=ctx.out)
+    return 0 if report.ok else NOT_VERIFIED
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add ``audit`` and its subcommands."""
+    cmds = group(sub, "audit", "evidence bundles: export from the ledger, verify offline")
+    e = command(cmds, "export", "write the evidence bundle of one invoice", export, common)
+    e.add_argument("--lease", required=True)
+    e.add_argument("--period", type=uint, required=True, help="period index, from 0")
+    e.add_argument("-o", "--output", required=True, help="bundle file to write (JSON)")
+    command(cmds, "verify", "check a bundle offline", verify, common).add_argument("bundle")

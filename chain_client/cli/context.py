@@ -1,0 +1,117 @@
+"""What every command needs: the backend URL, the keystore and key, and the output mode.
+
+Options may be given before or after the subcommand; environment defaults:
+``LEASECHAIN_URL``, ``LEASECHAIN_KEY``, ``LEASECHAIN_KEYSTORE``, ``LEASECHAIN_PASSPHRASE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
+
+from nacl.signing import SigningKey
+
+from chain_client.cli import output
+from chain_client.cli.errors import CliError
+from chain_client.cli.values import ACCOUNT_RE
+from chain_client.client import KeystoreError, LedgerClient, TxResult
+from chain_client.client.keystore import Keystore, passphrase
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+URL_ENV = "LEASECHAIN_URL"
+KEY_ENV = "LEASECHAIN_KEY"
+
+
+class Context:
+    """The parsed command line and the resources it names, opened on demand."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO | None = None) -> None:
+        self.args = args
+        self.out = out or sys.stdout
+        self.json: bool = bool(getattr(args, "json", False))
+        self.url: str = getattr(args, "url", None) or os.environ.get(URL_ENV) or DEFAULT_URL
+        self.keystore = Keystore(getattr(args, "keystore", None))
+        self.key_name: str | None = getattr(args, "key", None) or os.environ.get(KEY_ENV)
+        self._clients: list[LedgerClient] = []
+
+    def signing_key(self) -> SigningKey:
+        """The key named by ``--key``, unlocked with the passphrase."""
+        if not self.key_name:
+            raise CliError(f"this command signs a transaction: give --key NAME (or set {KEY_ENV})")
+        self.keystore.info(self.key_name)  # an unknown name fails before asking for a passphrase
+        return self.keystore.unlock(
+            self.key_name, passphrase(prompt=f"Passphrase of key {self.key_name!r}: ")
+        )
+
+    def client(self, *, signing: bool = False) -> LedgerClient:
+        """A client of the backend, with the signing key when the command acts."""
+        made = LedgerClient(self.url, self.signing_key() if signing else None)
+        self._clients.append(made)
+        return made
+
+    def close(self) -> None:
+        """Close every client opened."""
+        for made in self._clients:
+            made.close()
+
+    def account(self, value: str) -> str:
+        """An account id given as 64 hex digits or as the name of a key in the keystore."""
+        if ACCOUNT_RE.fullmatch(value):
+            return value
+        try:
+            return self.keystore.info(value).account
+        except KeystoreError:
+            raise CliError(
+                f"{value!r} is neither an account id (64 lowercase hex digits) "
+                f"nor a key in {self.keystore.path}"
+            ) from None
+
+    def own_account(self) -> str:
+        """The account of ``--key`` (no passphrase needed)."""
+        if not self.key_name:
+            raise CliError(f"give an account, or --key NAME (or set {KEY_ENV}) for your own")
+        return self.keystore.info(self.key_name).account
+
+    # -- output ----------------------------------------------------------------
+
+    def emit(self, data: Any, human: str | None = None) -> None:  # noqa: ANN401 - any JSON-able value
+        """Print ``data`` as JSON with ``--json``, else ``human`` (or a key/value block of ``data``)."""
+        if self.json:
+            print(output.dumps(data), file=self.out)
+        elif human is not None:
+            print(human, file=self.out)
+        else:
+            plain = output.plain(data)
+            if isinstance(plain, Mapping):
+                output.block(plain, self.out)
+            else:
+                print(plain, file=self.out)
+
+    def rows(self, rows: Sequence[Any], columns: Sequence[str]) -> None:
+        """Print records as a table, or a JSON list with ``--json``."""
+        plain = [output.plain(r) for r in rows]
+        if self.json:
+            print(output.dumps(plain), file=self.out)
+        else:
+            output.table(plain, columns, self.out)
+
+    def record(self, data: Any, keys: Sequence[str] | None = None) -> None:  # noqa: ANN401 - a model or map
+        """Print one record as ``key: value`` lines, or JSON."""
+        plain = output.plain(data)
+        if self.json:
+            print(output.dumps(plain), file=self.out)
+        else:
+            output.block(plain, self.out, keys)
+
+    def done(self, result: TxResult, what: str = "") -> int:
+        """Report an accepted (or duplicate) transaction."""
+        extra = f": {what}" if what else ""
+        self.emit(result, f"{result.status} {result.type} {result.id} at log index {result.index}{extra}")
+        return 0
+
+    def progress(self, label: str) -> output.Progress:
+        """A progress reporter for long work (silent unless stdout is a terminal)."""
+        return output.Progress(label, enabled=not self.json)

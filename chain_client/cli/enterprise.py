@@ -1,0 +1,83 @@
+"""``leasechain enterprise``: register, review and look up enterprises."""
+
+from __future__ import annotations
+
+import argparse
+
+from chain_client.cli.context import Context
+from chain_client.cli.registry import command, group
+from chain_client.cli.values import pairs
+from chain_client.ledger.schema import REGISTRABLE_ROLES
+
+COLUMNS = ["account", "name", "roles", "status"]
+
+
+def register_enterprise(ctx: Context) -> int:
+    """Apply for certification in one or more roles (signed by --key)."""
+    info = pairs(ctx.args.info, "info")
+    with ctx.client(signing=True) as client:
+        result = client.register_enterprise(ctx.args.name, ctx.args.role, info)
+    return ctx.done(result, f"{result.signer} is pending review")
+
+
+def approve(ctx: Context) -> int:
+    """Certify a pending enterprise (reviewer)."""
+    account = ctx.account(ctx.args.enterprise)
+    with ctx.client(signing=True) as client:
+        result = client.approve_enterprise(account, ctx.args.reason)
+    return ctx.done(result, f"{account} approved")
+
+
+def reject(ctx: Context) -> int:
+    """Reject a pending enterprise with a reason (reviewer)."""
+    account = ctx.account(ctx.args.enterprise)
+    with ctx.client(signing=True) as client:
+        result = client.reject_enterprise(account, ctx.args.reason)
+    return ctx.done(result, f"{account} rejected")
+
+
+def add_reviewer(ctx: Context) -> int:
+    """Let an account review enterprises and record deposits (operator)."""
+    account = ctx.account(ctx.args.account)
+    with ctx.client(signing=True) as client:
+        return ctx.done(client.add_reviewer(account), f"{account} is a reviewer")
+
+
+def show(ctx: Context) -> int:
+    """One enterprise with its credit record."""
+    with ctx.client() as client:
+        found = client.enterprise(ctx.account(ctx.args.enterprise))
+    data = found.model_dump()
+    data.update({f"credit.{k}": v for k, v in data.pop("credit").items()})
+    ctx.record(data)
+    return 0
+
+
+def list_all(ctx: Context) -> int:
+    """Every enterprise."""
+    with ctx.client() as client:
+        ctx.rows(client.enterprises(), COLUMNS)
+    return 0
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add ``enterprise`` and its subcommands."""
+    cmds = group(sub, "enterprise", "enterprises: registration and certification")
+    reg = command(cmds, "register", "apply for certification", register_enterprise, common)
+    reg.add_argument("--name", required=True)
+    reg.add_argument(
+        "--role", action="append", required=True, choices=sorted(REGISTRABLE_ROLES), help="repeat for several"
+    )
+    reg.add_argument("--info", action="append", metavar="KEY=VALUE", help="e.g. country=DE (repeatable)")
+    ok = command(cmds, "approve", "certify a pending enterprise", approve, common)
+    ok.add_argument("enterprise", help="account id or key name")
+    ok.add_argument("--reason", default="")
+    no = command(cmds, "reject", "reject a pending enterprise", reject, common)
+    no.add_argument("enterprise", help="account id or key name")
+    no.add_argument("--reason", required=True)
+    rev = command(cmds, "add-reviewer", "make an account a reviewer (operator)", add_reviewer, common)
+    rev.add_argument("account", help="account id or key name")
+    command(cmds, "show", "one enterprise", show, common).add_argument("enterprise")
+    command(cmds, "list", "every enterprise", list_all, common)

@@ -1,0 +1,85 @@
+"""``leasechain log``: the signed tree head, inclusion proofs, and the consistency monitor."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from chain_client import merkle
+from chain_client.cli.context import Context
+from chain_client.cli.errors import NOT_VERIFIED
+from chain_client.cli.registry import command, group
+from chain_client.cli.values import posint, uint
+from chain_client.client.sync import LedgerClient
+from chain_client.ledger.treehead import verify_tree_head
+
+
+def _log_key(ctx: Context, client: LedgerClient) -> bytes:
+    return bytes.fromhex(ctx.args.log_key or client.info().log_key)
+
+
+def head(ctx: Context) -> int:
+    """Fetch the latest tree head and check its signature against the log key."""
+    with ctx.client() as client:
+        found = client.tree_head()
+        verify_tree_head(found, _log_key(ctx, client))
+    ctx.emit(
+        {**found.to_json(), "verified": True},
+        f"tree size {found.size}, root {found.root.hex()}, time {found.time}: signature verified",
+    )
+    return 0
+
+
+def proof(ctx: Context) -> int:
+    """Fetch and check the inclusion proof of one log entry under a signed tree head."""
+    with ctx.client() as client:
+        found = client.tree_head()
+        verify_tree_head(found, _log_key(ctx, client))
+        size = ctx.args.tree_size or found.size
+        root = found.root
+        if size != found.size:
+            root = _root_at(client, size)
+        got = client.inclusion_proof(ctx.args.index, size)
+        entry = client.transaction(ctx.args.index)
+    leaf = merkle.leaf_hash(bytes.fromhex(entry.entry))
+    merkle.verify_inclusion(leaf, ctx.args.index, size, [bytes.fromhex(p) for p in got.audit_path], root)
+    ctx.emit(
+        {**got.model_dump(), "root_hash": root.hex(), "verified": True},
+        f"entry {ctx.args.index} ({entry.type} {entry.id}) is in the log of size {size}: proof verified",
+    )
+    return 0
+
+
+def _root_at(client: LedgerClient, size: int) -> bytes:
+    hashes = [merkle.leaf_hash(bytes.fromhex(r.entry)) for r in client.iter_entries(0, size)]
+    return merkle.root_from_leaf_hashes(hashes)
+
+
+def monitor(ctx: Context) -> int:
+    """Check the latest tree head against the heads kept in the state file (consistency proofs)."""
+    from chain_client.audit.monitor import observe
+
+    with ctx.client() as client:
+        seen = observe(client, Path(ctx.args.state), ctx.args.log_key)
+    if seen.ok:
+        before = f" (extends size {seen.previous.size})" if seen.previous else " (first head kept)"
+        size = seen.head.size if seen.head else 0
+        ctx.emit(seen.to_json(), f"tree head of size {size} is consistent{before}")
+        return 0
+    ctx.emit(seen.to_json(), f"INCONSISTENT: {seen.detail}")
+    return NOT_VERIFIED
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add ``log`` and its subcommands."""
+    cmds = group(sub, "log", "the verifiable log")
+    h = command(cmds, "head", "latest signed tree head, verified", head, common)
+    p = command(cmds, "proof", "inclusion proof of an entry, verified", proof, common)
+    p.add_argument("index", type=uint)
+    p.add_argument("--tree-size", type=posint, help="prove against this size (default: the latest head)")
+    m = command(cmds, "monitor", "check the log never rewrote its history", monitor, common)
+    m.add_argument("--state", required=True, help="state file of the heads seen (created if missing)")
+    for c in (h, p, m):
+        c.add_argument("--log-key", help="the log's public key in hex (default: as served by /v1/info)")

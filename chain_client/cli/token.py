@@ -1,0 +1,114 @@
+"""``leasechain token``: mint equipment tokens, bind sensor keys, transfer, show and set status."""
+
+from __future__ import annotations
+
+import argparse
+
+from chain_client.cli.context import Context
+from chain_client.cli.registry import command, group
+from chain_client.cli.values import pairs, posint, uint
+from chain_client.ledger.schema import TokenStatus
+
+COLUMNS = ["id", "serial", "model", "owner", "status", "user", "lease"]
+DEVICE_COLUMNS = ["device", "status", "bound_at", "ended_at", "reason"]
+
+
+def mint(ctx: Context) -> int:
+    """Tokenize a machine (manufacturer); all shares start with the manufacturer."""
+    a = ctx.args
+    with ctx.client(signing=True) as client:
+        result = client.mint_token(
+            a.serial,
+            a.model,
+            price=a.price,
+            salvage_value=a.salvage_value,
+            shares=a.shares,
+            share_price=a.share_price,
+            specs=pairs(a.spec, "spec"),
+        )
+    return ctx.done(result, f"token {result.token}")
+
+
+def bind_device(ctx: Context) -> int:
+    """Bind a sensor's public key to a token (owner)."""
+    with ctx.client(signing=True) as client:
+        result = client.bind_device(ctx.args.token, ctx.args.public_key)
+    return ctx.done(result, f"device {result.device} bound to {result.token}")
+
+
+def rotate_device(ctx: Context) -> int:
+    """Replace a token's active sensor key (owner)."""
+    with ctx.client(signing=True) as client:
+        result = client.rotate_device(ctx.args.token, ctx.args.public_key)
+    return ctx.done(result, f"device {result.device} now active on {result.token}")
+
+
+def revoke_device(ctx: Context) -> int:
+    """Revoke a token's active sensor key (owner or reviewer)."""
+    with ctx.client(signing=True) as client:
+        result = client.revoke_device(ctx.args.token, ctx.args.reason)
+    return ctx.done(result, f"device {result.result.get('revoked')} revoked")
+
+
+def transfer(ctx: Context) -> int:
+    """Give a token to a certified enterprise (owner or approved)."""
+    to = ctx.account(ctx.args.to)
+    with ctx.client(signing=True) as client:
+        return ctx.done(client.transfer_token(ctx.args.token, to), f"{ctx.args.token} now owned by {to}")
+
+
+def status(ctx: Context) -> int:
+    """Show a token (owner, status, user, devices), or move its status with --set."""
+    if ctx.args.set:
+        with ctx.client(signing=True) as client:
+            return ctx.done(client.set_token_status(ctx.args.token, ctx.args.set), f"status {ctx.args.set}")
+    with ctx.client() as client:
+        found = client.token(ctx.args.token)
+    if ctx.json:
+        ctx.emit(found)
+        return 0
+    data = found.model_dump()
+    devices = data.pop("devices")
+    ctx.record(data)
+    print("\ndevices:", file=ctx.out)
+    ctx.rows(devices, DEVICE_COLUMNS)
+    return 0
+
+
+def list_all(ctx: Context) -> int:
+    """Every token."""
+    with ctx.client() as client:
+        ctx.rows(client.tokens(), COLUMNS)
+    return 0
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add ``token`` and its subcommands."""
+    cmds = group(sub, "token", "equipment tokens and their sensor keys")
+    m = command(cmds, "mint", "tokenize a machine (manufacturer)", mint, common)
+    m.add_argument("--serial", required=True)
+    m.add_argument("--model", required=True)
+    m.add_argument("--price", type=uint, required=True, help="minor units")
+    m.add_argument("--salvage-value", type=uint, required=True, help="minor units, at most the price")
+    m.add_argument("--shares", type=posint, required=True)
+    m.add_argument("--share-price", type=uint, required=True, help="minor units per share")
+    m.add_argument("--spec", action="append", metavar="KEY=VALUE", help="e.g. spindle=12kW (repeatable)")
+    for name, run, text in (
+        ("bind-device", bind_device, "bind a sensor key to a token (owner)"),
+        ("rotate-device", rotate_device, "replace the active sensor key (owner)"),
+    ):
+        c = command(cmds, name, text, run, common)
+        c.add_argument("token")
+        c.add_argument("public_key", help="the sensor's Ed25519 public key, 64 hex digits")
+    rv = command(cmds, "revoke-device", "revoke the active sensor key", revoke_device, common)
+    rv.add_argument("token")
+    rv.add_argument("--reason", required=True)
+    t = command(cmds, "transfer", "give the token to a certified enterprise", transfer, common)
+    t.add_argument("token")
+    t.add_argument("to", help="account id or key name")
+    s = command(cmds, "status", "show a token, or set its status", status, common)
+    s.add_argument("token")
+    s.add_argument("--set", choices=[x.value for x in TokenStatus if x is not TokenStatus.LEASED])
+    command(cmds, "list", "every token", list_all, common)

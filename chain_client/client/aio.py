@@ -1,0 +1,154 @@
+"""The asynchronous ledger client (httpx), the same API as :class:`~chain_client.client.sync.LedgerClient`.
+
+Every read and every transaction method is a coroutine:
+``await client.token(tid)``, ``await client.bind_device(token, public_key)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import httpx
+from nacl.signing import SigningKey
+
+from chain_client import cbor
+from chain_client.client import answers, queries
+from chain_client.client import models as m
+from chain_client.client.actions import LedgerActions
+from chain_client.client.errors import RejectedError, UnreachableError
+from chain_client.client.queries import Query
+from chain_client.client.sse import EventParser
+from chain_client.client.transactions import SignedTx, TxBuilder
+
+P = ParamSpec("P")
+T = TypeVar("T")
+CBOR = {"Content-Type": "application/cbor"}
+MAX_ENTRIES = 1000
+
+
+def _query(make: Callable[P, Query[T]]) -> Callable[Concatenate[AsyncLedgerClient, P], Awaitable[T]]:
+    async def method(self: AsyncLedgerClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self.run(make(*args, **kwargs))
+
+    method.__name__ = make.__name__
+    method.__doc__ = make.__doc__
+    return method
+
+
+class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
+    """An asyncio client of one ledger backend; ``async with`` it or ``await client.aclose()``."""
+
+    def __init__(
+        self,
+        url: str,
+        key: SigningKey | None = None,
+        *,
+        timeout: float = 30.0,
+        retries: int = 3,
+        id_prefix: str = "c",
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.builder = TxBuilder(key, id_prefix=id_prefix) if key is not None else None
+        self.retries = retries
+        self.http = httpx.AsyncClient(base_url=self.url, timeout=timeout, transport=transport)
+
+    async def __aenter__(self) -> AsyncLedgerClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
+        delay = 0.2
+        for attempt in range(self.retries + 1):
+            try:
+                response = await self.http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                if attempt == self.retries:
+                    raise UnreachableError(f"{method} {self.url}{path} failed: {exc!r}") from None
+            else:
+                if response.status_code not in answers.RETRY_STATUSES or attempt == self.retries:
+                    return response
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        raise AssertionError("unreachable")
+
+    async def run(self, query: Query[T]) -> T:
+        """Run a read query and parse its answer."""
+        response = await self._send("GET", query.path, params=dict(query.params))
+        return query.parse(answers.check(response))
+
+    async def submit(self, raw: bytes, *, tx_id: str = "") -> m.TxResult:
+        """Submit one signed transaction's exact bytes; raise :class:`RejectedError` if refused."""
+        response = await self._send("POST", "/v1/transactions", content=raw, headers=CBOR)
+        return answers.tx_result(answers.check(response, tx_id=tx_id))
+
+    def submit_tx(self, tx: SignedTx) -> Awaitable[m.TxResult]:
+        """Submit a transaction built by :class:`TxBuilder`."""
+        return self.submit(tx.raw, tx_id=tx.id)
+
+    async def submit_many(self, raws: Iterable[bytes]) -> list[m.TxResult | RejectedError]:
+        """Submit several signed transactions in one request; each gets its own outcome."""
+        body = cbor.dumps([bytes(r) for r in raws])
+        response = await self._send("POST", "/v1/transactions/batch", content=body, headers=CBOR)
+        return answers.batch_results(answers.check(response), str(response.request.url))
+
+    info = _query(queries.info)
+    tree_head = _query(queries.tree_head)
+    inclusion_proof = _query(queries.inclusion_proof)
+    consistency_proof = _query(queries.consistency_proof)
+    entries = _query(queries.entries)
+    transaction = _query(queries.transaction)
+    transaction_by_id = _query(queries.transaction_by_id)
+    state_digest = _query(queries.state_digest)
+    enterprises = _query(queries.enterprises)
+    enterprise = _query(queries.enterprise)
+    tokens = _query(queries.tokens)
+    token = _query(queries.token)
+    holders = _query(queries.holders)
+    usage = _query(queries.usage)
+    devices = _query(queries.devices)
+    device = _query(queries.device)
+    balance = _query(queries.balance)
+    journal = _query(queries.journal)
+    leases = _query(queries.leases)
+    lease = _query(queries.lease)
+    invoice = _query(queries.invoice)
+    payouts = _query(queries.payouts)
+    telemetry = _query(queries.telemetry)
+    reading_proof = _query(queries.reading_proof)
+
+    async def iter_entries(self, start: int = 0, end: int | None = None) -> AsyncIterator[m.RawEntry]:
+        """Every raw entry in ``[start, end)`` (default: to the current size), page by page."""
+        stop = (await self.info()).size if end is None else end
+        while start < stop:
+            page = await self.entries(start, min(stop, start + MAX_ENTRIES))
+            if not page:
+                return
+            for row in page:
+                yield row
+            start = page[-1].index + 1
+
+    async def stream_readings(self, *, timeout: float | None = None) -> AsyncIterator[m.TelemetryReading]:
+        """Newly verified readings as the ledger anchors them (Server-Sent Events), until closed."""
+        parser = EventParser()
+        async with self.http.stream(
+            "GET", "/v1/stream/readings", timeout=httpx.Timeout(timeout, connect=10.0)
+        ) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                answers.check(response)
+            async for line in response.aiter_lines():
+                for event, data in parser.feed(line):
+                    if event == "reading":
+                        yield m.TelemetryReading.model_validate(data)

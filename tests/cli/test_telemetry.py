@@ -1,0 +1,83 @@
+"""``leasechain telemetry``: query, follow the live stream, plot verified readings to PNG."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from chain_client.client import Keystore, LedgerClient
+from tests.backend.world import reading
+from tests.cli.runner import PASSPHRASE
+from tests.cli.story import Story
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def leasechain() -> list[str]:
+    script = shutil.which("leasechain") or str(Path(sys.executable).with_name("leasechain"))
+    return [script] if Path(script).exists() else [sys.executable, "-m", "chain_client.cli"]
+
+
+def test_query_lists_the_verified_readings_of_a_token(story: Story) -> None:
+    rows = story.cli.ok(
+        "telemetry", "query", "--token", story.token, "--status", "verified", "--until", "2000000000"
+    )
+    first = [r for r in rows if r["batch"] == story.batch]
+    assert [r["seq"] for r in first] == [1, 2, 3, 4]
+    assert all(r["status"] == "verified" for r in first)
+
+
+def test_plot_writes_a_png_of_verified_readings(story: Story, tmp_path: Path) -> None:
+    out = tmp_path / "usage.png"
+    result = story.cli.ok("telemetry", "plot", "--token", story.token, "--channel", "1", "-o", str(out))
+    assert result["readings"] >= 4
+    assert result["skipped"] == 0
+    data = out.read_bytes()
+    assert data.startswith(PNG_MAGIC)
+    assert len(data) > 5000
+
+
+def test_plot_of_nothing_is_an_error(story: Story, tmp_path: Path) -> None:
+    result = story.cli.run("telemetry", "plot", "--device", "00" * 16, "-o", str(tmp_path / "x.png"))
+    assert result.code == 1
+    assert "no verified readings" in result.err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_follow_prints_readings_as_they_are_anchored(story: Story) -> None:
+    command = [
+        *leasechain(),
+        "telemetry",
+        "follow",
+        "--token",
+        story.token,
+        "--count",
+        "2",
+        "--json",
+        "--url",
+        story.backend.url,
+    ]
+    follower = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    gateway = Keystore(story.cli.keystore).unlock("gateway", PASSPHRASE)
+    seq = 100
+    try:
+        with LedgerClient(story.backend.url, gateway) as gw:
+            deadline = time.monotonic() + 30
+            # Until the follower has connected and seen two, keep anchoring new readings.
+            while follower.poll() is None and time.monotonic() < deadline:
+                gw.anchor_batch([reading(story.sensor, seq=seq, run_seconds=10_000 + seq)])
+                seq += 1
+                time.sleep(0.3)
+        out, err = follower.communicate(timeout=10)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+    assert follower.returncode == 0, err
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    assert len(lines) == 2
+    assert all(row["token"] == story.token and row["status"] == "verified" for row in lines)
+    assert lines[1]["seq"] == lines[0]["seq"] + 1
