@@ -53,3 +53,12 @@ def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
     bundles = sorted((out / "audit").glob("*.json"))
     assert len(bundles) == 6
     assert all(verify_bundle(load(path)).ok for path in bundles)
+    cli = subprocess.run(
+        [sys.executable, "-m", "chain_client.cli", "audit", "verify", str(bundles[0])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert "bundle verified" in cli.stdout
