@@ -290,6 +290,9 @@ def run_demo(options: DemoOptions) -> int:
     try:
         started = time.monotonic()
         summary = demo.play()
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping the fleet, the gateway, the broker and the ledger", file=sys.stderr)
+        raise
     finally:
         demo.close()
     summary["seconds"] = round(time.monotonic() - started, 1)
