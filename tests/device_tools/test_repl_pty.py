@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -117,3 +119,18 @@ def test_reset_button_runs_main_py(tmp_path: Path) -> None:
         port.close()
     assert b"main ran" in seen
     assert b"MicroPython v" in seen
+
+
+def test_the_mpremote_command_itself_works_on_the_pty(tmp_path: Path) -> None:
+    mpremote = Path(sys.executable).with_name("mpremote")
+    with ReplBoard(tmp_path / "flash") as board:
+        run = subprocess.run(
+            [str(mpremote), "connect", board.port, "exec", "print(6 * 7)", "fs", "touch", ":hello", "fs", "ls"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode == 0, run.stderr
+    assert "42" in run.stdout
+    assert "hello" in run.stdout
+    assert (tmp_path / "flash" / "hello").exists()
