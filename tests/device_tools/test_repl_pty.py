@@ -125,7 +125,18 @@ def test_the_mpremote_command_itself_works_on_the_pty(tmp_path: Path) -> None:
     mpremote = Path(sys.executable).with_name("mpremote")
     with ReplBoard(tmp_path / "flash") as board:
         run = subprocess.run(
-            [str(mpremote), "connect", board.port, "exec", "print(6 * 7)", "fs", "touch", ":hello", "fs", "ls"],
+            [
+                str(mpremote),
+                "connect",
+                board.port,
+                "exec",
+                "print(6 * 7)",
+                "fs",
+                "touch",
+                ":hello",
+                "fs",
+                "ls",
+            ],
             capture_output=True,
             text=True,
             timeout=60,
