@@ -128,6 +128,13 @@ def test_enroll_failures_name_the_token_the_owner_and_the_ledger(
     run = cli("enroll", "--record", str(record_file), "--token", token, "--key", "nobody")
     assert run.code == 15
     assert "nobody" in run.err
+    edited = tmp_path / "edited.json"
+    forged = json.loads(record_file.read_text())
+    forged["public_key"] = bytes(seeded("someone else").verify_key).hex()
+    edited.write_text(json.dumps(forged))
+    run = cli("enroll", "--record", str(edited), "--token", token, "--key", "maker")
+    assert run.code == 10
+    assert "SHA-256 of the public key" in run.err
     assert ledger.get("/v1/devices")["devices"] == []
 
 

@@ -127,8 +127,11 @@ def _public_key(args: argparse.Namespace, board: Board | None = None) -> tuple[s
         try:
             record = json.loads(args.record.read_text())
             public = bytes.fromhex(record["public_key"])
+            challenge = bytes.fromhex(record["challenge"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise VerificationError(f"provisioning record {str(args.record)!r} is unusable: {exc}") from None
+        # The record carries the board's proof: an edited or corrupted record does not verify.
+        provisioning.verify_proof(record, challenge)
     elif board is not None:
         reply = board.firmware("public")
         if "error" in reply:
@@ -143,6 +146,7 @@ def _public_key(args: argparse.Namespace, board: Board | None = None) -> tuple[s
 
 def cmd_enroll(args: argparse.Namespace, progress: Progress) -> Result:
     """Bind the board's key to an equipment token on the ledger."""
+    owner = enroll.signing_key(args.key, args.keystore)
     if args.record is None and not args.public_key:
         with connect(args.port, args.wait) as board:
             progress.step("re-checking that the board holds its key")
@@ -150,8 +154,8 @@ def cmd_enroll(args: argparse.Namespace, progress: Progress) -> Result:
         public = bytes.fromhex(proof.public_key)
     else:
         _, public = _public_key(args)
-    progress.step(f"binding the key to {args.token} on {args.ledger}")
-    result = enroll.enroll(args.ledger, args.token, public, enroll.signing_key(args.key, args.keystore))
+    progress.step(f"binding the key to {args.token}")
+    result = enroll.enroll(args.ledger, args.token, public, owner)
     if result["status"] == "already_bound":
         _say(args, f"device {result['device']} was already bound to {result['token']}; nothing to do")
     else:
