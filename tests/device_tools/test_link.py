@@ -42,6 +42,19 @@ def test_a_port_without_a_micropython_repl_is_a_board_error(cli: CliRunner) -> N
         os.close(slave)
     assert run.code == BoardError.exit_code
     assert "no MicroPython REPL answers" in run.json["message"]
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        run = cli("doctor", "--port", os.ttyname(slave), "--wait", "1", "--json")
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert run.code == BoardError.exit_code
+    assert [(c["check"], c["status"]) for c in run.json["checks"][:3]] == [
+        ("port", "ok"),
+        ("micropython", "fail"),
+        ("firmware", "skip"),
+    ]
 
 
 @pytest.mark.micropython

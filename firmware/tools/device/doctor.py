@@ -15,6 +15,7 @@ from typing import Any
 from firmware.tools.device import monitor
 from firmware.tools.device.deploy import FIRMWARE_DIR, firmware_version, installed
 from firmware.tools.device.errors import (
+    BoardError,
     BrokerUnreachableError,
     ConfigError,
     DeviceToolError,
@@ -77,7 +78,13 @@ def run(
     """Run every check against the board on ``port`` (or $LEASECHAIN_PORT)."""
     report = Report()
     try:
-        board = Board(resolve_port(port), timeout=wait)
+        chosen = resolve_port(port)
+        board = Board(chosen, timeout=wait)
+    except BoardError as exc:
+        report.add("port", chosen)
+        report.add("micropython", "", exc)
+        report.skip_rest("no MicroPython REPL")
+        return report
     except DeviceToolError as exc:
         report.add("port", "", exc)
         report.skip_rest("no board")
@@ -92,10 +99,7 @@ def _check_board(board: Board, report: Report, broker: str | None, source: Path)
     try:
         info = board.firmware("info")
     except FirmwareError as exc:
-        version = board.call(
-            "import sys\nprint('LCP {\"v\": \"%s\"}' % '.'.join(map(str, sys.implementation.version[:3])))"
-        )
-        report.add("micropython", f"MicroPython {version.get('v')}")
+        report.add("micropython", f"MicroPython {board.micropython_version()}")
         report.add("firmware", "", exc)
         report.skip_rest("no firmware")
         return

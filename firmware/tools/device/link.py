@@ -113,6 +113,11 @@ class Board:
                     return reply
         raise BoardError(f"the board on {self.port!r} gave no reply to {code!r}: {out[-200:]!r}")
 
+    def micropython_version(self) -> str:
+        """The interpreter's version, e.g. ``1.24.1`` (works on stock MicroPython, no firmware needed)."""
+        out = self.exec("import sys\nprint('.'.join(str(v) for v in sys.implementation.version[:3]))")
+        return out.decode(errors="replace").strip()
+
     def firmware(self, function: str, *args: object, timeout: float | None = None) -> dict[str, Any]:
         """Call ``leasechain.provision.<function>(*args)`` on the board; FirmwareError if it is absent."""
         call = f"import leasechain.provision as _lcp\n_lcp.{function}({', '.join(map(repr, args))})"
