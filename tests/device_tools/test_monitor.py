@@ -147,10 +147,11 @@ def test_board_readings_are_verified_from_the_broker_and_forgeries_reported(
     forged[-1] ^= 1
     url = f"mqtt://{mosquitto.host}:{mosquitto.port}"
     thread, result = _in_thread(
-        cli, "monitor", "--broker", url, "--record", str(record), "--count", "1", "--timeout", "30", "--json"
+        cli, "monitor", "--broker", url, "--record", str(record), "--count", "2", "--timeout", "30", "--json"
     )
     # Status is retained (protocol.md section 6), so it arrives whenever the monitor subscribes; the
-    # rest is published until the monitor has what it waits for.
+    # rest is published until the monitor has what it waits for: two verified readings, so that at
+    # least one forgery reached it between them.
     _publish(mosquitto, topics.topic(device, "status"), b"online", retain=True)
     while thread.is_alive():
         _publish(mosquitto, topics.topic(device, "data"), bytes(forged))
@@ -167,7 +168,7 @@ def test_board_readings_are_verified_from_the_broker_and_forgeries_reported(
     assert {e["reason"] for e in rejected} == {"bad_signature"}
     assert events[-1]["kind"] == "reading"
     assert events[-1]["digest"] == hashlib.sha256(reading).hexdigest()
-    assert run.json["verified"] == 1
+    assert run.json["verified"] == 2
     assert run.json["rejected"] == len(rejected)
 
 
