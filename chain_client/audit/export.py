@@ -18,10 +18,10 @@ from typing import Any
 
 from chain_client import cose, merkle
 from chain_client.audit.bundle import FORMAT, Bundle, Claims, ProvenEntry, ProvenReading
-from chain_client.audit.derive import invoice_id, lease_id, token_id
 from chain_client.audit.errors import AuditError
 from chain_client.audit.paths import audit_paths
 from chain_client.client.errors import NotFoundError
+from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.client.sync import LedgerClient
 from chain_client.errors import LeaseChainError
 from chain_client.ledger.entry import decode_entry

@@ -33,10 +33,10 @@ from typing import Any
 
 from chain_client import merkle
 from chain_client.audit.bundle import Bundle
-from chain_client.audit.derive import invoice_id, lease_id, token_id
 from chain_client.audit.export import message_device
 from chain_client.audit.report import Report
 from chain_client.audit.timeline import Timeline, rebuild
+from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.errors import LeaseChainError
 from chain_client.ledger.distribution import distribute
 from chain_client.ledger.entry import decode_entry
