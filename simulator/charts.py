@@ -1,0 +1,105 @@
+"""Small inline SVG charts for the demo report: lines over time and horizontal bars.
+
+Hand-written SVG keeps the report one self-contained HTML file with no
+plotting dependency.
+"""
+
+from __future__ import annotations
+
+import time
+from html import escape
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+def _fmt_time(t: float) -> str:
+    return time.strftime("%d %b %H:%M", time.gmtime(t))
+
+
+def line_chart(
+    title: str,
+    unit: str,
+    series: list[tuple[str, list[tuple[float, float]]]],
+    width: int = 760,
+    height: int = 260,
+) -> str:
+    """Lines of (time, value) points, one per series, with a legend."""
+    points = [p for _, pts in series for p in pts]
+    if not points:
+        return f"<p>{escape(title)}: no data</p>"
+    x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
+    y0, y1 = min(0.0, min(p[1] for p in points)), max(p[1] for p in points)
+    x1 = x1 if x1 > x0 else x0 + 1
+    y1 = y1 if y1 > y0 else y0 + 1
+    left, right, top, bottom = 60, 160, 28, 30
+    w, h = width - left - right, height - top - bottom
+
+    def sx(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * w
+
+    def sy(y: float) -> float:
+        return top + h - (y - y0) / (y1 - y0) * h
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    out.append(f'<text x="{left}" y="16" font-size="14" font-weight="bold">{escape(title)}</text>')
+    out.append(f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="#ccc"/>')
+    for i in range(5):
+        y = y0 + (y1 - y0) * i / 4
+        out.append(
+            f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="10" text-anchor="end">{y:.4g}</text>'
+        )
+        out.append(f'<line x1="{left}" x2="{left + w}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" stroke="#eee"/>')
+    for i in range(3):
+        x = x0 + (x1 - x0) * i / 2
+        anchor = ("start", "middle", "end")[i]
+        out.append(
+            f'<text x="{sx(x):.1f}" y="{top + h + 16}" font-size="10" text-anchor="{anchor}">'
+            f"{_fmt_time(x)} UTC</text>"
+        )
+    out.append(f'<text x="8" y="{top + 10}" font-size="10">{escape(unit)}</text>')
+    for i, (label, pts) in enumerate(series):
+        color = PALETTE[i % len(PALETTE)]
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in sorted(pts))
+        out.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.5" points="{path}"/>')
+        ly = top + 12 + 16 * i
+        out.append(f'<rect x="{left + w + 10}" y="{ly - 8}" width="10" height="10" fill="{color}"/>')
+        out.append(f'<text x="{left + w + 24}" y="{ly + 1}" font-size="11">{escape(label)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def bar_chart(
+    title: str, unit: str, bars: list[tuple[str, list[tuple[str, float]]]], width: int = 760
+) -> str:
+    """Horizontal stacked bars: (label, [(part name, value), ...])."""
+    if not bars:
+        return f"<p>{escape(title)}: no data</p>"
+    parts = sorted({name for _, segs in bars for name, _ in segs})
+    colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(parts)}
+    top_value = max(sum(v for _, v in segs) for _, segs in bars) or 1.0
+    left, row, top = 200, 22, 46
+    w = width - left - 90
+    height = top + row * len(bars) + 10
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    out.append(f'<text x="8" y="16" font-size="14" font-weight="bold">{escape(title)}</text>')
+    x = 8.0
+    for name in parts:
+        out.append(f'<rect x="{x}" y="26" width="10" height="10" fill="{colors[name]}"/>')
+        out.append(f'<text x="{x + 14}" y="35" font-size="11">{escape(name)}</text>')
+        x += 24 + 7 * len(name)
+    for i, (label, segs) in enumerate(bars):
+        y = top + i * row
+        out.append(
+            f'<text x="{left - 6}" y="{y + 14}" font-size="11" text-anchor="end">{escape(label)}</text>'
+        )
+        pos = float(left)
+        for name, value in segs:
+            bw = value / top_value * w
+            out.append(
+                f'<rect x="{pos:.1f}" y="{y + 3}" width="{bw:.1f}" height="{row - 6}" fill="{colors[name]}"/>'
+            )
+            pos += bw
+        total = sum(v for _, v in segs)
+        out.append(f'<text x="{pos + 4:.1f}" y="{y + 14}" font-size="10">{total:,.2f} {escape(unit)}</text>')
+    out.append("</svg>")
+    return "".join(out)

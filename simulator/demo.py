@@ -1,0 +1,311 @@
+"""``leasechain-sim demo``: the whole Lease Chain story on one machine, in about a minute.
+
+Starts a ledger backend (SQLite in a temporary directory), an MQTT broker
+(Mosquitto, or amqtt where Mosquitto is not installed), a gateway and a
+fleet of virtual sensors on three kinds of machine; then, through the SDK:
+certifies the enterprises, mints a token per machine and binds its sensor,
+sells shares to investors, leases every machine with usage-based rent,
+streams two device days of telemetry, invoices, pays and distributes the
+rent, exports audit bundles and verifies them offline.  Writes an HTML
+report with charts, the fleet's JSON report and the audit bundles to the
+output directory.  Ctrl-C stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chain_client.audit import export_bundle, save, verify_bundle
+from chain_client.client import LedgerClient
+from simulator import html_report, story
+from simulator.fleet import Fleet, tty_progress
+from simulator.runner import Target, run
+from simulator.scenario import Scenario, parse
+from simulator.services import Backend, Broker, Gateway, Service, raise_fd_limit
+
+PERIOD = 86400  # one device day per lease period
+PERIODS = 2
+LEAD_SECONDS = 5.0  # connecting the fleet before the first reading is due
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What the command line can change."""
+
+    output: Path
+    devices: int = 24
+    seconds: float = 30.0
+    broker: str = "auto"
+    json_output: bool = False
+
+
+def demo_scenario(devices: int, seconds: float) -> Scenario:
+    """Three kinds of machine; two device days in ``seconds``; a few hostile messages to reject."""
+    history = PERIOD * PERIODS
+    return parse(
+        {
+            "name": "demo",
+            "run": {
+                "seed": 42,
+                "devices": devices,
+                "rate": 2.0,
+                "duration_seconds": seconds,
+                "acceleration": history / seconds,
+                "drain_seconds": 60,
+            },
+            "machines": [
+                {
+                    "name": "cnc-mill",
+                    "share": 2,
+                    "sensors": ["clamp", "pulse", "ambient"],
+                    "shifts": [[6, 14], [14, 22]],
+                    "duty_cycle": 0.75,
+                    "cycle_seconds": 1800,
+                    "running_current_ma": [9000, 14000],
+                    "idle_current_ma": [150, 400],
+                    "threshold_ma": 2000,
+                    "temperature_c": [19, 34],
+                    "cycles_per_hour": 20,
+                },
+                {
+                    "name": "compressor",
+                    "sensors": ["clamp", "ambient"],
+                    "duty_cycle": 0.4,
+                    "cycle_seconds": 1200,
+                    "running_current_ma": [6000, 8000],
+                    "idle_current_ma": [0, 100],
+                    "threshold_ma": 1000,
+                    "temperature_c": [15, 45],
+                },
+                {
+                    "name": "printer-3d",
+                    "sensors": ["clamp", "pulse", "ambient"],
+                    "duty_cycle": 0.9,
+                    "cycle_seconds": 14400,
+                    "running_current_ma": [1500, 2500],
+                    "idle_current_ma": [50, 150],
+                    "threshold_ma": 800,
+                    "cycles_per_hour": 4,
+                },
+            ],
+            "faults": {"forged_signatures": 0.005, "malformed": 0.002, "duplicates": 0.005},
+        },
+        "demo scenario",
+    )
+
+
+class Demo:
+    """One demo run: its services, its cast and what it learned for the report."""
+
+    def __init__(self, options: DemoOptions) -> None:
+        self.options = options
+        self.work = Path(tempfile.mkdtemp(prefix="leasechain-demo-"))
+        self.services: list[Service] = []
+        self.events: list[str] = []
+        self.deals: list[story.Deal] = []
+
+    def say(self, line: str) -> None:
+        self.events.append(line)
+        if not self.options.json_output:
+            print(line, flush=True)
+
+    def close(self) -> None:
+        """Stop every service, newest first, and remove the scratch directory."""
+        for service in reversed(self.services):
+            service.stop()
+        self.services.clear()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def play(self) -> dict[str, Any]:
+        options = self.options
+        raise_fd_limit()
+        backend = Backend(self.work / "backend")
+        backend.start()
+        self.services.append(backend)
+        url = backend.url
+        self.say(f"ledger backend serving on {url} (SQLite in a temporary directory)")
+        broker = Broker(self.work / "broker", prefer=options.broker)
+        broker.start()
+        self.services.append(broker)
+        self.say(f"{broker.kind} broker on mqtt://{broker.host}:{broker.port}")
+        cast = story.Cast(operator=backend.operator)
+        story.certify_all(url, cast, self.say)
+        gateway = Gateway(
+            self.work / "gateway",
+            (broker.host, broker.port, broker.protocol),
+            url,
+            cast.service.key,
+            gateway_id="demo-site",
+        )
+        gateway.start()
+        self.services.append(gateway)
+        self.say("site gateway running, anchoring batches as SiteLink Gateways")
+
+        scenario = demo_scenario(options.devices, options.seconds)
+        history = PERIOD * PERIODS
+        start = int(time.time() + LEAD_SECONDS + options.seconds - history)
+
+        def after_enrol(fleet: Fleet, tokens: dict[str, str]) -> None:
+            self.deals = [
+                story.Deal(tokens[vd.public_key.hex()], vd.profile.name, vd.device_hex)
+                for vd in fleet.devices
+            ]
+            kinds = sorted({d.kind for d in self.deals})
+            self.say(f"minted {len(self.deals)} machine tokens ({', '.join(kinds)}) and bound their sensors")
+            story.sell_and_lease(url, cast, self.deals, start, PERIOD, PERIODS, self.say)
+            self.say(f"streaming {history // 3600} device hours of telemetry in {options.seconds:.0f} s")
+
+        progress = tty_progress if sys.stdout.isatty() and not options.json_output else None
+        outcome = run(
+            scenario,
+            Target(
+                (broker.host, broker.port),
+                url,
+                gateway.store,
+                gateway.metrics_url,
+                backend.operator,
+                cast.maker.key,
+            ),
+            lambda line: None,
+            progress,
+            history_start=start,
+            after_enrol=after_enrol,
+        )
+        if progress is not None:
+            print()
+        v = outcome.report["verdict"]
+        self.say(
+            f"fleet: {v['delivered']} readings delivered, {v['lost']} lost, {v['duplicates']} counted twice, "
+            f"{v['hostile_rejected']} hostile messages rejected, {v['false_accepts']} false accepts"
+        )
+        end = start + history
+        while time.time() < end + 1:
+            time.sleep(0.2)  # the last period must have ended on the ledger's clock
+        total = story.invoice_and_pay(url, cast, self.deals, PERIODS, self.say)
+        return self._collect(url, cast, outcome.report, total, broker.kind)
+
+    def _collect(
+        self, url: str, cast: story.Cast, fleet: dict[str, Any], total: int, broker: str
+    ) -> dict[str, Any]:
+        out = self.options.output
+        (out / "audit").mkdir(parents=True, exist_ok=True)
+        audit: list[tuple[str, bool, str]] = []
+        telemetry: dict[str, list[tuple[str, list[tuple[float, float]]]]] = {
+            "Current drawn (A)": [],
+            "Temperature (°C)": [],
+        }
+        usage: list[tuple[str, list[tuple[str, float]]]] = []
+        with LedgerClient(url) as client:
+            shown: set[str] = set()
+            for deal in self.deals:
+                lease = client.lease(deal.lease)
+                usage.append(
+                    (
+                        f"{deal.kind} {deal.token[4:10]}",
+                        [(f"day {i.period + 1}", i.usage_seconds / 3600) for i in lease.invoices],
+                    )
+                )
+                if deal.kind in shown:
+                    continue
+                shown.add(deal.kind)
+                rows = client.telemetry(device=deal.device, status="verified", limit=10_000)
+                label = f"{deal.kind} {deal.device[:6]}"
+                telemetry["Current drawn (A)"].append(
+                    (label, [(r.time, r.readings.get("4", 0) / 1000) for r in rows if "4" in r.readings])
+                )
+                telemetry["Temperature (°C)"].append(
+                    (label, [(r.time, r.readings.get("1", 0) / 100) for r in rows if "1" in r.readings])
+                )
+                for period in range(PERIODS):
+                    bundle = export_bundle(client, deal.lease, period)
+                    name = f"{deal.lease}.{period}.json"
+                    save(bundle, out / "audit" / name)
+                    report = verify_bundle(bundle)
+                    checked = sum(report.passed.values())
+                    detail = (
+                        f"{checked} checks passed"
+                        if report.ok
+                        else "; ".join(str(f) for f in report.failures[:3])
+                    )
+                    audit.append((f"audit/{name}", report.ok, detail))
+            self.say(
+                f"auditor exported {len(audit)} evidence bundles and verified them offline: "
+                f"{sum(1 for _, ok, _ in audit if ok)} of {len(audit)} hold"
+            )
+            payouts: list[tuple[str, list[tuple[str, float]]]] = []
+            names = {p.account: p.name for p in cast.parties} | {cast.operator_account: "Platform operator"}
+            received: dict[str, float] = {}
+            for account, name in names.items():
+                lines = client.payouts(account).payouts
+                kinds: dict[str, float] = {}
+                for line in lines:
+                    kinds[line.kind] = kinds.get(line.kind, 0.0) + line.amount / 100
+                if kinds:
+                    payouts.append((name, sorted(kinds.items())))
+                    received[name] = round(sum(kinds.values()), 2)
+            head = client.tree_head()
+        data = html_report.ReportData(
+            title="Lease Chain demo",
+            facts=[
+                ("machines", f"{len(self.deals)} ({', '.join(sorted({d.kind for d in self.deals}))})"),
+                ("broker", broker),
+                ("rent paid", f"{total / 100:,.2f} EUR over {len(self.deals) * PERIODS} invoices"),
+                ("ledger", f"{head.size} log entries, root {head.root.hex()[:16]}…"),
+            ],
+            fleet=fleet,
+            telemetry=telemetry,
+            usage=usage,
+            payouts=payouts,
+            audit=audit,
+            events=self.events,
+        )
+        (out / "report.html").write_text(html_report.render(data))
+        (out / "fleet-report.json").write_text(json.dumps(fleet, indent=2) + "\n")
+        summary = {
+            "machines": len(self.deals),
+            "readings_verified": fleet["ledger"]["by_status"].get("verified", 0) if fleet["ledger"] else 0,
+            "fleet_passed": fleet["passed"],
+            "rent_paid": total,
+            "received": received,
+            "audit_bundles": len(audit),
+            "audit_verified": sum(1 for _, ok, _ in audit if ok),
+            "tree_size": head.size,
+            "report": str(out / "report.html"),
+        }
+        (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        return summary
+
+
+def run_demo(options: DemoOptions) -> int:
+    """Play the demo; return the exit status (0 when the fleet verdict and every audit hold)."""
+    options.output.mkdir(parents=True, exist_ok=True)
+    demo = Demo(options)
+    try:
+        started = time.monotonic()
+        summary = demo.play()
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping the fleet, the gateway, the broker and the ledger", file=sys.stderr)
+        raise
+    finally:
+        demo.close()
+    summary["seconds"] = round(time.monotonic() - started, 1)
+    if options.json_output:
+        print(json.dumps(summary, indent=2))
+    else:
+        print()
+        print(f"Lease Chain demo finished in {summary['seconds']} s")
+        print(f"  readings verified on the ledger  {summary['readings_verified']}")
+        print(f"  rent paid and distributed        {summary['rent_paid'] / 100:,.2f} EUR")
+        for name, amount in summary["received"].items():
+            print(f"    {name:30s} {amount:>12,.2f} EUR")
+        print(f"  audit bundles verified offline   {summary['audit_verified']} of {summary['audit_bundles']}")
+        print(f"  report                           {summary['report']}")
+    ok = summary["fleet_passed"] and summary["audit_verified"] == summary["audit_bundles"]
+    return 0 if ok else 1

@@ -1,0 +1,114 @@
+"""What the gateway stored and the ledger anchored, read through their own interfaces.
+
+- The gateway's store, opened read-only as ``leasechain-gateway status`` does
+  (safe beside the running service): which messages were stored and when,
+  which were quarantined and why.  Only when the store is reachable from here.
+- The ledger, through the SDK: every message anchored for each device with its
+  verdict; and the stream of newly verified readings, timestamped on arrival,
+  for publish-to-anchored latency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chain_client.client import ClientError, LedgerClient
+from gateway import status
+from gateway.store import open_readonly
+
+
+@dataclass
+class GatewayView:
+    """The gateway store's verdicts by message digest."""
+
+    stored: dict[bytes, float] = field(default_factory=dict)  # digest -> commit time
+    quarantined: dict[bytes, str] = field(default_factory=dict)  # digest -> reason
+    counters: dict[str, int] = field(default_factory=dict)
+    unanchored: int = 0
+
+
+def read_gateway(path: Path) -> GatewayView:
+    """Snapshot of the gateway's store at ``path`` (gateway.sqlite3)."""
+    view = GatewayView()
+    db = open_readonly(path)
+    try:
+        for digest, stored_at in db.execute("SELECT digest, stored_at FROM readings"):
+            view.stored[bytes(digest)] = float(stored_at)
+        for reason, raw in db.execute("SELECT reason, raw FROM quarantine"):
+            view.quarantined.setdefault(hashlib.sha256(bytes(raw)).digest(), str(reason))
+    finally:
+        db.close()
+    stats = status.read(path)
+    view.counters = dict(stats.counters)
+    view.unanchored = stats.unbatched + stats.pending_readings
+    return view
+
+
+@dataclass
+class LedgerView:
+    """The ledger's verdicts: digest -> list of (status, reason), one per anchored copy."""
+
+    verdicts: dict[bytes, list[tuple[str, str]]] = field(default_factory=dict)
+    # (device, boot, seq) -> number of copies the ledger counted as verified
+    verified_ids: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    rows: int = 0
+
+
+def read_ledger(url: str, devices: Iterable[str], workers: int = 8) -> LedgerView:
+    """Every anchored message of ``devices`` (hex ids), queried device by device."""
+    view = LedgerView()
+    with LedgerClient(url, timeout=60) as client:
+
+        def one(device: str) -> list[tuple[bytes, str, str, int, int]]:
+            rows = client.telemetry(device=device, limit=10_000)
+            return [
+                (hashlib.sha256(bytes.fromhex(r.message)).digest(), r.status, r.reason, r.boot, r.seq)
+                for r in rows
+            ]
+
+        with ThreadPoolExecutor(workers) as pool:
+            for device, rows in zip(devices, pool.map(one, list(devices)), strict=False):
+                for digest, verdict, reason, boot, seq in rows:
+                    view.rows += 1
+                    view.verdicts.setdefault(digest, []).append((verdict, reason))
+                    if verdict == "verified":
+                        key = (device, boot, seq)
+                        view.verified_ids[key] = view.verified_ids.get(key, 0) + 1
+    return view
+
+
+class AnchorStream:
+    """Arrival times of newly verified readings (the ledger's SSE stream), by digest."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.arrived: dict[bytes, float] = {}
+        self.error = ""
+        self._client = LedgerClient(url)
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="anchor-stream", daemon=True)
+
+    def start(self) -> None:
+        """Subscribe (returns once the stream is open, or after 5 s)."""
+        self._thread.start()
+        self._ready.wait(5)
+
+    def _run(self) -> None:
+        try:
+            self._ready.set()
+            for reading in self._client.stream_readings():
+                self.arrived.setdefault(hashlib.sha256(bytes.fromhex(reading.message)).digest(), time.time())
+        except (ClientError, OSError, RuntimeError) as exc:
+            self.error = repr(exc)
+        except Exception as exc:  # noqa: BLE001 - closing the client under the reader ends it any way httpx likes
+            self.error = repr(exc)
+
+    def stop(self) -> None:
+        """Close the stream."""
+        self._client.close()
