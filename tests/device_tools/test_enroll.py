@@ -11,7 +11,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from chain_client.client import Keystore
-from firmware.tools.device.errors import LedgerError, TokenNotFoundError
+from firmware.tools.device.errors import LedgerError, OwnerKeyError, TokenNotFoundError, VerificationError
 from tests.device_tools.conftest import BoardFactory, CliRunner
 from tests.gateway.ledger_backend import LedgerBackend, seeded
 from tests.harness.ports import free_port
@@ -126,14 +126,14 @@ def test_enroll_failures_name_the_token_the_owner_and_the_ledger(
     assert run.code == LedgerError.exit_code
     assert "unreachable" in run.err
     run = cli("enroll", "--record", str(record_file), "--token", token, "--key", "nobody")
-    assert run.code == 15
+    assert run.code == OwnerKeyError.exit_code
     assert "nobody" in run.err
     edited = tmp_path / "edited.json"
     forged = json.loads(record_file.read_text())
     forged["public_key"] = bytes(seeded("someone else").verify_key).hex()
     edited.write_text(json.dumps(forged))
     run = cli("enroll", "--record", str(edited), "--token", token, "--key", "maker")
-    assert run.code == 10
+    assert run.code == VerificationError.exit_code
     assert "SHA-256 of the public key" in run.err
     assert ledger.get("/v1/devices")["devices"] == []
 

@@ -20,8 +20,7 @@ from chain_client import topics
 from chain_client.message import verify
 from chain_client.uart import encode_frame
 from firmware.tools.device import monitor
-from firmware.tools.device.cli import NoReadingError
-from firmware.tools.device.errors import BrokerUnreachableError, VerificationError
+from firmware.tools.device.errors import BrokerUnreachableError, NoReadingError, VerificationError
 from tests.device_tools.conftest import BoardFactory, CliRunner, Run
 from tests.harness.mosquitto import Mosquitto
 from tests.harness.ports import free_port
@@ -189,3 +188,18 @@ def test_monitor_failures_have_their_exit_codes(cli: CliRunner, mosquitto: Mosqu
     run = cli("monitor", "--broker", "http://x", "--public-key", public)
     assert run.code == BrokerUnreachableError.exit_code
     assert "mqtt://host" in run.err
+
+
+def test_monitor_takes_key_and_broker_from_the_board(
+    make_board: BoardFactory, cli: CliRunner, tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    flags = ("--mqtt-host", mosquitto.host, "--mqtt-port", str(mosquitto.port))
+    board, record = _provisioned(make_board, cli, tmp_path, *flags)
+    device = json.loads(record.read_text())["device"]
+    run = cli("monitor", "--port", board.port, "--timeout", "1", "--json")
+    assert run.code == NoReadingError.exit_code
+    assert device in run.json["message"]
+    fresh = make_board(name="unprovisioned")
+    run = cli("monitor", "--port", fresh.port, "--broker", f"mqtt://{mosquitto.host}:{mosquitto.port}")
+    assert run.code == VerificationError.exit_code
+    assert "no device key yet" in run.err

@@ -27,19 +27,13 @@ from firmware.tools.device.errors import (
     ClockNotSetError,
     ConfigError,
     DeviceToolError,
+    NoReadingError,
     VerificationError,
 )
 from firmware.tools.device.link import PORT_ENV, Board, connect, resolve_port
 from firmware.tools.device.progress import Progress
 
 Result = dict[str, Any]
-
-
-class NoReadingError(DeviceToolError):
-    """No verified reading arrived within the time asked for."""
-
-    exit_code = 14
-    kind = "no_reading"
 
 
 def _say(args: argparse.Namespace, text: str) -> None:

@@ -23,17 +23,10 @@ from chain_client.client import (
 )
 from nacl.signing import SigningKey
 
-from firmware.tools.device.errors import DeviceToolError, LedgerError, TokenNotFoundError
+from firmware.tools.device.errors import LedgerError, OwnerKeyError, TokenNotFoundError
 
 URL_ENV = "LEASECHAIN_URL"
 KEY_ENV = "LEASECHAIN_KEY"
-
-
-class OwnerKeyError(DeviceToolError):
-    """The owner's signing key cannot be loaded from the keystore."""
-
-    exit_code = 15
-    kind = "key"
 
 
 def signing_key(name: str | None, keystore: str | None = None) -> SigningKey:

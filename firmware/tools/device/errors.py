@@ -34,6 +34,20 @@ class BoardError(DeviceToolError):
     kind = "board"
 
 
+def last_line(text: str) -> str:
+    """The last non-empty line of a traceback: the exception and its message."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else text.strip()
+
+
+class BoardExecError(BoardError):
+    """Code run on the board raised; ``output`` is the board's traceback."""
+
+    def __init__(self, port: str, output: str) -> None:
+        super().__init__(f"the board on {port!r} raised: {last_line(output)}")
+        self.output = output
+
+
 class FirmwareError(DeviceToolError):
     """The board has no Lease Chain firmware, or another version than this tool deploys."""
 
@@ -95,3 +109,17 @@ class DependencyError(DeviceToolError):
 
     exit_code = 13
     kind = "dependency"
+
+
+class NoReadingError(DeviceToolError):
+    """No verified reading arrived within the time asked for."""
+
+    exit_code = 14
+    kind = "no_reading"
+
+
+class OwnerKeyError(DeviceToolError):
+    """The token owner's signing key cannot be loaded from the keystore."""
+
+    exit_code = 15
+    kind = "key"

@@ -19,7 +19,7 @@ from typing import Any
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
-from firmware.tools.device.errors import BoardError, FirmwareError, NoPortError
+from firmware.tools.device.errors import BoardError, BoardExecError, FirmwareError, NoPortError, last_line
 
 PORT_ENV = "LEASECHAIN_PORT"
 REPLY_PREFIX = b"LCP "
@@ -35,11 +35,6 @@ def resolve_port(port: str | None) -> str:
     if not chosen.startswith(("rfc2217://", "socket://")) and not os.path.exists(chosen):
         raise NoPortError(f"serial port {chosen!r} does not exist; is the board plugged in?")
     return chosen
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else text.strip()
 
 
 class Board:
@@ -127,22 +122,14 @@ class Board:
             if "ImportError" in exc.output or "no module named" in exc.output:
                 raise FirmwareError(
                     f"the board on {self.port!r} has no Lease Chain firmware "
-                    f"({_last_line(exc.output)}); run `leasechain-device flash` first"
+                    f"({last_line(exc.output)}); run `leasechain-device flash` first"
                 ) from None
             if "AttributeError" in exc.output:
                 raise FirmwareError(
                     f"the firmware on {self.port!r} has no provision.{function} "
-                    f"({_last_line(exc.output)}); it is older than this tool: run `leasechain-device flash`"
+                    f"({last_line(exc.output)}); it is older than this tool: run `leasechain-device flash`"
                 ) from None
             raise
-
-
-class BoardExecError(BoardError):
-    """Code run on the board raised; ``output`` is the board's traceback."""
-
-    def __init__(self, port: str, output: str) -> None:
-        super().__init__(f"the board on {port!r} raised: {_last_line(output)}")
-        self.output = output
 
 
 @contextlib.contextmanager
@@ -155,4 +142,4 @@ def connect(port: str | None, timeout: float = 10.0) -> Iterator[Board]:
         board.close()
 
 
-__all__ = ["PORT_ENV", "Board", "BoardExecError", "connect", "resolve_port"]
+__all__ = ["PORT_ENV", "Board", "connect", "resolve_port"]
