@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from simulator import faults
 from simulator.device import VirtualDevice
 from simulator.machines import pick_profile
+from simulator.mqtt import MqttConnection
 from simulator.scenario import Scenario
 from simulator.truth import Truth
 
@@ -74,6 +75,13 @@ class Fleet:
     def stop(self) -> None:
         """Ask every device to stop at its next step (Ctrl-C)."""
         self.stopping = True
+
+    async def probe(self) -> None:
+        """Fail early, with the broker's answer, when the broker cannot be used at all."""
+        host, port = self.broker
+        conn = MqttConnection(host, port, f"leasechain-sim-probe-{self.scenario.run.seed}")
+        await conn.connect(timeout=10)  # raises MqttError naming the broker and the reason
+        conn.disconnect()
 
     async def connect_all(self) -> None:
         """Connect every device, at most ``connect_rate`` new connections per second."""
@@ -166,6 +174,7 @@ class Fleet:
         thresholds = gc.get_threshold()
         gc.set_threshold(50_000, 50, 1000)
         try:
+            await self.probe()
             await self.connect_all()
             self.progress.phase = "sample"
             loop = asyncio.get_running_loop()
