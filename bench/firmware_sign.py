@@ -7,11 +7,16 @@ seed and message is the baseline, measured in the same run.  The message is the
 Sig_structure of a real reading (tests/vectors/protocol.json), which is what the
 device signs every period.
 
+Times are medians of wall time (``*_ms``); for signing also the minimum
+(``sign_min_ms``) and the median CPU time of the process (``sign_cpu_ms``),
+which a busy machine inflates far less than wall time.
+
 Heap under MicroPython: this WebAssembly port collects garbage only between
 top-level calls (it cannot scan the WebAssembly stack while Python code runs)
 and grows its heap instead, so the heap an operation needs is exactly what it
-allocates: ``heap_peak_bytes`` is the growth of ``gc.mem_alloc()`` across one
-keygen, sign or verify (the largest of the three).  On an ESP32 the collector
+allocates: ``heap_keygen_bytes``, ``heap_sign_bytes`` and ``heap_verify_bytes``
+are the growth of ``gc.mem_alloc()`` across one of each, ``heap_peak_bytes``
+the largest.  On an ESP32 the collector
 runs inside the operation and the live peak is far lower; CPython's figure
 (tracemalloc's peak) is that live set.  ``table_resident_bytes`` is what
 loading the base-point table keeps on the heap.
@@ -47,9 +52,14 @@ from leasechain import ed25519
 try:
     import js
     now = js.performance.now            # sub-millisecond clock of the WebAssembly host
+
+    def cpu():                          # CPU time of the node process, in ms
+        u = js.process.cpuUsage()
+        return (u.user + u.system) / 1000
 except ImportError:
     import time
     now = lambda: time.ticks_us() / 1000
+    cpu = now
 
 args = json.loads(sys.argv[1])
 seed = bytes.fromhex(args["seed"])
@@ -58,12 +68,16 @@ rounds = args["rounds"]
 
 def median(fn, n):
     times = []
+    cpus = []
     for _ in range(n):
+        c = cpu()
         t = now()
         fn()
         times.append(now() - t)
+        cpus.append(cpu() - c)
     times.sort()
-    return times[len(times) // 2], times[0]
+    cpus.sort()
+    return times[len(times) // 2], times[0], cpus[len(cpus) // 2]
 
 def alloc(fn):
     gc.collect()
@@ -84,11 +98,12 @@ for name, tab in (("table", table), ("no_table", b"")):
     keygen = median(lambda: ed25519.SigningKey(seed, tab), max(5, rounds // 4))
     sign = median(lambda: key.sign(msg), rounds)
     verify = median(lambda: ed25519.verify(pub, msg, sig, tab), max(5, rounds // 4))
-    peak = max(alloc(lambda: ed25519.SigningKey(seed, tab)), alloc(lambda: key.sign(msg)),
-               alloc(lambda: ed25519.verify(pub, msg, sig, tab)))
+    heap = [alloc(lambda: ed25519.SigningKey(seed, tab)), alloc(lambda: key.sign(msg)),
+            alloc(lambda: ed25519.verify(pub, msg, sig, tab))]
     result[name] = {
         "keygen_ms": keygen[0], "sign_ms": sign[0], "verify_ms": verify[0],
-        "sign_min_ms": sign[1], "heap_peak_bytes": peak,
+        "sign_min_ms": sign[1], "sign_cpu_ms": sign[2], "heap_peak_bytes": max(heap),
+        "heap_keygen_bytes": heap[0], "heap_sign_bytes": heap[1], "heap_verify_bytes": heap[2],
         "signature": sig.hex(), "public_key": pub.hex(),
     }
 result["table"]["table_resident_bytes"] = resident
@@ -98,13 +113,17 @@ print("@@" + json.dumps(result))
 """
 
 
-def _median_ms(fn: Callable[[], object], n: int) -> tuple[float, float]:
+def _median_ms(fn: Callable[[], object], n: int) -> tuple[float, float, float]:
+    """Median and minimum wall time, and median CPU time, in ms."""
     times = []
+    cpus = []
     for _ in range(n):
+        cpu = time.process_time()
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), min(times)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return statistics.median(times), min(times), statistics.median(cpus)
 
 
 def _peak(fn: Callable[[], object]) -> int:
@@ -155,7 +174,9 @@ def _cpython_one(ed: Any, seed: bytes, message: bytes, table: bytes, rounds: int
         "sign_ms": signing[0],
         "verify_ms": _median_ms(verify, few)[0],
         "sign_min_ms": signing[1],
+        "sign_cpu_ms": signing[2],
         "heap_peak_bytes": max(_peak(keygen), _peak(sign), _peak(verify)),
+        "heap_sign_bytes": _peak(sign),
         "signature": sig.hex(),
     }
 
@@ -215,13 +236,15 @@ def main(argv: list[str] | None = None) -> None:
         parse_float=lambda v: round(float(v), 3),
     )
     rounded["signatures_identical_to_pynacl"] = identical
-    # Wall-clock medians on a shared machine rise with its load; the minimum is the uncontended figure.
+    # Wall-clock medians on a shared machine rise with its load; the CPU-time median and the
+    # minimum are what the code itself costs.
     rounded["load_average_1min"] = round(os.getloadavg()[0], 2)
     rounded["micropython_sign_vs_pynacl"] = round(mpy["table"]["sign_ms"] / base["sign_ms"], 1)
     rounded["target"] = {
         "sign_ms_max": SIGN_TARGET_MS,
         "table_bytes_max": TABLE_TARGET_BYTES,
         "sign_met": mpy["table"]["sign_ms"] <= SIGN_TARGET_MS,
+        "sign_met_by_cpu_time": mpy["table"]["sign_cpu_ms"] <= SIGN_TARGET_MS,
         "table_met": mpy["table"]["table_resident_bytes"] <= TABLE_TARGET_BYTES,
     }
     print(json.dumps(rounded, indent=2))

@@ -20,6 +20,7 @@ from chain_client import cose, merkle
 from chain_client.audit.bundle import FORMAT, Bundle, Claims, ProvenEntry, ProvenReading
 from chain_client.audit.derive import invoice_id, lease_id, token_id
 from chain_client.audit.errors import AuditError
+from chain_client.audit.paths import audit_paths
 from chain_client.client.errors import NotFoundError
 from chain_client.client.sync import LedgerClient
 from chain_client.errors import LeaseChainError
@@ -123,17 +124,17 @@ def export_bundle(
     readings: list[ProvenReading] = []
     for index, messages in batches:
         hashes = [merkle.leaf_hash(m) for m in messages]
-        for position, raw_message in enumerate(messages):
-            if message_device(raw_message) in devices:
-                path = merkle.inclusion_proof(hashes, position)
-                readings.append(
-                    ProvenReading(
-                        batch=index,
-                        position=position,
-                        message=raw_message.hex(),
-                        audit_path=[p.hex() for p in path],
-                    )
-                )
+        mine = [p for p, raw_message in enumerate(messages) if message_device(raw_message) in devices]
+        paths = audit_paths(hashes, mine)
+        readings += [
+            ProvenReading(
+                batch=index,
+                position=position,
+                message=messages[position].hex(),
+                audit_path=[p.hex() for p in paths[position]],
+            )
+            for position in mine
+        ]
     claims: dict[str, Any] = {"lease": terms.model_dump(), "invoice": bill.model_dump()}
     return Bundle(
         format=FORMAT,

@@ -40,7 +40,7 @@ from chain_client.audit.timeline import Timeline, rebuild
 from chain_client.errors import LeaseChainError
 from chain_client.ledger.distribution import distribute
 from chain_client.ledger.entry import decode_entry
-from chain_client.ledger.schema import TxType
+from chain_client.ledger.schema import TxType, check_args, parse_type
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import TreeHead, tree_head_from_json, verify_tree_head
 from chain_client.ledger.usage import Counter, increment, is_after, stamp, usage_charge
@@ -82,6 +82,7 @@ class _Audit:
         self.r = Report()
         self.log: dict[int, Logged] = {}
         self.head: TreeHead | None = None
+        self.raws: dict[tuple[int, int], bytes] = {}
 
     # -- the log --------------------------------------------------------------
 
@@ -96,8 +97,13 @@ class _Audit:
         self.r.good("tree_head_signature")
 
     def entries(self) -> None:
+        seen: set[int] = set()
         for item in self.b.entries:
             where = f"log entry {item.index}"
+            if item.index in seen:
+                self.r.fail("log_inclusion", where, "appears twice in the bundle")
+                continue
+            seen.add(item.index)
             try:
                 raw = bytes.fromhex(item.entry)
                 path = _hexes(item.audit_path)
@@ -111,10 +117,14 @@ class _Audit:
                     )
                     self.r.good("log_inclusion")
                 except LeaseChainError as exc:
+                    # Not in the log: nothing it says is evidence.
                     self.r.fail("log_inclusion", where, str(exc))
+                    continue
             try:
                 entry = decode_entry(raw)
                 tx = decode(entry.tx)
+                # Signed is not enough: the ledger accepted only well-formed arguments.
+                check_args(parse_type(tx.type), tx.args)
             except LeaseChainError as exc:
                 self.r.fail("transaction_signature", where, str(exc))
                 continue
@@ -236,8 +246,9 @@ class _Audit:
             if issued is not None and item.batch > issued:
                 continue
             verdict = self.judge(raw, item.batch, timeline, where, anchored)
-            if verdict is not None:
+            if verdict is not None and anchored:  # an unproven message is no evidence of usage
                 verdicts[spot] = verdict
+                self.raws[spot] = raw
         for index, batch in batches.items():
             for position, raw in enumerate(batch.tx.args.get("messages", [])):
                 device = message_device(raw)
@@ -321,7 +332,7 @@ class _Audit:
 
     def usage(self, verdicts: Mapping[tuple[int, int], str], start: int, end: int) -> int:
         """Run-seconds stamped in ``[start, end)`` by the verified, counted readings."""
-        readings = {(r.batch, r.position): bytes.fromhex(r.message) for r in self.b.readings}
+        readings = self.raws
         seen: set[tuple[str, str, int, int]] = set()
         counters: dict[str, Counter] = {}
         total = counted = duplicates = 0
@@ -452,6 +463,11 @@ class _Audit:
             for e in self.of_type(TxType.PAY_INVOICE, invoice=invoice_id(self.b.lease, self.b.period))
             if e.tx.signer == lessee and e.index > after
         ]
+        if not paid and not claim.get("paid_at") and not claim.get("payouts"):
+            # Issued, not paid yet: there is no distribution to check, and the ledger claims none.
+            self.r.summary["paid"] = False
+            return
+        self.r.summary["paid"] = bool(paid)
         if not paid:
             self.r.fail("payouts", name, "no pay_invoice entry by the lessee after the invoice was issued")
         elif claim.get("paid_at") != paid[0].time:
@@ -468,8 +484,13 @@ class _Audit:
         if not isinstance(lines, list):
             self.r.fail("payouts", name, "the invoice claims no payout lines")
             return
-        claimed = [(p.get("account"), p.get("kind"), p.get("amount"), p.get("basis")) for p in lines]
-        total = sum(p[2] for p in claimed if isinstance(p[2], int))
+        claimed = [
+            (p.get("account"), p.get("kind"), p.get("amount"), p.get("basis"))
+            if isinstance(p, dict)
+            else (p,)
+            for p in lines
+        ]
+        total = sum(p[2] for p in claimed if len(p) == 4 and isinstance(p[2], int))
         bad = False
         if total != claim.get("amount"):
             self.r.fail(
@@ -479,7 +500,7 @@ class _Audit:
             )
             bad = True
         for want in expected:
-            got = [c for c in claimed if c[0] == want[0] and c[1] == want[1]]
+            got = [c for c in claimed if len(c) == 4 and c[0] == want[0] and c[1] == want[1]]
             if got != [want]:
                 self.r.fail(
                     "payouts",
@@ -488,7 +509,7 @@ class _Audit:
                 )
                 bad = True
         for extra in claimed:
-            if not any(extra[0] == w[0] and extra[1] == w[1] for w in expected):
+            if len(extra) != 4 or not any(extra[0] == w[0] and extra[1] == w[1] for w in expected):
                 self.r.fail("payouts", f"{name} line of {extra[0]}", f"claimed {extra} but nobody is owed it")
                 bad = True
         if not bad and paid:

@@ -43,6 +43,14 @@ def add_reviewer(ctx: Context) -> int:
         return ctx.done(client.add_reviewer(account), f"{account} is a reviewer")
 
 
+def review_service(ctx: Context) -> int:
+    """Rate a certified third-party service 1..5 (once per reviewer and service)."""
+    service = ctx.account(ctx.args.service)
+    with ctx.client(signing=True) as client:
+        result = client.review_service(service, ctx.args.rating, ctx.args.comment)
+    return ctx.done(result, f"{service} has {result.result.get('reviews')} reviews")
+
+
 def show(ctx: Context) -> int:
     """One enterprise with its credit record."""
     with ctx.client() as client:
@@ -79,5 +87,9 @@ def register(
     no.add_argument("--reason", required=True)
     rev = command(cmds, "add-reviewer", "make an account a reviewer (operator)", add_reviewer, common)
     rev.add_argument("account", help="account id or key name")
+    rs = command(cmds, "review-service", "rate a third-party service 1..5", review_service, common)
+    rs.add_argument("service", help="account id or key name")
+    rs.add_argument("--rating", type=int, choices=range(1, 6), required=True)
+    rs.add_argument("--comment", default="")
     command(cmds, "show", "one enterprise", show, common).add_argument("enterprise")
     command(cmds, "list", "every enterprise", list_all, common)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from chain_client import merkle
 from chain_client.cli.context import Context
-from chain_client.cli.errors import NOT_VERIFIED
+from chain_client.cli.errors import NOT_VERIFIED, CliError
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import posint, uint
 from chain_client.client.sync import LedgerClient
@@ -38,7 +38,7 @@ def proof(ctx: Context) -> int:
         size = ctx.args.tree_size or found.size
         root = found.root
         if size != found.size:
-            root = _root_at(client, size)
+            root = _root_at(client, size, found.size, found.root)
         got = client.inclusion_proof(ctx.args.index, size)
         entry = client.transaction(ctx.args.index)
     leaf = merkle.leaf_hash(bytes.fromhex(entry.entry))
@@ -50,9 +50,16 @@ def proof(ctx: Context) -> int:
     return 0
 
 
-def _root_at(client: LedgerClient, size: int) -> bytes:
-    hashes = [merkle.leaf_hash(bytes.fromhex(r.entry)) for r in client.iter_entries(0, size)]
-    return merkle.root_from_leaf_hashes(hashes)
+def _root_at(client: LedgerClient, size: int, signed_size: int, signed_root: bytes) -> bytes:
+    """The root at an older ``size``, from entries that are first checked against the signed head."""
+    if size > signed_size:
+        raise CliError(f"--tree-size {size} is beyond the latest signed head ({signed_size} entries)")
+    hashes = [merkle.leaf_hash(bytes.fromhex(r.entry)) for r in client.iter_entries(0, signed_size)]
+    if merkle.root_from_leaf_hashes(hashes) != signed_root:
+        raise CliError(
+            f"the entries served do not give the signed root of size {signed_size}", code=NOT_VERIFIED
+        )
+    return merkle.root_from_leaf_hashes(hashes[:size])
 
 
 def monitor(ctx: Context) -> int:

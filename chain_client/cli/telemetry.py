@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from datetime import UTC
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from chain_client.cli.context import Context
 from chain_client.cli.errors import CliError
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import posint, uint
+from chain_client.client.errors import UnreachableError
 from chain_client.client.models import TelemetryReading
 from chain_client.errors import LeaseChainError
 from chain_client.message import verify
@@ -38,22 +41,35 @@ def _line(row: TelemetryReading) -> str:
 
 
 def follow(ctx: Context) -> int:
-    """Print newly verified readings as the ledger anchors them, until interrupted or --count reached."""
+    """Print newly verified readings as the ledger anchors them, until interrupted or --count reached.
+
+    Once connected, a lost stream is reconnected (readings anchored meanwhile are in ``query``).
+    """
     a = ctx.args
-    seen = 0
+    seen, connected, delay = 0, False, 1.0
     with ctx.client() as client:
         try:
-            for row in client.stream_readings():
-                if (a.token and row.token != a.token) or (a.device and row.device != a.device):
-                    continue
-                ctx.emit(row, _line(row))
-                ctx.out.flush()
-                seen += 1
-                if a.count and seen >= a.count:
-                    break
+            while True:
+                try:
+                    client.info()  # fails fast, with exit 4, if there is no backend at all
+                    connected = True
+                    for row in client.stream_readings():
+                        delay = 1.0
+                        if (a.token and row.token != a.token) or (a.device and row.device != a.device):
+                            continue
+                        ctx.emit(row, _line(row))
+                        ctx.out.flush()
+                        seen += 1
+                        if a.count and seen >= a.count:
+                            return 0
+                except UnreachableError as exc:
+                    if not connected:
+                        raise
+                    print(f"leasechain: {exc}; reconnecting in {delay:.0f} s", file=sys.stderr)
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
         except KeyboardInterrupt:
-            pass
-    return 0
+            return 0
 
 
 def plot(ctx: Context) -> int:

@@ -57,6 +57,13 @@ def transfer(ctx: Context) -> int:
         return ctx.done(client.transfer_token(ctx.args.token, to), f"{ctx.args.token} now owned by {to}")
 
 
+def approve(ctx: Context) -> int:
+    """Let one account transfer the token (owner); ``none`` clears the approval."""
+    spender = "" if ctx.args.spender == "none" else ctx.account(ctx.args.spender)
+    with ctx.client(signing=True) as client:
+        return ctx.done(client.approve_token(ctx.args.token, spender), f"approved {spender or 'nobody'}")
+
+
 def status(ctx: Context) -> int:
     """Show a token (owner, status, user, devices), or move its status with --set."""
     if ctx.args.set:
@@ -108,6 +115,9 @@ def register(
     t = command(cmds, "transfer", "give the token to a certified enterprise", transfer, common)
     t.add_argument("token")
     t.add_argument("to", help="account id or key name")
+    ap = command(cmds, "approve", "let an account transfer the token (owner)", approve, common)
+    ap.add_argument("token")
+    ap.add_argument("spender", help="account id, key name, or none")
     s = command(cmds, "status", "show a token, or set its status", status, common)
     s.add_argument("token")
     s.add_argument("--set", choices=[x.value for x in TokenStatus if x is not TokenStatus.LEASED])

@@ -140,15 +140,21 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
             start = page[-1].index + 1
 
     async def stream_readings(self, *, timeout: float | None = None) -> AsyncIterator[m.TelemetryReading]:
-        """Newly verified readings as the ledger anchors them (Server-Sent Events), until closed."""
+        """Newly verified readings as the ledger anchors them (Server-Sent Events), until the server closes.
+
+        A lost connection raises :class:`UnreachableError`; the caller decides whether to reconnect.
+        """
         parser = EventParser()
-        async with self.http.stream(
-            "GET", "/v1/stream/readings", timeout=httpx.Timeout(timeout, connect=10.0)
-        ) as response:
-            if response.status_code >= 400:
-                await response.aread()
-                answers.check(response)
-            async for line in response.aiter_lines():
-                for event, data in parser.feed(line):
-                    if event == "reading":
-                        yield m.TelemetryReading.model_validate(data)
+        try:
+            async with self.http.stream(
+                "GET", "/v1/stream/readings", timeout=httpx.Timeout(timeout, connect=10.0)
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    answers.check(response)
+                async for line in response.aiter_lines():
+                    for event, data in parser.feed(line):
+                        if event == "reading":
+                            yield answers.reading(data)
+        except httpx.TransportError as exc:
+            raise UnreachableError(f"the reading stream of {self.url} failed: {exc!r}") from None

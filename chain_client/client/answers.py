@@ -16,7 +16,7 @@ import httpx
 from pydantic import ValidationError
 
 from chain_client.client.errors import BadResponseError, LedgerHTTPError, NotFoundError, RejectedError
-from chain_client.client.models import TxResult
+from chain_client.client.models import TelemetryReading, TxResult
 from chain_client.ledger.reasons import TxReason
 
 TX_REASONS = frozenset(r.value for r in TxReason)
@@ -84,3 +84,11 @@ def batch_results(data: Any, url: str) -> list[TxResult | RejectedError]:  # noq
         else:
             out.append(tx_result(item))
     return out
+
+
+def reading(data: Any) -> TelemetryReading:  # noqa: ANN401 - JSON of any shape, validated here
+    """One ``reading`` event of the stream."""
+    try:
+        return TelemetryReading.model_validate(data)
+    except ValidationError as exc:
+        raise BadResponseError(f"a streamed reading is not a reading: {exc}") from None

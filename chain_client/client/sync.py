@@ -145,15 +145,21 @@ class LedgerClient(LedgerActions[m.TxResult]):
             start = page[-1].index + 1
 
     def stream_readings(self, *, timeout: float | None = None) -> Iterator[m.TelemetryReading]:
-        """Newly verified readings as the ledger anchors them (Server-Sent Events), until closed."""
+        """Newly verified readings as the ledger anchors them (Server-Sent Events), until the server closes.
+
+        A lost connection raises :class:`UnreachableError`; the caller decides whether to reconnect.
+        """
         parser = EventParser()
-        with self.http.stream(
-            "GET", "/v1/stream/readings", timeout=httpx.Timeout(timeout, connect=10.0)
-        ) as response:
-            if response.status_code >= 400:
-                response.read()
-                answers.check(response)
-            for line in response.iter_lines():
-                for event, data in parser.feed(line):
-                    if event == "reading":
-                        yield m.TelemetryReading.model_validate(data)
+        try:
+            with self.http.stream(
+                "GET", "/v1/stream/readings", timeout=httpx.Timeout(timeout, connect=10.0)
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    answers.check(response)
+                for line in response.iter_lines():
+                    for event, data in parser.feed(line):
+                        if event == "reading":
+                            yield answers.reading(data)
+        except httpx.TransportError as exc:
+            raise UnreachableError(f"the reading stream of {self.url} failed: {exc!r}") from None

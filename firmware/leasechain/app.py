@@ -38,6 +38,13 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _counts(used):
+    """Whether a driver's usage() is (run_seconds, cycles), both integers >= 0."""
+    if not isinstance(used, (tuple, list)) or len(used) != 2:
+        return False
+    return _is_int(used[0]) and _is_int(used[1]) and used[0] >= 0 and used[1] >= 0
+
+
 class Device:
     """One sensor device; call ``start()`` once, then ``step()`` every period."""
 
@@ -147,12 +154,21 @@ class Device:
                     # One bad value must not make the whole reading unsignable, period after period.
                     self.errors += 1
                     self.log("sensor %s gave %r = %r, not a reading; left out" % (name, key, value))
-            if len(used) == 2 and _is_int(used[0]) and _is_int(used[1]) and used[0] >= 0 and used[1] >= 0:
+            if _counts(used):
                 run_seconds += used[0]
                 cycles += used[1]
             else:
                 self.errors += 1
                 self.log("sensor %s gave usage %r, expected two counts >= 0; left out" % (name, used))
+        if len(readings) > payload.MAX_READINGS:
+            keys = sorted(readings)
+            for key in keys[payload.MAX_READINGS :]:
+                del readings[key]
+            self.errors += 1
+            self.log(
+                "%d readings, the protocol carries %d: left out ids %r"
+                % (len(keys), payload.MAX_READINGS, keys[payload.MAX_READINGS :])
+            )
         return readings, run_seconds, cycles
 
     def sample(self):
@@ -231,8 +247,11 @@ class Device:
         st.head += 1
         self.outbox.discard(index)
 
-    def connect(self):
-        """Open the transport with its last will, announce the device, flush; return success."""
+    def connect(self, flush_limit=None):
+        """Open the transport with its last will, announce the device, flush; return success.
+
+        ``flush_limit`` bounds how many waiting readings are sent now (default: all).
+        """
         if self.transport is None:
             return False
         try:
@@ -245,7 +264,7 @@ class Device:
             return False
         self.online = True
         self.log("online")
-        self.flush()
+        self.flush(flush_limit)
         return self.online
 
     def disconnect(self):
@@ -271,9 +290,9 @@ class Device:
             sent += 1
         return sent
 
-    def step(self):
+    def step(self, flush_limit=None):
         """One period: sample, sign and commit a reading, then deliver what is waiting; return the reading."""
         message = self.sample()
         if self.online:
-            self.flush()
+            self.flush(flush_limit)
         return message

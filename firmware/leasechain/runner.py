@@ -15,6 +15,9 @@ _MAX_BACKOFF_MS = 300000
 _NTP_RETRY_MS = 60000
 _WIFI_RETRY_MS = 30000
 _MAX_SLEEP_MS = 1000
+# Readings sent per tick: a long backlog (up to buffer_max after an outage) is
+# delivered over several ticks, so the watchdog is fed between batches.
+FLUSH_BATCH = 20
 
 
 class Runner:
@@ -30,11 +33,14 @@ class Runner:
         wdt=None,
         led=None,
         ntp_host=None,
+        ntp_resync_s=21600,
         ticks_ms=None,
         log=None,
     ):
         """``wifi`` has ``isconnected()`` and ``connect()`` (starts joining, returns at once);
-        ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick."""
+        ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick.
+        The clock is set from ``ntp_host`` once the network is up and again every
+        ``ntp_resync_s``: the RTC drifts, and a gateway refuses synced times more than 300 s ahead."""
         self.device = device
         self.period_ms = period_s * 1000
         self.poll_ms = poll_s * 1000
@@ -43,6 +49,7 @@ class Runner:
         self.wdt = wdt
         self.led = led
         self.ntp_host = ntp_host
+        self.ntp_resync_ms = ntp_resync_s * 1000
         self._ticks = ticks_ms or _ticks_ms
         self.log = log or device.log
         now = self._ticks()
@@ -81,15 +88,18 @@ class Runner:
             self.wdt.feed()
         device = self.device
         up = self._network_up(now)
-        if up and self.ntp_host and not device.clock.synced and self._due(self._next_ntp, now):
+        if up and self.ntp_host and self._due(self._next_ntp, now):
             self._next_ntp = ticks_add(now, _NTP_RETRY_MS)
             try:
                 device.clock.sync(self.ntp_host)
+                self._next_ntp = ticks_add(now, self.ntp_resync_ms)
                 self.log("clock synchronised")
             except Exception as exc:  # noqa: BLE001 - NTP failures (timeouts, DNS) only delay synchronisation
                 self.log("ntp failed: %r" % (exc,))
+        sent = False  # whether this tick already sent a batch of the backlog
         if up and device.transport is not None and not device.online and self._due(self._next_connect, now):
-            if device.connect():
+            sent = True
+            if device.connect(FLUSH_BATCH):
                 self._backoff_ms = 1000
                 self._next_ping = ticks_add(now, self.keepalive_ms)
             else:
@@ -107,11 +117,14 @@ class Runner:
             self._next_reading = ticks_add(self._next_reading, self.period_ms)
             if self._due(self._next_reading, now):
                 self._next_reading = ticks_add(now, self.period_ms)
-            device.step()
+            device.step(FLUSH_BATCH)
+            sent = True
             self.readings += 1
             self._next_ping = ticks_add(now, self.keepalive_ms)
             if self.led is not None:
                 self.led.flash(now)
+        if not sent and device.online and device.pending():
+            device.flush(FLUSH_BATCH)  # the rest of a backlog, one batch per tick
         if device.online and self._due(self._next_ping, now):
             self._next_ping = ticks_add(now, self.keepalive_ms)
             try:
@@ -122,6 +135,8 @@ class Runner:
         if self.led is not None:
             self.led.mode = status.ONLINE if device.online else status.OFFLINE
             self.led.update(now)
+        if device.online and device.pending():
+            return 0  # more of the backlog to send
         wait = _MAX_SLEEP_MS
         for at in (self._next_reading, self._next_poll):
             wait = min(wait, max(0, ticks_diff(at, now)))

@@ -85,8 +85,13 @@ class MqttTransport:
         self.close()
         cls = self._client_class
         if cls is None:
-            from umqtt.simple import MQTTClient
-
+            try:
+                from umqtt.simple import MQTTClient
+            except ImportError:
+                # Not fatal: readings keep being signed and buffered until it is installed.
+                raise TransportError(
+                    "umqtt.simple is not installed; run: mpremote mip install firmware/package.json"
+                ) from None
             cls = MQTTClient
         client = cls(
             self.client_id,

@@ -78,6 +78,7 @@ def test_the_verifier_agrees_with_the_ledger_on_a_twisted_history(backend: Ledge
         g.anchor_batch([reading(new, boot=2, seq=3, time=now + 3, run_seconds=5000)])  # revoked: refused
         time.sleep(max(0.0, now + PERIOD + 1 - time.time()))
         issued = m.issue_invoice(lease, 0)
+        unpaid = verify_bundle(export_bundle(m, lease, 0))
         le.pay_invoice(issued.invoice)
         invoice = m.invoice(issued.invoice)
         bundle = export_bundle(m, lease, 0)
@@ -90,3 +91,8 @@ def test_the_verifier_agrees_with_the_ledger_on_a_twisted_history(backend: Ledge
     assert report.summary["duplicates"] == 1
     assert report.summary["rejected"] == 2  # the old key after its rotation, the new key after revocation
     assert len(bundle.readings) == 10
+    assert report.summary["paid"] is True
+    # before the payment the invoice verifies as well, with nothing distributed yet
+    assert unpaid.failures == []
+    assert unpaid.summary["paid"] is False
+    assert unpaid.summary["usage_seconds"] == invoice.usage_seconds

@@ -22,7 +22,7 @@ from tests.backend.world import reading
 from tests.cli.runner import PASSPHRASE, Cli
 from tests.gateway.ledger_backend import LedgerBackend
 
-PERIOD = 3  # seconds: the backend runs on wall-clock time, so periods are short
+PERIOD = 5  # seconds: the backend runs on wall-clock time, so periods are short
 FIXED_RENT = 1000
 USAGE_RATE = 360  # per machine-hour
 FEE_BPS = 250

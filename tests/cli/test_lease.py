@@ -63,3 +63,22 @@ def test_human_output_is_a_table(story: Story) -> None:
     listing = story.cli.run("enterprise", "list").out
     assert "maker GmbH" in listing
     assert "approved" in listing
+
+
+def test_a_lessee_rates_the_gateway_service(story: Story) -> None:
+    story.cli.ok(
+        "enterprise", "review-service", "gateway", "--rating", "4", "--comment", "solid", key="lessee"
+    )
+    credit = story.cli.ok("enterprise", "show", "gateway")
+    assert credit["credit.reviews_received"] == 1
+    assert credit["credit.mean_rating"] == 4.0
+    again = story.cli.run("enterprise", "review-service", "gateway", "--rating", "5", key="lessee")
+    assert again.code == 1
+    assert "already_reviewed" in again.err
+
+
+def test_token_approval_is_set_and_cleared(story: Story) -> None:
+    story.cli.ok("token", "approve", story.token, "investor", key="maker")
+    assert story.cli.ok("token", "status", story.token)["approved"] == story.accounts["investor"]
+    story.cli.ok("token", "approve", story.token, "none", key="maker")
+    assert story.cli.ok("token", "status", story.token)["approved"] == ""

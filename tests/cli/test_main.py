@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +140,61 @@ def test_the_console_script_runs(story: Story) -> None:
     bad = subprocess.run([*leasechain(), "token", "mint"], capture_output=True, timeout=60, check=False)
     assert bad.returncode == 2
     assert b"required" in bad.stderr
+
+
+def _env(story: Story, **extra: str) -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env.update(
+        LEASECHAIN_URL=story.backend.url,
+        LEASECHAIN_KEYSTORE=str(story.cli.keystore),
+        LEASECHAIN_PASSPHRASE="test passphrase",
+        **extra,
+    )
+    return env
+
+
+def test_defaults_come_from_the_environment(story: Story) -> None:
+    env = _env(story, LEASECHAIN_KEY="investor")
+    before = subprocess.run(
+        [*leasechain(), "account", "balance", "--json"], capture_output=True, timeout=60, check=True, env=env
+    )
+    balance = json.loads(before.stdout)["balance"]
+    subprocess.run(
+        [*leasechain(), "account", "withdraw", "1", "--reference", "env-1"],
+        capture_output=True,
+        timeout=60,
+        check=True,
+        env=env,
+    )
+    after = subprocess.run(
+        [*leasechain(), "account", "balance", "--json"], capture_output=True, timeout=60, check=True, env=env
+    )
+    assert json.loads(after.stdout)["balance"] == balance - 1
+
+
+def test_progress_is_shown_on_a_terminal_only(story: Story, tmp_path: Path) -> None:
+    import os
+    import pty
+
+    args = [*leasechain(), "audit", "export", "--lease", story.lease, "--period", "0"]
+    main_fd, replica_fd = pty.openpty()
+    try:
+        on_tty = subprocess.run(
+            [*args, "-o", str(tmp_path / "a.json")],
+            stdout=replica_fd,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=True,
+            env=_env(story),
+        )
+    finally:
+        os.close(replica_fd)
+        os.close(main_fd)
+    assert b"reading the log" in on_tty.stderr
+    piped = subprocess.run(
+        [*args, "-o", str(tmp_path / "b.json")], capture_output=True, timeout=60, check=True, env=_env(story)
+    )
+    assert piped.stderr == b""
+    assert b"wrote" in piped.stdout

@@ -6,13 +6,17 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+
+from nacl.signing import SigningKey
 
 from chain_client.client import Keystore, LedgerClient
 from tests.backend.world import reading
 from tests.cli.runner import PASSPHRASE
 from tests.cli.story import Story
+from tests.gateway.ledger_backend import LedgerBackend, seeded
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -81,3 +85,52 @@ def test_follow_prints_readings_as_they_are_anchored(story: Story) -> None:
     assert len(lines) == 2
     assert all(row["token"] == story.token and row["status"] == "verified" for row in lines)
     assert lines[1]["seq"] == lines[0]["seq"] + 1
+
+
+def test_follow_reconnects_when_the_backend_restarts(tmp_path: Path) -> None:
+    backend = LedgerBackend(tmp_path / "ledger")
+    backend.start()
+    maker, gateway, sensor = seeded("follow-maker"), seeded("follow-gw"), SigningKey.generate()
+    backend.certify(maker, "maker", "manufacturer")
+    backend.certify(gateway, "gw", "service")
+    backend.enroll(maker, "F-1", bytes(sensor.verify_key))
+    command = [*leasechain(), "telemetry", "follow", "--count", "2", "--json", "--url", backend.url]
+    follower = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seq = 1
+
+    def anchor_until(lines: int, deadline: float) -> None:
+        # Anchor fresh readings until the follower has printed ``lines`` of them.
+        nonlocal seq
+        with LedgerClient(backend.url, gateway) as gw:
+            while time.monotonic() < deadline and follower.poll() is None:
+                gw.anchor_batch([reading(sensor, seq=seq, run_seconds=seq)])
+                seq += 1
+                time.sleep(0.3)
+                if printed() >= lines:
+                    return
+
+    out: list[bytes] = []
+
+    def printed() -> int:
+        return sum(chunk.count(b"\n") for chunk in out)
+
+    stdout, stderr = follower.stdout, follower.stderr
+    assert stdout is not None
+    assert stderr is not None
+    reader = threading.Thread(target=lambda: out.extend(iter(stdout.readline, b"")), daemon=True)
+    reader.start()
+    try:
+        anchor_until(1, time.monotonic() + 30)
+        assert printed() == 1
+        backend.kill()
+        backend.start()
+        anchor_until(2, time.monotonic() + 60)
+        follower.wait(timeout=30)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+        backend.kill()
+    reader.join(timeout=5)
+    assert follower.returncode == 0
+    assert printed() == 2
+    assert b"reconnecting" in stderr.read()

@@ -1,8 +1,8 @@
 """Run device-side test scripts under the real MicroPython interpreter (or CPython) and read their result.
 
 A test hands a script (the device side, written in the MicroPython subset)
-and a JSON-able input; the script imports ``mptest`` (``tests/firmware/device``)
-to read the input and print its result as one JSON line.  Bytes cross the
+and a JSON-able input; the script imports ``mptest`` (``tests/firmware/onboard``)
+to read the input and print its result as JSON.  Bytes cross the
 boundary as hex.  The same script runs under CPython with ``firmware/`` on
 its path, as the fleet simulator imports the device modules.
 """
@@ -19,7 +19,10 @@ from typing import Any
 
 from tests.harness.micropython import REPO, MicroPython
 
-DEVICE_DIR = Path(__file__).resolve().parent / "device"
+DEVICE_DIR = Path(__file__).resolve().parent / "onboard"
+# Stand-ins for the board's own modules (machine, network, esp32, ntptime, umqtt),
+# on the path only for tests of leasechain/board.py.
+HARDWARE_DIR = DEVICE_DIR / "hardware"
 MARKER = "@@"
 
 
@@ -33,7 +36,7 @@ def _result(proc: subprocess.CompletedProcess[str], expect_status: int) -> Any:
             f"device script exited {proc.returncode}, expected {expect_status}\n"
             f"stdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
         )
-    # The last complete block of "@@<", "@@+chunk"..., "@@>" lines (tests/firmware/device/mptest.py).
+    # The last complete block of "@@<", "@@+chunk"..., "@@>" lines (tests/firmware/onboard/mptest.py).
     text: list[str] | None = None
     block: list[str] = []
     for line in proc.stdout.splitlines():
@@ -62,11 +65,16 @@ def run_mp(
     flash: Path | None = None,
     expect_status: int = 0,
     heap: int | None = None,
+    hardware: bool = False,
 ) -> Any:
-    """Run ``source`` under MicroPython with ``data`` as its input; return what it emitted."""
+    """Run ``source`` under MicroPython with ``data`` as its input; return what it emitted.
+
+    ``hardware`` puts the stand-ins for ``machine``, ``network`` and friends on the path.
+    """
+    paths = (DEVICE_DIR, HARDWARE_DIR) if hardware else (DEVICE_DIR,)
     with tempfile.TemporaryDirectory(prefix="mpy-dev-") as tmp:
         script = _prepare(Path(tmp), source, data)
-        proc = micropython.run(script, flash=flash, heap=heap, paths=(DEVICE_DIR,), timeout=240)
+        proc = micropython.run(script, flash=flash, heap=heap, paths=paths, timeout=240)
     return _result(proc, expect_status)
 
 

@@ -109,7 +109,10 @@ mptest.out({"offline": offline, "end": r.report(), "partial": partial})
 
 @pytest.mark.micropython
 def test_outage_fills_the_buffer_drops_oldest_and_flushes_in_order(micropython: MicroPython) -> None:
-    got = run_mp(micropython, OUTAGE)
+    _check_outage(run_mp(micropython, OUTAGE))
+
+
+def _check_outage(got: Any) -> None:
     offline, end = got["offline"], got["end"]
     assert offline["pending"] == 4
     assert not offline["online"]
@@ -223,7 +226,10 @@ def _check_power_cut_case(case: dict[str, Any]) -> None:
 
 @pytest.mark.micropython
 def test_power_cut_at_every_file_operation_leaves_valid_state(micropython: MicroPython) -> None:
-    cases = run_mp(micropython, POWER_CUT, CUTS)
+    _check_power_cuts(run_mp(micropython, POWER_CUT, CUTS))
+
+
+def _check_power_cuts(cases: list[dict[str, Any]]) -> None:
     assert len(cases) == len(CUTS)
     for case in cases:
         _check_power_cut_case(case)
@@ -279,6 +285,12 @@ def test_the_same_loop_runs_under_cpython(micropython: MicroPython, tmp_path: Pa
     assert [b.seq for _, b in readings(got["sent"], public)] == [0, 1, 2]
 
 
+def test_outage_and_power_cuts_under_cpython(tmp_path: Path) -> None:
+    # The fleet simulator runs these modules under CPython: the same behaviour there.
+    _check_outage(run_cpython(OUTAGE, flash=tmp_path / "outage"))
+    _check_power_cuts(run_cpython(POWER_CUT, CUTS, flash=tmp_path / "cuts"))
+
+
 SENSOR_FAULTS = """
 import mptest, rig, fakes
 r = rig.Rig()
@@ -286,7 +298,8 @@ broken = fakes.FakeSensor({}, name="bme280")
 broken.broken = True
 bad = {1024: 21.5, 1025: True, 0: 5, 1026: 2**70, 1027: -3, "x": 1}
 odd = fakes.FakeSensor(bad, usage=(-1, 2), name="odd")
-r.device.sensors.extend([broken, odd])
+vendor = fakes.FakeSensor(dict((2000 + i, i) for i in range(30)), usage=None, name="vendor")
+r.device.sensors.extend([broken, odd, vendor])
 r.start()
 r.device.connect()
 r.step()
@@ -300,14 +313,18 @@ mptest.out(out)
 def test_failing_sensors_and_bad_values_leave_the_rest_signed(micropython: MicroPython) -> None:
     got = run_mp(micropython, SENSOR_FAULTS)
     ((_, body),) = readings(got["sent"], bytes.fromhex(got["public_key"]))
-    assert dict(body.readings) == {**VALUES, 1027: -3}
+    # 6 + 1 + 30 good values: the 32 lowest ids are signed, the rest left out.
+    vendor = {2000 + i: i for i in range(25)}
+    assert dict(body.readings) == {**VALUES, 1027: -3, **vendor}
     assert body.run_seconds == 60  # the odd sensor's negative run time is left out
     assert body.cycles == 3
-    assert got["errors"] == 7  # one read failure, five bad values, one bad usage
+    assert got["errors"] == 9  # one read failure, five bad values, two bad usages, too many values
     log = got["log"]
     assert "sensor bme280 failed: OSError(19,)" in log
     assert "sensor odd gave 1024 = 21.5, not a reading; left out" in log
     assert "sensor odd gave usage (-1, 2), expected two counts >= 0; left out" in log
+    assert "sensor vendor gave usage None, expected two counts >= 0; left out" in log
+    assert "37 readings, the protocol carries 32: left out ids [2025, 2026, 2027, 2028, 2029]" in log
 
 
 STALE = """

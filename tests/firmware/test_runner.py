@@ -37,7 +37,14 @@ r.transport.connect = connect
 r.transport.up = False
 r.clock.synced = False
 runner = Runner(r.device, period_s=60, poll_s=1, keepalive_s=60, wifi=wifi, wdt=wdt, led=status,
-                ntp_host="pool.ntp.org", ticks_ms=ticks)
+                ntp_host="pool.ntp.org", ntp_resync_s=300, ticks_ms=ticks)
+syncs_at = []
+real_sync = r.clock.sync
+def sync(host="pool.ntp.org", timeout_s=2):
+    syncs_at.append(ticks.now // 1000)
+    r.clock.fail_sync = len(syncs_at) == 2      # the second attempt times out
+    real_sync(host, timeout_s)
+r.clock.sync = sync
 waits = []
 modes = {}
 ticks_run = 0
@@ -52,7 +59,7 @@ while ticks.now < 900000:
     ticks.advance(max(wait, 1))
 out = r.report()
 out.update({"attempts": attempts, "readings": runner.readings, "feeds": wdt.feeds, "ticks": ticks_run,
-            "max_wait": max(waits), "syncs": r.clock.syncs, "synced": r.clock.synced, "joins": wifi.joins,
+            "max_wait": max(waits), "syncs": syncs_at, "synced": r.clock.synced, "joins": wifi.joins,
             "pings": r.transport.pings, "modes": modes, "led": sorted(set(pin.values)),
             "polls": len(r.sensor.polls)})
 
@@ -110,8 +117,11 @@ def test_broker_reconnects_back_off_and_wifi_rejoins(ran: Any) -> None:
 
 @pytest.mark.micropython
 def test_clock_watchdog_keepalive_and_led(ran: Any) -> None:
-    assert ran["syncs"] == 1
+    # NTP once Wi-Fi is up (30 s), then every 300 s; the attempt at 330 s fails and is
+    # retried 60 s later.
+    assert ran["syncs"] == [30, 330, 390, 690]
     assert ran["synced"] is True
+    assert any(line.startswith("ntp failed: OSError(110") for line in ran["log"])
     assert ran["feeds"] == ran["ticks"]  # fed on every tick: a hung call resets the board
     assert ran["max_wait"] <= 1000
     assert ran["pings"] >= 10  # idle link kept alive at half the broker's keep-alive
@@ -123,3 +133,43 @@ def test_clock_watchdog_keepalive_and_led(ran: Any) -> None:
 def test_a_stall_skips_ahead_instead_of_bursting(ran: Any) -> None:
     assert ran["stall"] == 2
     assert ran["stall_after"] == 3
+
+
+BACKLOG = """
+import mptest, fakes, rig
+from leasechain import runner as runner_module
+from leasechain.runner import Runner
+r = rig.Rig(capacity=500)
+r.start()
+r.transport.up = False
+for _ in range(75):
+    r.step()
+r.transport.up = True
+ticks = fakes.FakeTicks(0)
+wdt = fakes.FakeWdt()
+runner = Runner(r.device, period_s=60, wdt=wdt, ticks_ms=ticks)
+runner._next_reading = 3600000      # no reading due: only the backlog moves
+batches = []
+waits = []
+for _ in range(8):
+    before = len(r.transport.of("data"))
+    waits.append(runner.tick())
+    batches.append(len(r.transport.of("data")) - before)
+    ticks.advance(waits[-1])
+mptest.out({"batches": batches, "waits": waits, "feeds": wdt.feeds, "batch": runner_module.FLUSH_BATCH,
+            "report": r.report()})
+"""
+
+
+@pytest.mark.micropython
+def test_a_long_backlog_goes_out_in_batches_between_watchdog_feeds(micropython: MicroPython) -> None:
+    got = run_mp(micropython, BACKLOG)
+    batch = got["batch"]
+    # 75 waiting readings: sent 20 per tick, the watchdog fed before each batch,
+    # no sleep while a batch is left, then back to the normal wait.
+    assert got["batches"] == [batch, batch, batch, 75 - 3 * batch, 0, 0, 0, 0]
+    assert got["waits"][:3] == [0, 0, 0]
+    assert got["waits"][3] > 0
+    assert got["feeds"] == 8
+    public = bytes.fromhex(got["report"]["public_key"])
+    assert [b.seq for _, b in readings(got["report"]["sent"], public)] == list(range(75))

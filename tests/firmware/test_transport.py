@@ -81,6 +81,10 @@ try:
     t.connect("a/status", b"offline")
 except TransportError as exc:
     errors.append(str(exc))
+try:
+    MqttTransport("lc-dev", "h").connect("a/status", b"offline")   # umqtt not on this interpreter's path
+except TransportError as exc:
+    errors.append(str(exc))
 Client.fail = "disconnect"
 t2 = MqttTransport("lc-dev", "h", client_class=Client)
 Client.fail = None
@@ -143,6 +147,7 @@ def test_mqtt_failures_are_transport_errors_and_close_never_raises(ran: Any) -> 
         "MQTT is not connected",
         "MQTT publish to a/data failed: OSError(104,)",
         "MQTT connect to broker.local:8883 failed: OSError(113,)",
+        "umqtt.simple is not installed; run: mpremote mip install firmware/package.json",
     ]
     assert out["after_failure"] is False
     assert out["calls"][-2:] == ["disconnect", "sock.close"]

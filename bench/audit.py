@@ -1,0 +1,145 @@
+"""Benchmark of the ledger client and the offline auditor against a real backend process; prints JSON.
+
+* SDK submission rate (sync ``LedgerClient``, one transaction per request) beside the same
+  requests made with ``http.client`` directly: the client's own overhead;
+* ``export_bundle`` over a lease whose invoice rests on N anchored readings;
+* ``verify_bundle`` of that bundle beside the raw PyNaCl verification of the same readings'
+  signatures, measured in the same run.
+
+Run: ``python -m bench.audit [--readings 5000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.ledger import account, free_port, key, raw_verify_seconds, readings
+from chain_client.audit import export_bundle, verify_bundle
+from chain_client.client import LedgerClient, TxBuilder
+
+PERIOD = 4
+
+
+def start_backend(data: Path) -> tuple[subprocess.Popen[bytes], str]:
+    op = key("operator")
+    data.mkdir(parents=True)
+    (data / "op.key").write_text(bytes(op).hex())
+    port = free_port()
+    script = shutil.which("leasechain-backend") or str(Path(sys.executable).with_name("leasechain-backend"))
+    server = subprocess.Popen(
+        [script, "serve", "--data-dir", str(data), "--port", str(port), "--key", str(data / "op.key")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server, f"http://127.0.0.1:{port}"
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the backend did not start") from None
+            time.sleep(0.05)
+
+
+def certify(url: str, label: str, role: str) -> Any:
+    party = key(f"bench-{label}")
+    with LedgerClient(url, party) as c:
+        c.register_enterprise(label, [role])
+    with LedgerClient(url, key("operator")) as op:
+        op.approve_enterprise(account(party))
+    return party
+
+
+def submission_rates(url: str, count: int) -> dict[str, float]:
+    investor = certify(url, "investor", "investor")
+    op = TxBuilder(key("operator"), id_prefix="raw")
+    raws = [op.deposit(account(investor), 1, "r").raw for _ in range(count)]
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    started = time.perf_counter()
+    for raw in raws:
+        conn.request("POST", "/v1/transactions", body=raw, headers={"Content-Type": "application/cbor"})
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 200
+    raw_seconds = time.perf_counter() - started
+    conn.close()
+    with LedgerClient(url, key("operator"), id_prefix="sdk") as client:
+        started = time.perf_counter()
+        for _ in range(count):
+            client.deposit(account(investor), 1, "s")
+        sdk_seconds = time.perf_counter() - started
+    return {
+        "sdk_tx_per_second": round(count / sdk_seconds),
+        "http_client_tx_per_second": round(count / raw_seconds),
+    }
+
+
+def audit_figures(url: str, count: int) -> dict[str, Any]:
+    maker, lessee = certify(url, "maker", "manufacturer"), certify(url, "lessee", "lessee")
+    gateway = certify(url, "gateway", "service")
+    sensor = key("bench-sensor")
+    with LedgerClient(url, maker) as m, LedgerClient(url, lessee) as le, LedgerClient(url, gateway) as g:
+        token = m.mint_token("B-1", "CNC-5", price=10, salvage_value=0, shares=10, share_price=1).token
+        m.bind_device(token, bytes(sensor.verify_key))
+        now = int(time.time())
+        lease = m.offer_lease(
+            token, account(lessee), start=now, end=now + PERIOD, period=PERIOD, fixed_rent=10, usage_rate=60
+        ).lease
+        le.sign_lease(lease)
+        messages = readings(sensor, count, 1, now)
+        for i in range(0, count, 1000):
+            g.anchor_batch(messages[i : i + 1000])
+        time.sleep(max(0.0, now + PERIOD + 1 - time.time()))
+        m.issue_invoice(lease, 0)
+        with LedgerClient(url, key("operator")) as op:
+            op.deposit(account(lessee), 10**9, "bench")
+        le.pay_invoice(f"{lease}.0")
+        started = time.perf_counter()
+        bundle = export_bundle(m, lease, 0)
+        export_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    report = verify_bundle(bundle)
+    verify_seconds = time.perf_counter() - started
+    assert report.ok, report.failures[:3]
+    raw_seconds = raw_verify_seconds(messages, sensor)
+    return {
+        "bundle_readings": len(bundle.readings),
+        "bundle_entries": len(bundle.entries),
+        "export_seconds": round(export_seconds, 3),
+        "verify_seconds": round(verify_seconds, 3),
+        "verify_readings_per_second": round(len(bundle.readings) / verify_seconds),
+        "raw_pynacl_verify_per_second": round(count / raw_seconds),
+        "verify_vs_raw_signature_cost": round(verify_seconds / raw_seconds, 2),
+    }
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readings", type=int, default=5000)
+    parser.add_argument("--submissions", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="leasechain-bench-") as tmp:
+        server, url = start_backend(Path(tmp) / "ledger")
+        try:
+            figures = {**submission_rates(url, args.submissions), **audit_figures(url, args.readings)}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
