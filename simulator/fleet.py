@@ -126,6 +126,9 @@ class Fleet:
             if away or not vd.online:
                 continue
             actions = vd.plan.at(k)
+            if not actions and not vd.held:
+                await vd.flush()  # the common case: nothing planned at this reading
+                continue
             if "reorders" in actions and not vd.held and vd.device.pending() == 1:
                 vd.held = True  # delivered after the next one
                 vd.truth.injected["reorders"] += 1
