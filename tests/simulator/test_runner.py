@@ -20,7 +20,10 @@ def quiet(_line: str) -> None:
     pass
 
 
-def test_baseline_reaches_the_ledger_exactly_once(site: Site) -> None:
+def test_baseline_reaches_the_ledger_exactly_once(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator import observe
+
+    monkeypatch.setattr(observe, "PAGE", 2)  # read the ledger in pages of two, to cover the paging
     sc = scenario.load(SCENARIOS / "baseline.toml").with_overrides(devices=12, duration=5)
     outcome = run(sc, site.target(), quiet)
     v = outcome.report["verdict"]
