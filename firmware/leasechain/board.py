@@ -131,6 +131,12 @@ def main(config_path=config.CONFIG_FILE):
     except config.ConfigError as exc:
         _halt(None, None, "config: %s" % (exc,))
         return
+    button = cfg["pins"]["maintenance"]
+    if button >= 0 and Pin(button, Pin.IN, Pin.PULL_UP).value() == 0:
+        # An ESP32's watchdog cannot be stopped once started: a technician who wants a
+        # long REPL session (mpremote) holds this button (BOOT on most boards) at reset.
+        _log("maintenance: button on pin %d held at reset; sensor not started" % button)
+        return
     if cfg["pins"]["led"] >= 0:
         status_led = led.StatusLed(Pin(cfg["pins"]["led"], Pin.OUT))
     wdt = WDT(timeout=cfg["watchdog_s"] * 1000)

@@ -30,7 +30,8 @@ DEFAULTS = {
     "buffer_max": 2048,
     "data_dir": "/data",
     "watchdog_s": 60,
-    "pins": {"sda": 21, "scl": 22, "current_adc": 34, "pulse": 27, "led": 2},  # led -1: none
+    # led, maintenance -1: none.  maintenance: held low at reset, the sensor does not start.
+    "pins": {"sda": 21, "scl": 22, "current_adc": 34, "pulse": 27, "led": 2, "maintenance": 0},
     "bme280": {"enabled": True, "address": 0x76},
     "current": {"enabled": True, "ma_per_volt": 30000, "threshold_ma": 500, "samples": 160},
     "pulse": {"enabled": True, "debounce_ms": 20},

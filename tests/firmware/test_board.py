@@ -28,6 +28,8 @@ if data["config"] is not None:
     with open("config.json", "w") as f:
         f.write(data["config"])
 machine.feeds_left[0] = data["feeds"]
+if data.get("button"):
+    machine.levels[0] = 0
 from leasechain import board
 naps = []
 def nap(ms):
@@ -65,9 +67,10 @@ CONFIG = {
 }
 
 
-def _boot(micropython: MicroPython, flash: Path, config: Any, feeds: int) -> Any:
+def _boot(micropython: MicroPython, flash: Path, config: Any, feeds: int, button: bool = False) -> Any:
     text = config if isinstance(config, str) or config is None else json.dumps(config)
-    return run_mp(micropython, SCRIPT, {"config": text, "feeds": feeds}, flash=flash, hardware=True)
+    data = {"config": text, "feeds": feeds, "button": button}
+    return run_mp(micropython, SCRIPT, data, flash=flash, hardware=True)
 
 
 @pytest.mark.micropython
@@ -131,3 +134,12 @@ def test_a_bad_config_or_damaged_key_stops_the_board(micropython: MicroPython, t
     assert 0 in blinks[1:]
     assert 1 in blinks[1:]  # the 5 Hz error pattern
     assert key.read_bytes()[-1:] != b""  # the damaged key is kept for the technician, not replaced
+
+
+@pytest.mark.micropython
+def test_maintenance_button_keeps_the_watchdog_off(micropython: MicroPython, tmp_path: Path) -> None:
+    got = _boot(micropython, tmp_path, CONFIG, 3, button=True)
+    assert got["log"] == ["maintenance: button on pin 0 held at reset; sensor not started"]
+    assert not [h for h in got["hw"] if h[0] == "wdt"]
+    assert got["sent"] == []
+    assert not (tmp_path / "data").exists()

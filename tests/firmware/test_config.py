@@ -77,7 +77,14 @@ def test_config_keys_defaults_and_errors(micropython: MicroPython) -> None:
             assert result == {"error": expected}, given
     minimal = got[0]["ok"]
     assert minimal["period_s"] == 60
-    assert minimal["pins"] == {"sda": 21, "scl": 22, "current_adc": 34, "pulse": 27, "led": 2}
+    assert minimal["pins"] == {
+        "sda": 21,
+        "scl": 22,
+        "current_adc": 34,
+        "pulse": 27,
+        "led": 2,
+        "maintenance": 0,
+    }
     assert minimal["mqtt"]["port"] == 1883
     assert minimal["wifi"] == {"ssid": "", "password": ""}
     assert got[1]["ok"]["pins"]["led"] == -1

@@ -14,6 +14,7 @@ _BME280 = {
 
 log = []
 feeds_left = [3]
+levels = {}  # input pin -> level; unset inputs read high (pull-ups)
 
 
 class BoardStop(BaseException):
@@ -37,7 +38,8 @@ class Pin:
     def value(self, v=None):
         if v is not None:
             log.append(["led", self.pin, v])
-        return 0
+            return None
+        return levels.get(self.pin, 1)
 
     def irq(self, handler=None, trigger=0):
         self.handler = handler
