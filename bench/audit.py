@@ -1,7 +1,8 @@
 """Benchmark of the ledger client and the offline auditor against a real backend process; prints JSON.
 
-* SDK submission rate (sync ``LedgerClient``, one transaction per request) beside the same
-  requests made with ``http.client`` directly: the client's own overhead;
+* submission rates, one transaction per request: ``http.client`` posting pre-signed bytes (the
+  baseline), ``LedgerClient.submit`` of the same kind of bytes, and ``client.deposit(...)``, which
+  also builds, checks and signs;
 * ``export_bundle`` over a lease whose invoice rests on N anchored readings;
 * ``verify_bundle`` of that bundle beside the raw PyNaCl verification of the same readings'
   signatures, measured in the same run.
@@ -61,28 +62,38 @@ def certify(url: str, label: str, role: str) -> Any:
     return party
 
 
-def submission_rates(url: str, count: int) -> dict[str, float]:
+def submission_rates(url: str, count: int, rounds: int = 3) -> dict[str, float]:
+    """Best of ``rounds`` interleaved runs: the disk's fsync rate varies more than the client's cost."""
     investor = certify(url, "investor", "investor")
-    op = TxBuilder(key("operator"), id_prefix="raw")
-    raws = [op.deposit(account(investor), 1, "r").raw for _ in range(count)]
     host, port = url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
-    started = time.perf_counter()
-    for raw in raws:
-        conn.request("POST", "/v1/transactions", body=raw, headers={"Content-Type": "application/cbor"})
-        response = conn.getresponse()
-        response.read()
-        assert response.status == 200
-    raw_seconds = time.perf_counter() - started
-    conn.close()
-    with LedgerClient(url, key("operator"), id_prefix="sdk") as client:
+    best = {"http_client": 0.0, "sdk_submit": 0.0, "sdk_action": 0.0}
+    for r in range(rounds):
+        op = TxBuilder(key("operator"), id_prefix=f"raw{r}")
+        raws = [op.deposit(account(investor), 1, "r").raw for _ in range(count)]
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
         started = time.perf_counter()
-        for _ in range(count):
-            client.deposit(account(investor), 1, "s")
-        sdk_seconds = time.perf_counter() - started
+        for raw in raws:
+            conn.request("POST", "/v1/transactions", body=raw, headers={"Content-Type": "application/cbor"})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+        best["http_client"] = max(best["http_client"], count / (time.perf_counter() - started))
+        conn.close()
+        prebuilt = [op.deposit(account(investor), 1, "p").raw for _ in range(count)]
+        with LedgerClient(url) as client:
+            started = time.perf_counter()
+            for raw in prebuilt:
+                client.submit(raw)
+            best["sdk_submit"] = max(best["sdk_submit"], count / (time.perf_counter() - started))
+        with LedgerClient(url, key("operator"), id_prefix=f"sdk{r}") as client:
+            started = time.perf_counter()
+            for _ in range(count):
+                client.deposit(account(investor), 1, "s")  # builds, checks, signs, submits
+            best["sdk_action"] = max(best["sdk_action"], count / (time.perf_counter() - started))
     return {
-        "sdk_tx_per_second": round(count / sdk_seconds),
-        "http_client_tx_per_second": round(count / raw_seconds),
+        "http_client_tx_per_second": round(best["http_client"]),
+        "sdk_submit_tx_per_second": round(best["sdk_submit"]),
+        "sdk_action_tx_per_second": round(best["sdk_action"]),
     }
 
 
@@ -129,7 +140,7 @@ def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readings", type=int, default=5000)
-    parser.add_argument("--submissions", type=int, default=500)
+    parser.add_argument("--submissions", type=int, default=300)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="leasechain-bench-") as tmp:
         server, url = start_backend(Path(tmp) / "ledger")

@@ -42,10 +42,17 @@ class SerialReader:
         self.metrics = metrics
         self.source = f"serial:{port.path}"
         self._stop = threading.Event()
+        self._line: serial.Serial | None = None
         self._thread = threading.Thread(target=self._run, name=self.source, daemon=True)
 
     def start(self) -> None:
-        """Start reading."""
+        """Open the port, then read it in the background.
+
+        The first open happens here, before the service says READY: opening a
+        serial port discards what its input buffer holds, so a reader that
+        opened it later would silently drop what the sensor sent in between.
+        """
+        self._line = self._open()
         self._thread.start()
 
     def stop(self) -> None:
@@ -53,20 +60,34 @@ class SerialReader:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    def _open(self) -> serial.Serial | None:
+        try:
+            line = serial.serial_for_url(self.port.path, baudrate=self.port.baudrate, timeout=READ_TIMEOUT)
+        except (serial.SerialException, OSError) as exc:
+            log.warning("serial port %s: %s", self.port.path, exc)
+            return None
+        log.info("reading %s at %d baud", self.port.path, self.port.baudrate)
+        return line
+
     def _run(self) -> None:
         delay = 0.5
+        line, self._line = self._line, None
         while not self._stop.is_set():
-            try:
-                with serial.serial_for_url(
-                    self.port.path, baudrate=self.port.baudrate, timeout=READ_TIMEOUT
-                ) as line:
-                    log.info("reading %s at %d baud", self.port.path, self.port.baudrate)
-                    delay = 0.5
-                    self._read(line)
-            except (serial.SerialException, OSError) as exc:
-                log.warning("serial port %s: %s; retrying in %.1f s", self.port.path, exc, delay)
-                self._stop.wait(delay)
-                delay = min(delay * 2, 30.0)
+            if line is None:
+                line = self._open()
+            if line is not None:
+                try:
+                    with line:
+                        delay = 0.5
+                        self._read(line)
+                    continue
+                except (serial.SerialException, OSError) as exc:
+                    log.warning("serial port %s: %s", self.port.path, exc)
+                finally:
+                    line = None
+            log.info("retrying serial port %s in %.1f s", self.port.path, delay)
+            self._stop.wait(delay)
+            delay = min(delay * 2, 30.0)
 
     def _read(self, line: serial.Serial) -> None:
         deframer = Deframer()

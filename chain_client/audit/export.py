@@ -5,7 +5,8 @@ entries it was served give that head's root, and keeps the entries an
 invoice depends on: the genesis (the log key), the token's minting, share
 and device-binding transactions, the lease's offer, signature and closing,
 the invoice's issue and payment, and every batch anchored before the issue
-that holds a message of one of the token's devices.  For each such message
+that holds a message of a device bound to the token by then (earlier messages
+of a device were refused as unknown and count for nothing).  For each such message
 it adds the audit path in its batch; for each entry, the audit path in the
 log.  The ledger's own view of the lease and the invoice goes in as claims.
 """
@@ -18,11 +19,12 @@ from typing import Any
 
 from chain_client import cose, merkle
 from chain_client.audit.bundle import FORMAT, Bundle, Claims, ProvenEntry, ProvenReading
-from chain_client.audit.derive import invoice_id, lease_id, token_id
 from chain_client.audit.errors import AuditError
 from chain_client.audit.paths import audit_paths
 from chain_client.client.errors import NotFoundError
+from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.client.sync import LedgerClient
+from chain_client.device import device_id
 from chain_client.errors import LeaseChainError
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.schema import TxType
@@ -87,7 +89,9 @@ def export_bundle(
         ) from None
     head = client.tree_head()
     verify_tree_head(head, log_key)
-    devices = {b.device for b in client.token(terms.token).devices}
+    # The token's devices come from its binding entries as the scan meets them, not from the
+    # ledger's registry: what selects the evidence is itself in the log.
+    devices: set[str] = set()
 
     leaf_hashes: list[bytes] = []
     kept: dict[int, bytes] = {}
@@ -103,6 +107,10 @@ def export_bundle(
             kept[row.index] = raw
             if tx.type == TxType.ISSUE_INVOICE:
                 issued_at = row.index
+            if tx.type in (TxType.BIND_DEVICE, TxType.ROTATE_DEVICE):
+                bound = tx.args.get("public_key")
+                if isinstance(bound, bytes) and len(bound) == 32:
+                    devices.add(device_id(bound).hex())
         elif tx.type == TxType.ANCHOR_BATCH and issued_at is None:
             messages: list[bytes] = list(tx.args.get("messages", []))
             if any(message_device(m) in devices for m in messages):

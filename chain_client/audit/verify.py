@@ -33,10 +33,10 @@ from typing import Any
 
 from chain_client import merkle
 from chain_client.audit.bundle import Bundle
-from chain_client.audit.derive import invoice_id, lease_id, token_id
 from chain_client.audit.export import message_device
 from chain_client.audit.report import Report
 from chain_client.audit.timeline import Timeline, rebuild
+from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.errors import LeaseChainError
 from chain_client.ledger.distribution import distribute
 from chain_client.ledger.entry import decode_entry
@@ -519,9 +519,16 @@ class _Audit:
         ]
 
 
-def verify_bundle(bundle: Bundle) -> Report:
-    """Check ``bundle`` offline; the report lists every failed check with its place."""
+def verify_bundle(bundle: Bundle, log_key: str | None = None) -> Report:
+    """Check ``bundle`` offline; the report lists every failed check with its place.
+
+    ``log_key`` (hex) is the key the auditor trusts; without it, the bundle's own is taken.
+    """
     audit = _Audit(bundle)
+    if log_key is not None and log_key.lower() != bundle.log_key:
+        audit.r.fail(
+            "log_key", "the bundle's log_key", f"the bundle names {bundle.log_key}, expected {log_key}"
+        )
     audit.tree_head()
     audit.entries()
     audit.log_key()

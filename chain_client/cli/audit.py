@@ -30,7 +30,7 @@ def export(ctx: Context) -> int:
 
 def verify(ctx: Context) -> int:
     """Check a bundle with no network; exit 5 naming each failed check."""
-    report = verify_bundle(load(Path(ctx.args.bundle)))
+    report = verify_bundle(load(Path(ctx.args.bundle)), ctx.args.log_key)
     if ctx.json:
         ctx.emit(report.to_json())
     else:
@@ -60,4 +60,6 @@ def register(
     e.add_argument("--lease", required=True)
     e.add_argument("--period", type=uint, required=True, help="period index, from 0")
     e.add_argument("-o", "--output", required=True, help="bundle file to write (JSON)")
-    command(cmds, "verify", "check a bundle offline", verify, common).add_argument("bundle")
+    v = command(cmds, "verify", "check a bundle offline", verify, common)
+    v.add_argument("bundle")
+    v.add_argument("--log-key", help="the log key you trust, in hex (default: the one the bundle names)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from typing import TextIO
 
 from chain_client.audit.errors import AuditError
@@ -49,6 +50,13 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
+def _version() -> str:
+    try:
+        return metadata.version("leasechain")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
 def parser() -> argparse.ArgumentParser:
     """The whole command line."""
     common = common_options()
@@ -57,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
         description="Act on the Lease Chain ledger and check it (docs/cli.md).",
         parents=[common],
     )
+    top.add_argument("--version", action="version", version=f"leasechain {_version()}")
     sub = top.add_subparsers(dest="group", required=True, metavar="COMMAND")
     for module in GROUPS:
         module.register(sub, common)

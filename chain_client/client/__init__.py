@@ -24,6 +24,7 @@ from chain_client.client.errors import (
     RejectedError,
     UnreachableError,
 )
+from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.client.keystore import KeyInfo, Keystore, passphrase
 from chain_client.client.models import TxResult
 from chain_client.client.sync import LedgerClient
@@ -44,7 +45,10 @@ __all__ = [
     "TxBuilder",
     "TxResult",
     "UnreachableError",
+    "invoice_id",
+    "lease_id",
     "models",
     "new_tx_id",
     "passphrase",
+    "token_id",
 ]

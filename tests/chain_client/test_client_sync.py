@@ -161,3 +161,12 @@ def test_batch_submission_gives_each_transaction_its_outcome(backend: LedgerBack
     assert results[0].status == "accepted"
     assert isinstance(results[1], RejectedError)
     assert results[1].tx_reason is TxReason.NOT_CERTIFIED  # pending: registered but not yet approved
+
+
+def test_derived_ids_match_the_ledgers(backend: LedgerBackend) -> None:
+    from chain_client.client import token_id
+
+    maker = certified(backend, "maker-ids", "manufacturer")
+    with LedgerClient(backend.url, maker) as client:
+        minted = client.mint_token("SN-ID", "CNC-5", price=10, salvage_value=1, shares=1, share_price=1)
+        assert minted.token == token_id(client.tx.account, "SN-ID")

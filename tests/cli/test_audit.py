@@ -168,3 +168,11 @@ def test_export_of_an_unknown_lease_or_period(story: Story, tmp_path: Path) -> N
     result = story.cli.run("audit", "export", "--lease", story.lease, "--period", "7", "-o", out)
     assert result.code == 1
     assert "period 7" in result.err
+
+
+def test_the_auditor_pins_the_log_key(story: Story) -> None:
+    trusted = story.cli.run("audit", "verify", str(story.bundle), "--log-key", story.accounts["operator"])
+    assert trusted.code == 0
+    other = story.cli.run("audit", "verify", str(story.bundle), "--log-key", "33" * 32, "--json")
+    assert other.code == 5
+    assert [f["where"] for f in failures(other.json(), "log_key")] == ["the bundle's log_key"]
