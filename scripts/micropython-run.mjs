@@ -116,4 +116,6 @@ except BaseException as _exc:
   status = 1;
 }
 if (flash) copyOut(mp, "/flash", flash);
-process.exit(status);
+// process.exit() drops output still queued for a pipe (a busy reader leaves
+// the pipe full); exit only once both streams have handed everything over.
+process.stdout.write("", () => process.stderr.write("", () => process.exit(status)));

@@ -86,6 +86,7 @@ class VirtualDevice:
         self.clock.now = time.time()  # the birth of the first connection, before any reading is due
         self.rng = random.Random(f"{seed}:{index}:link")
         self.device = self._boot()
+        self._data_topic = str(self.device.topic("data"))
         self.expect, self.reason = ACCEPT, ""
         if plan.role == faults.WRONG_KEY:
             self.expect, self.reason = REJECT, "unknown_device"
@@ -196,8 +197,9 @@ class VirtualDevice:
                 expect, reason = EITHER, ""
             else:
                 expect, reason = ACCEPT, ""
+        # The device keeps the digest of what it just signed as the next reading's ``prev``.
         self._records[st.tail - 1] = self.truth.add(
-            message, self.device_hex, st.boot, st.seq - 1, "reading", expect, reason, st.run_seconds
+            message, self.device_hex, st.boot, st.seq - 1, "reading", expect, reason, st.run_seconds, st.prev
         )
         self._sent.append(message)
         if len(self._sent) > 8:
@@ -261,6 +263,30 @@ class VirtualDevice:
         ``cut_after_first`` drops the link right after the first PUBLISH (before its
         PUBACK) and ``swap`` sends the two oldest readings in reverse order.
         """
+        st = self.device.state
+        if st.tail - st.head == 1 and not cut_after_first and self.conn is not None and self.online:
+            # The steady state: one reading waiting, sent and acknowledged.
+            index = st.head
+            message = self.device.outbox.get(index)
+            if message is not None:
+                record = self._records.get(index)
+                future = self.conn.publish_future(self._data_topic, message)
+                if record is not None:
+                    Truth.published(record)
+                try:
+                    await future
+                except MqttError:
+                    self.truth.publish_errors += 1
+                    self.drop()
+                    return 0
+                if record is not None:
+                    Truth.acked(record)
+                self.device.delivered(index)
+                self._records.pop(index, None)
+                return 1
+        return await self._flush_window(cut_after_first, swap)
+
+    async def _flush_window(self, cut_after_first: bool, swap: bool) -> int:
         delivered = 0
         truth = self.truth
         while self.online and self.conn is not None:
@@ -282,7 +308,7 @@ class VirtualDevice:
             if swap and len(order) >= 2:
                 order[0], order[1] = 1, 0
                 swap = False
-            topic = self.device.topic("data")
+            topic = self._data_topic
             futures: dict[int, asyncio.Future[None]] = {}
             records: dict[int, Sent] = {}
             conn = self.conn

@@ -83,6 +83,7 @@ class MachineModel:
         self._cycle_debt = 0.0
         self._last_t: float | None = None
         self.now = 0.0
+        self._running_now = False
         self.sensors: list[Any] = []
         self._adc: FakeAdc | None = None
         self._pin: FakePin | None = None
@@ -117,6 +118,7 @@ class MachineModel:
         """Bring the hardware to device time ``t`` and let the drivers poll it."""
         p = self.profile
         run = self.running(t)
+        self._running_now = run
         previous = self._last_t
         self._last_t = t
         self.now = t
@@ -135,7 +137,7 @@ class MachineModel:
                 self._pin.handler(self._pin)
 
     def ambient(self) -> dict[int, int]:
-        warm = 0.6 if self.running(self.now) else 0.1
+        warm = 0.6 if self._running_now else 0.1
         temperature = self._temp_base + self._temp_span * warm + self._rng.uniform(-0.3, 0.3)
         humidity = self._humidity + self._rng.uniform(-1.0, 1.0)
         return {1: round(temperature * 100), 2: round(max(0.0, min(100.0, humidity)) * 100)}

@@ -50,6 +50,9 @@ def read_gateway(path: Path) -> GatewayView:
     return view
 
 
+PAGE = 10_000  # the ledger's largest telemetry page
+
+
 @dataclass
 class LedgerView:
     """The ledger's verdicts: digest -> list of (status, reason), one per anchored copy."""
@@ -66,11 +69,23 @@ def read_ledger(url: str, devices: Iterable[str], workers: int = 8) -> LedgerVie
     with LedgerClient(url, timeout=60) as client:
 
         def one(device: str) -> list[tuple[bytes, str, str, int, int]]:
-            rows = client.telemetry(device=device, limit=10_000)
-            return [
-                (hashlib.sha256(bytes.fromhex(r.message)).digest(), r.status, r.reason, r.boot, r.seq)
-                for r in rows
-            ]
+            # Pages by stamp (the order the ledger serves); a page boundary inside one stamp is
+            # read again from that stamp and the rows already seen are skipped.
+            out: list[tuple[bytes, str, str, int, int]] = []
+            seen: set[tuple[int, int]] = set()
+            since: int | None = None
+            while True:
+                rows = client.telemetry(device=device, since=since, limit=PAGE)
+                for r in rows:
+                    if (r.batch, r.position) not in seen:
+                        seen.add((r.batch, r.position))
+                        digest = hashlib.sha256(bytes.fromhex(r.message)).digest()
+                        out.append((digest, r.status, r.reason, r.boot, r.seq))
+                if len(rows) < PAGE:
+                    return out
+                # A whole page inside one stamp (more than PAGE readings of one device in one
+                # second, which no scenario produces: rate <= 100) moves on to the next second.
+                since = rows[-1].stamp + 1 if rows[-1].stamp == since else rows[-1].stamp
 
         with ThreadPoolExecutor(workers) as pool:
             for device, rows in zip(devices, pool.map(one, list(devices)), strict=False):

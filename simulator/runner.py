@@ -128,6 +128,11 @@ def run(
     ``history_start`` fixes the device time of the first reading; ``after_enrol`` is called
     with the fleet and its tokens (public key hex -> token id) before any reading is sent.
     """
+    if target.backend is None and target.gateway_store is None:
+        raise SimError(
+            "nothing to compare the ground truth with: give the ledger (--backend URL) "
+            "and/or the gateway's store (--gateway-store PATH)"
+        )
     seed = scenario.run.seed
     # Devices boot (create keys, count boots) before anything else, so the fleet can be enrolled.
     probe = Fleet(scenario, target.broker, progress)

@@ -121,7 +121,7 @@ def sell_and_lease(
 
 
 def invoice_and_pay(url: str, cast: Cast, deals: list[Deal], periods: int, log: Callable[[str], None]) -> int:
-    """Invoice every period of every lease and pay it; return the total rent paid."""
+    """Invoice every period of every lease, pay it and close the lease; return the total rent paid."""
     total = 0
     with client(url, cast.maker.key, "inv") as maker, client(url, cast.lessee.key, "pay") as lessee:
         for deal in deals:
@@ -129,5 +129,7 @@ def invoice_and_pay(url: str, cast: Cast, deals: list[Deal], periods: int, log: 
                 invoice = maker.issue_invoice(deal.lease, p).invoice
                 lessee.pay_invoice(invoice)
                 total += maker.invoice(invoice).amount
+            lessee.close_lease(deal.lease)  # every period paid: the deposit goes back to the lessee
     log(f"{len(deals) * periods} invoices issued and paid, {total / 100:,.2f} in rent distributed")
+    log(f"{len(deals)} leases closed, deposits returned to {cast.lessee.name}")
     return total

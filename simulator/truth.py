@@ -52,9 +52,14 @@ class Truth:
         expect: str,
         reason: str = "",
         run_seconds: int = 0,
+        digest: bytes | None = None,
     ) -> Sent:
-        """Register a message before its first publish (the same bytes again return the same record)."""
-        digest = hashlib.sha256(message).digest()
+        """Register a message before its first publish (the same bytes again return the same record).
+
+        ``digest`` is the message's SHA-256 when the caller has it already.
+        """
+        if digest is None:
+            digest = hashlib.sha256(message).digest()
         entry = self.sent.get(digest)
         if entry is None:
             entry = Sent(

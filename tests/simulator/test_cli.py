@@ -73,6 +73,14 @@ def test_a_bad_scenario_is_refused_with_key_and_value(tmp_path: Path) -> None:
     done = sim("run", "--scenario", str(bad), "--broker", "mqtt://127.0.0.1:1")
     assert done.returncode == 2
     assert "run.rate = -1 (int): expected greater than 0" in done.stderr
+    good = tmp_path / "good.toml"
+    good.write_text("[run]\nrate = 1\n")
+    done = sim("run", "--scenario", str(good), "--broker", "mqtt://127.0.0.1:1")
+    assert done.returncode == 2
+    assert "nothing to compare the ground truth with" in done.stderr
+    done = sim("run", "--scenario", str(good), "--broker", "mqtt://127.0.0.1:1", "--gateway-store", "/x")
+    assert done.returncode == 2
+    assert "cannot reach broker 127.0.0.1:1" in done.stderr
     done = sim("run", "--scenario", str(bad), "--broker", "http://x")
     assert done.returncode == 2
     assert "expected mqtt://HOST:PORT" in done.stderr

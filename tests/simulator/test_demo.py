@@ -62,3 +62,30 @@ def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
     )
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert "bundle verified" in cli.stdout
+
+
+def test_ctrl_c_stops_the_demo_and_everything_it_started(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    import psutil
+
+    demo = subprocess.Popen(
+        [sys.executable, "-u", "-m", "simulator", "demo", "--output", str(tmp_path), "--seconds", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert demo.stdout is not None
+    for line in demo.stdout:
+        if line.startswith("streaming"):
+            break
+    time.sleep(2)
+    children = psutil.Process(demo.pid).children(recursive=True)
+    assert len(children) >= 3  # backend, broker, gateway (and their workers)
+    demo.send_signal(signal.SIGINT)
+    assert demo.wait(timeout=60) == 130
+    _, err = demo.communicate()
+    assert "interrupted" in err
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, alive

@@ -20,7 +20,10 @@ def quiet(_line: str) -> None:
     pass
 
 
-def test_baseline_reaches_the_ledger_exactly_once(site: Site) -> None:
+def test_baseline_reaches_the_ledger_exactly_once(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator import observe
+
+    monkeypatch.setattr(observe, "PAGE", 2)  # read the ledger in pages of two, to cover the paging
     sc = scenario.load(SCENARIOS / "baseline.toml").with_overrides(devices=12, duration=5)
     outcome = run(sc, site.target(), quiet)
     v = outcome.report["verdict"]
@@ -96,3 +99,26 @@ offline = { devices = 1.0, readings = 10 }
     assert v["lost"] == 36
     assert v["false_accepts"] == 0
     assert any("max_loss" in f for f in outcome.report["failures"])
+
+
+def test_a_broker_restart_mid_run_loses_nothing(site: Site) -> None:
+    """The broker goes away for a moment: devices buffer, reconnect and flush; the gateway resumes."""
+    import threading
+
+    sc = scenario.load(SCENARIOS / "baseline.toml").with_overrides(devices=10, duration=8)
+    restarts: list[threading.Thread] = []
+
+    def progress(line: str) -> None:
+        # Called every second of the run; restart once, two seconds into sampling.
+        if " sample " in line and "signed 0 " not in line and not restarts:
+            restarts.append(threading.Thread(target=site.broker.restart))
+            restarts[0].start()
+
+    outcome = run(sc, site.target(), quiet, progress)
+    assert len(restarts) == 1
+    restarts[0].join()
+    v = outcome.report["verdict"]
+    assert outcome.verdict.passed, outcome.report["failures"]
+    assert outcome.report["reconnects"] >= 10
+    assert v["delivered"] == v["genuine_readings"] == 80
+    assert outcome.report["ledger"]["by_status"] == {"verified": 80}
