@@ -8,14 +8,13 @@ configured registry file are merged in; a revocation from either source wins.
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from chain_client.client import LedgerClient
+from chain_client.client.errors import BadResponseError, LedgerHTTPError, UnreachableError
 from gateway.errors import RegistryError
 from gateway.registry import Device, DeviceEntry, build, load_file, save_file
 
@@ -56,18 +55,18 @@ def entries_from_backend(data: Any) -> list[DeviceEntry]:  # noqa: ANN401 - unty
 
 
 def fetch(url: str, timeout: float) -> dict[bytes, Device]:
-    """Download the registry from the backend at ``url``."""
+    """Download the registry from the backend at ``url`` through the ledger SDK."""
     endpoint = url.rstrip("/") + "/v1/devices"
     try:
-        with urllib.request.urlopen(endpoint, timeout=timeout) as response:  # noqa: S310 - http(s) checked in config
-            data = json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        raise RegistryError(f"{endpoint} answered {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise RegistryError(f"{endpoint} unreachable: {getattr(exc, 'reason', exc)}") from None
-    except ValueError as exc:
-        raise RegistryError(f"{endpoint} answered with invalid JSON: {exc}") from None
-    return build(entries_from_backend(data))
+        with LedgerClient(url, timeout=timeout, retries=0) as client:
+            answer = client.devices()
+    except LedgerHTTPError as exc:
+        raise RegistryError(f"{endpoint} answered {exc.status}: {exc.reason}") from None
+    except UnreachableError as exc:
+        raise RegistryError(f"{endpoint} unreachable: {exc}") from None
+    except BadResponseError as exc:
+        raise RegistryError(f"{endpoint} answered something that is not a device registry: {exc}") from None
+    return build(entries_from_backend(answer.model_dump(mode="json")))
 
 
 def load_cache(path: Path) -> dict[bytes, Device]:

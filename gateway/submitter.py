@@ -11,14 +11,14 @@ so every retry sends the same bytes, and the ledger answers a repeat with
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import Protocol
 
 from nacl.signing import SigningKey
 
 from chain_client import ledger
+from chain_client.client import LedgerClient
+from chain_client.client.errors import BadResponseError, LedgerHTTPError, UnreachableError
 from gateway.errors import SubmitError
 from gateway.store import Batch
 
@@ -44,41 +44,36 @@ def anchor_transaction(batch: Batch, leaves: Sequence[bytes], key: SigningKey) -
 
 
 class HttpSubmitter:
-    """Submits ``anchor_batch`` transactions with ``POST /v1/transactions``."""
+    """Submits ``anchor_batch`` transactions through the ledger SDK (``POST /v1/transactions``)."""
 
     def __init__(self, url: str, key: SigningKey, timeout: float = 10.0) -> None:
-        self.url = url.rstrip("/") + "/v1/transactions"
+        self.url = url.rstrip("/")
         self.key = key
-        self.timeout = timeout
+        # No retries inside the SDK: the anchoring loop has its own backoff with jitter.
+        self.client = LedgerClient(self.url, timeout=timeout, retries=0)
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self.client.close()
 
     def submit(self, batch: Batch, leaves: Sequence[bytes]) -> str:
         """Post the batch's transaction; accepted and duplicate answers are both success."""
         body = anchor_transaction(batch, leaves, self.key)
-        request = urllib.request.Request(  # noqa: S310 - the URL scheme is validated as http(s) in config
-            self.url, data=body, method="POST", headers={"Content-Type": "application/cbor"}
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - see above
-                text: str = response.read().decode()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode(errors="replace")[:500]
+            receipt = self.client.submit(body, tx_id=batch.id)
+        except LedgerHTTPError as exc:
             # 5xx and 429 are the backend's trouble; 403 and 404 are the site's enrolment (the
             # gateway's enterprise not certified yet), which an operator fixes on the ledger.
             # Every other status means this batch itself is refused: retrying cannot help.
-            retry = exc.code >= 500 or exc.code in (403, 404, 429)
+            retry = exc.status >= 500 or exc.status in (403, 404, 429)
             raise SubmitError(
-                f"backend answered {exc.code} for batch {batch.id}: {detail}", retry=retry
+                f"backend answered {exc.status} for batch {batch.id}: {exc.reason}: {exc.detail[:500]}",
+                retry=retry,
             ) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise SubmitError(f"backend unreachable at {self.url}: {reason}", retry=True) from None
-        try:
-            receipt = json.loads(text)
-        except ValueError:
-            raise SubmitError(
-                f"backend answered with non-JSON for batch {batch.id}: {text[:200]!r}", retry=True
-            ) from None
-        status = receipt.get("status") if isinstance(receipt, dict) else None
-        if status not in ("accepted", "duplicate"):
-            raise SubmitError(f"backend did not accept batch {batch.id}: {text[:500]}", retry=False)
-        return text
+        except UnreachableError as exc:
+            raise SubmitError(f"backend unreachable: {exc}", retry=True) from None
+        except BadResponseError as exc:
+            raise SubmitError(f"unreadable answer for batch {batch.id}: {exc}", retry=True) from None
+        if receipt.status not in ("accepted", "duplicate"):
+            raise SubmitError(f"backend did not accept batch {batch.id}: {receipt.status}", retry=False)
+        return json.dumps(receipt.model_dump(mode="json"))
