@@ -349,16 +349,23 @@ def bench_http(data: Path, count: int) -> dict[str, Any]:
         deposits = [
             actor.tx(op, "deposit", account=account(investor), amount=1, reference="r") for _ in range(count)
         ]
+        more_deposits = [
+            actor.tx(op, "deposit", account=account(investor), amount=1, reference="s") for _ in range(count)
+        ]
         withdrawals = [actor.tx(investor, "withdraw", amount=1, reference="w") for _ in range(count)]
         single = http_rate(deposits, port, 8, 1)
+        # Each request waits for the fsync of its group commit, so the rate of single
+        # submissions follows how many are in flight at once.
+        single_32 = http_rate(more_deposits, port, 32, 1)
         batched = http_rate(withdrawals, port, 4, 100)
     finally:
         server.terminate()
         server.wait(timeout=30)
     return {
         "http_tx_per_second": round(single),
-        "http_tx_per_second_batches_of_100": round(batched),
         "http_clients": 8,
+        "http_tx_per_second_32_clients": round(single_32),
+        "http_tx_per_second_batches_of_100": round(batched),
     }
 
 
