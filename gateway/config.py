@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from chain_client.validation import problems
 from gateway.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/leasechain/gateway.toml")
@@ -226,59 +227,12 @@ class Config(_Section):
         return self.gateway.state_dir() / "registry-cache.json"
 
 
-def _describe(value: Any) -> str:  # noqa: ANN401 - any TOML value can be wrong
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
-
-
-def _problem(error: Any) -> str:  # noqa: ANN401 - pydantic's ErrorDetails is a TypedDict
-    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    kind = error["type"]
-    if kind == "missing":
-        return f"{key}: missing; expected a value (this key is required)"
-    if kind == "extra_forbidden":
-        allowed = ", ".join(_allowed_keys(error["loc"][:-1]))
-        return f"{key} = {_describe(error['input'])}: unknown key; expected one of: {allowed}"
-    message = str(error["msg"])
-    for prefix in _PYDANTIC_PREFIXES:
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
-            break
-    if message.startswith("String should "):
-        message = "a string to " + message[len("String should ") :]
-    shown = error["input"]
-    if isinstance(shown, dict):
-        return f"{key}: {message}"
-    return f"{key} = {_describe(shown)}: expected {message}"
-
-
-_PYDANTIC_PREFIXES = ("Value error, ", "Input should be ", "Input should ")
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the section at ``loc``, for 'unknown key' messages."""
-    model: Any = Config
-    for part in loc:
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        if field is None:
-            break
-        annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            break
-        model = nested[0]
-    return sorted(model.model_fields)
-
-
 def parse(data: dict[str, Any], source: str = "config") -> Config:
     """Validate an already-parsed TOML document; raise :class:`ConfigError` listing every mistake."""
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(source, [_problem(e) for e in exc.errors()]) from None
+        raise ConfigError(source, problems(exc, Config)) from None
 
 
 def load(path: Path) -> Config:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from chain_client.validation import problems
 from simulator.errors import ScenarioError
 
 MAX_HISTORY_SECONDS = 7 * 86400  # the gateway's default maximum age of a synchronised reading
@@ -161,38 +162,13 @@ class Scenario(_Model):
         return parse(data, "command line")
 
 
-def _describe(value: Any) -> str:  # noqa: ANN401 - any TOML value can be wrong
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
-
-
-def _problem(error: Any) -> str:  # noqa: ANN401 - pydantic's ErrorDetails is a TypedDict
-    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    kind = error["type"]
-    if kind == "missing":
-        return f"{key}: missing; this key is required"
-    if kind == "extra_forbidden":
-        return f"{key} = {_describe(error['input'])}: unknown key"
-    message = str(error["msg"])
-    for prefix in ("Value error, ", "Input should be ", "Input should "):
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
-            break
-    shown = error["input"]
-    if isinstance(shown, dict):
-        return f"{key}: {message}"
-    return f"{key} = {_describe(shown)}: expected {message}"
-
-
 def parse(data: dict[str, Any], source: str = "scenario") -> Scenario:
     """Validate a parsed TOML document; raise ScenarioError listing every problem."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(e) for e in exc.errors()]
-        raise ScenarioError(f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems)) from None
+        found = problems(exc, Scenario)
+        raise ScenarioError(f"{source}: {len(found)} problem(s)\n  " + "\n  ".join(found)) from None
 
 
 def load(path: Path) -> Scenario:
