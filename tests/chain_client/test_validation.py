@@ -29,7 +29,9 @@ def _problems(data: dict[str, object]) -> list[str]:
 def test_missing_unknown_and_wrong_values_are_each_named() -> None:
     found = _problems({"net": {"port": "eighty", "hots": "x"}})
     assert "name: missing; expected a value (this key is required)" in found
-    assert "net.port = 'eighty' (str): expected a valid integer, unable to parse string as an integer" in found
+    assert "net.port = 'eighty' (str): expected a valid integer, unable to parse string as an integer" in (
+        found
+    )
     assert "net.hots = 'x' (str): unknown key; expected one of: host, port" in found
     assert len(found) == 3
 
