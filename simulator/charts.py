@@ -6,6 +6,7 @@ plotting dependency.
 
 from __future__ import annotations
 
+import math
 import time
 from html import escape
 
@@ -14,6 +15,20 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 
 def _fmt_time(t: float) -> str:
     return time.strftime("%d %b %H:%M", time.gmtime(t))
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 times a power of ten apart) from ``lo`` to at least ``hi``."""
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / max(1, count - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(lo / step) * step
+    ticks = [first]
+    while ticks[-1] < hi - 1e-9 * step:
+        ticks.append(first + len(ticks) * step)
+    return [round(t, 10) for t in ticks]
 
 
 def line_chart(
@@ -28,9 +43,9 @@ def line_chart(
     if not points:
         return f"<p>{escape(title)}: no data</p>"
     x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
-    y0, y1 = min(0.0, min(p[1] for p in points)), max(p[1] for p in points)
+    ticks = nice_ticks(min(0.0, min(p[1] for p in points)), max(p[1] for p in points))
+    y0, y1 = ticks[0], ticks[-1]
     x1 = x1 if x1 > x0 else x0 + 1
-    y1 = y1 if y1 > y0 else y0 + 1
     left, right, top, bottom = 60, 160, 28, 30
     w, h = width - left - right, height - top - bottom
 
@@ -43,10 +58,9 @@ def line_chart(
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
     out.append(f'<text x="{left}" y="16" font-size="14" font-weight="bold">{escape(title)}</text>')
     out.append(f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="#ccc"/>')
-    for i in range(5):
-        y = y0 + (y1 - y0) * i / 4
+    for y in ticks:
         out.append(
-            f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="10" text-anchor="end">{y:.4g}</text>'
+            f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="10" text-anchor="end">{y:g}</text>'
         )
         out.append(f'<line x1="{left}" x2="{left + w}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" stroke="#eee"/>')
     for i in range(3):
