@@ -32,6 +32,7 @@ from chain_client import topics
 from gateway.config import MqttSection
 from gateway.inbox import Delivery, Inbox
 from gateway.metrics import Metrics
+from gateway.paho_client import LeanClient
 from gateway.store import Received
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class MqttSource:
         self._received = metrics.received.labels("mqtt")
         self._subscribed = threading.Event()
         v5 = config.protocol == "5"
-        self.client = paho.Client(
+        self.client = LeanClient(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             clean_session=None if v5 else False,
@@ -80,6 +81,7 @@ class MqttSource:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_publish_qos1 = self._on_publish_qos1
         self.client.on_subscribe = self._on_subscribe
 
     @property
@@ -178,6 +180,11 @@ class MqttSource:
         ack = partial(self._ack, self._generation, message.mid, message.qos) if message.qos > 0 else None
         self._received.inc()
         self.inbox.put(Delivery(received, ack))
+
+    def _on_publish_qos1(self, mid: int, topic: str, payload: bytes) -> None:
+        received = Received(payload, topic, "mqtt", time.time())
+        self._received.inc()
+        self.inbox.put(Delivery(received, partial(self._ack, self._generation, mid, 1)))
 
     def _ack(self, generation: int, mid: int, qos: int) -> None:
         with self._lock:
