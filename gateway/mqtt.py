@@ -19,8 +19,8 @@ import logging
 import ssl
 import threading
 import time
-from functools import partial
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
@@ -176,17 +176,31 @@ class MqttSource:
         _userdata: Any,  # noqa: ANN401 - paho's callback signature
         message: paho.MQTTMessage,
     ) -> None:
+        # Deliveries other than QoS 1 (the subscription's QoS) would come here.
         received = Received(bytes(message.payload), message.topic, "mqtt", time.time())
-        ack = partial(self._ack, self._generation, message.mid, message.qos) if message.qos > 0 else None
         self._received.inc()
-        self.inbox.put(Delivery(received, ack))
+        if message.qos > 0:
+            self.inbox.put(Delivery(received, self, (self._generation, message.mid, message.qos)))
+        else:
+            self.inbox.put(Delivery(received))
 
     def _on_publish_qos1(self, mid: int, topic: str, payload: bytes) -> None:
         received = Received(payload, topic, "mqtt", time.time())
         self._received.inc()
-        self.inbox.put(Delivery(received, partial(self._ack, self._generation, mid, 1)))
+        self.inbox.put(Delivery(received, self, (self._generation, mid, 1)))
 
-    def _ack(self, generation: int, mid: int, qos: int) -> None:
+    def acknowledge(self, tokens: Sequence[object]) -> None:
+        """Acknowledge committed messages of the current connection; QoS 1 ones in one write."""
         with self._lock:
-            if generation == self._generation and self._connected.is_set():
-                self.client.ack(mid, qos)
+            if not self._connected.is_set():
+                return
+            qos1: list[int] = []
+            for token in tokens:
+                generation, mid, qos = cast(tuple[int, int, int], token)
+                if generation != self._generation:
+                    continue  # received on an earlier connection: the broker redelivers it
+                if qos == 1:
+                    qos1.append(mid)
+                else:
+                    self.client.ack(mid, qos)
+            self.client.ack_qos1(qos1)

@@ -8,24 +8,29 @@ QoS 1 PUBLISH with manual acknowledgement, the only kind the gateway
 subscribes to, :class:`LeanClient` parses the variable header itself (topic,
 packet id, and the MQTT 5 properties, which the gateway does not use and
 skips by their length) and calls :attr:`LeanClient.on_publish_qos1` with the
-packet id, topic and payload.  Everything else (connection, session,
+packet id, topic and payload.  :meth:`LeanClient.ack_qos1` queues the
+PUBACKs of a whole commit as one write (one wake-up of the network thread,
+one ``send``) instead of one per message.  Everything else (connection, session,
 keepalive, subscriptions, QoS 0 and 2, acknowledgements, reconnects) stays
 paho's.
 
-It overrides one private method (``_handle_publish``) and reads the packet
-paho has assembled, so pyproject.toml bounds paho-mqtt to the versions that
+It overrides one private method (``_handle_publish``), reads the packet paho
+has assembled and queues through ``_packet_queue``, so pyproject.toml bounds paho-mqtt to the versions that
 tests/gateway/test_paho_client.py checks against paho's own decoder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import struct
+from collections.abc import Callable, Sequence
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.exception import MalformedPacket
 
 QOS1_FLAGS = 0x02  # PUBLISH fixed-header bits 1-2: QoS 1
+PUBACK = 0x40
+_PUBACK = struct.Struct("!BBH")  # fixed header (type, remaining length 2) and packet id
 
 PublishHandler = Callable[[int, str, bytes], None]
 
@@ -86,3 +91,9 @@ class LeanClient(paho.Client):
         with self._in_callback_mutex:
             handler(mid, topic, payload)
         return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def ack_qos1(self, mids: Sequence[int]) -> None:
+        """Acknowledge QoS 1 messages by packet id: the same PUBACKs as ``ack``, in one write."""
+        if mids:
+            packet = b"".join([_PUBACK.pack(PUBACK, 2, mid) for mid in mids])
+            self._packet_queue(PUBACK, packet, 0, 0)

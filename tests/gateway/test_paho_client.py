@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from paho.mqtt import _packet
-from paho.mqtt.enums import MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.exception import MalformedPacket
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from gateway.paho_client import parse_publish
+from gateway.paho_client import LeanClient, parse_publish
 
 PUBLISH_QOS1 = 0x32
 
@@ -84,3 +84,16 @@ def test_a_topic_that_is_not_utf8_is_replaced_not_raised() -> None:
     mid, topic, payload = parse_publish(_body(b"leasechain/\xff/data", 3, None, b"p"), v5=False)
     assert (mid, payload) == (3, b"p")
     assert topic == "leasechain/\ufffd/data"
+
+
+def test_acknowledging_many_queues_the_pubacks_ack_would_send_in_one_write() -> None:
+    one_by_one = LeanClient(CallbackAPIVersion.VERSION2, client_id="a", manual_ack=True)
+    together = LeanClient(CallbackAPIVersion.VERSION2, client_id="b", manual_ack=True)
+    mids = [1, 2, 300, 65535]
+    for mid in mids:
+        one_by_one.ack(mid, 1)
+    together.ack_qos1(mids)
+    together.ack_qos1([])  # nothing committed: nothing queued
+    queued = [bytes(p["packet"]) for p in one_by_one._out_packet]
+    assert len(queued) == len(mids)
+    assert [bytes(p["packet"]) for p in together._out_packet] == [b"".join(queued)]
