@@ -10,13 +10,23 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import cbor2
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from chain_client import cbor, cose
 from chain_client.device import device_id
 from chain_client.errors import ProtocolError
-from chain_client.payload import Birth, Reading, from_map
+from chain_client.payload import (
+    BIRTH_KEY_ORDER,
+    K_READINGS,
+    K_USAGE,
+    READING_KEY_ORDER,
+    USAGE_KEY_ORDER,
+    Birth,
+    Reading,
+    from_map,
+)
 from chain_client.reasons import Reason
 
 
@@ -68,10 +78,54 @@ def sign(body: Reading | Birth, key: SigningKey) -> bytes:
     return message
 
 
+_INT_ONLY = {int}
+
+
+def _payload_fast(data: bytes) -> Reading | Birth | None:
+    """The payload of a conforming sender in one decoder pass; ``None`` means "take the general path".
+
+    It accepts exactly what the general path (``cbor.loads`` then ``from_map``)
+    accepts, in about half the time, because ``from_map`` already checks every
+    value's type and range: what is left is map-key order (compared against
+    the one canonical order) and shortest heads (the re-encoding must equal
+    the bytes received).  Anything else, valid or not, returns ``None`` and
+    goes through the general path, which names the precise reason.
+    """
+    try:
+        value = cbor2.loads(
+            data,
+            semantic_decoders={},
+            max_depth=cbor.MAX_DEPTH,
+            allow_indefinite=False,
+            allow_duplicate_keys=False,
+        )
+    except Exception:  # noqa: BLE001 - the general path reports it
+        return None
+    if type(value) is not dict:
+        return None
+    keys = tuple(value)
+    # Compared by type too: CBOR true and 1.0 are equal to 1 as dictionary keys, yet other items.
+    if (keys != READING_KEY_ORDER and keys != BIRTH_KEY_ORDER) or set(map(type, keys)) != _INT_ONLY:
+        return None
+    try:
+        body = from_map(value)
+    except ProtocolError:
+        return None
+    if isinstance(body, Reading):
+        sensors = list(value[K_READINGS])
+        # Sensor ids are unsigned integers (checked by from_map), whose canonical order is numeric.
+        usage = tuple(value[K_USAGE])
+        if usage != USAGE_KEY_ORDER or set(map(type, usage)) != _INT_ONLY or sensors != sorted(sensors):
+            return None
+    if cbor2.dumps(value) != data:
+        return None
+    return body
+
+
 def decode(data: bytes) -> Message:
     """Parse and validate a message without checking its signature."""
     envelope = cose.parse(data)
-    body = from_map(cbor.loads(envelope.payload, what="payload"))
+    body = _payload_fast(envelope.payload) or from_map(cbor.loads(envelope.payload, what="payload"))
     if body.device_id != envelope.kid:
         raise ProtocolError(
             Reason.KID_MISMATCH,

@@ -53,6 +53,10 @@ READING_KEYS = frozenset(
     {K_TYPE, K_VERSION, K_DEVICE, K_BOOT, K_SEQ, K_TIME, K_SYNCED, K_READINGS, K_USAGE, K_PREV, K_DROPPED}
 )
 BIRTH_KEYS = frozenset({K_TYPE, K_VERSION, K_DEVICE, K_BOOT, K_TIME, K_SYNCED, K_FIRMWARE, K_PUBLIC_KEY})
+# The canonical (ascending) key order of each map, as a conforming encoder writes it.
+READING_KEY_ORDER = tuple(sorted(READING_KEYS))
+BIRTH_KEY_ORDER = tuple(sorted(BIRTH_KEYS))
+USAGE_KEY_ORDER = (USAGE_RUN_SECONDS, USAGE_CYCLES)
 
 
 @dataclass(frozen=True)

@@ -10,23 +10,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from gateway.store import Received
 from gateway.verifier import Rejected
+
+
+class Acknowledger(Protocol):
+    """An input whose messages are acknowledged to their sender once committed."""
+
+    def acknowledge(self, tokens: Sequence[object]) -> None:
+        """Acknowledge the committed messages these tokens stand for, all at once, in order."""
 
 
 @dataclass(frozen=True)
 class Delivery:
     """One received message and how to acknowledge it once it is stored.
 
-    ``verdict`` is set when the input layer already rejected it (a bad serial
-    frame), so it goes straight to quarantine.
+    ``acknowledger`` (with ``token`` naming the message to it) is told after
+    the commit; the messages of one commit go to it in one call, so an input
+    can send their acknowledgements in one write.  ``verdict`` is set when the
+    input layer already rejected the message (a bad serial frame), so it goes
+    straight to quarantine.
     """
 
     received: Received
-    ack: Callable[[], None] | None = None
+    acknowledger: Acknowledger | None = None
+    token: object = None
     verdict: Rejected | None = None
 
 

@@ -19,8 +19,8 @@ import logging
 import ssl
 import threading
 import time
-from functools import partial
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
@@ -32,6 +32,7 @@ from chain_client import topics
 from gateway.config import MqttSection
 from gateway.inbox import Delivery, Inbox
 from gateway.metrics import Metrics
+from gateway.paho_client import LeanClient
 from gateway.store import Received
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class MqttSource:
         self._received = metrics.received.labels("mqtt")
         self._subscribed = threading.Event()
         v5 = config.protocol == "5"
-        self.client = paho.Client(
+        self.client = LeanClient(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             clean_session=None if v5 else False,
@@ -80,6 +81,7 @@ class MqttSource:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_publish_qos1 = self._on_publish_qos1
         self.client.on_subscribe = self._on_subscribe
 
     @property
@@ -174,12 +176,31 @@ class MqttSource:
         _userdata: Any,  # noqa: ANN401 - paho's callback signature
         message: paho.MQTTMessage,
     ) -> None:
+        # Deliveries other than QoS 1 (the subscription's QoS) would come here.
         received = Received(bytes(message.payload), message.topic, "mqtt", time.time())
-        ack = partial(self._ack, self._generation, message.mid, message.qos) if message.qos > 0 else None
         self._received.inc()
-        self.inbox.put(Delivery(received, ack))
+        if message.qos > 0:
+            self.inbox.put(Delivery(received, self, (self._generation, message.mid, message.qos)))
+        else:
+            self.inbox.put(Delivery(received))
 
-    def _ack(self, generation: int, mid: int, qos: int) -> None:
+    def _on_publish_qos1(self, mid: int, topic: str, payload: bytes) -> None:
+        received = Received(payload, topic, "mqtt", time.time())
+        self._received.inc()
+        self.inbox.put(Delivery(received, self, (self._generation, mid, 1)))
+
+    def acknowledge(self, tokens: Sequence[object]) -> None:
+        """Acknowledge committed messages of the current connection; QoS 1 ones in one write."""
         with self._lock:
-            if generation == self._generation and self._connected.is_set():
-                self.client.ack(mid, qos)
+            if not self._connected.is_set():
+                return
+            qos1: list[int] = []
+            for token in tokens:
+                generation, mid, qos = cast(tuple[int, int, int], token)
+                if generation != self._generation:
+                    continue  # received on an earlier connection: the broker redelivers it
+                if qos == 1:
+                    qos1.append(mid)
+                else:
+                    self.client.ack(mid, qos)
+            self.client.ack_qos1(qos1)

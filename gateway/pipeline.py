@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from gateway.inbox import Delivery, Inbox
+from gateway.inbox import Acknowledger, Delivery, Inbox
 from gateway.metrics import Metrics
 from gateway.store import Result, Store, StoreFull
 from gateway.verifier import Verdict, Verifier
@@ -112,9 +112,12 @@ class Pipeline:
                     await asyncio.sleep(STORE_FULL_RETRY_SECONDS)
             self.metrics.store_full.set(0)
             self.metrics.commit_seconds.observe(time.perf_counter() - started)
+            tokens: dict[Acknowledger, list[object]] = {}
             for delivery in group:
-                if delivery.ack is not None:
-                    delivery.ack()
+                if delivery.acknowledger is not None:
+                    tokens.setdefault(delivery.acknowledger, []).append(delivery.token)
+            for acknowledger, committed in tokens.items():
+                acknowledger.acknowledge(committed)
             self.metrics.count(results)
 
     async def run(self, stop: asyncio.Event) -> None:

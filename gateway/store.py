@@ -10,6 +10,15 @@ recording transaction, so that two copies of a message in the same commit
 are judged against each other: duplicate, replay, broken_chain and
 sequence_gap.
 
+The common case is decided without reading the database: the store keeps,
+per device, the highest stored (boot, seq) and its digest (loaded when the
+store opens, updated with every insert, reloaded after deletions).  A
+reading beyond that point of its device can only be a successor, a gap or a
+new boot, which that one row settles; its insert waits in a list written
+with one ``executemany`` per commit.  Anything at or before it (a
+redelivered copy, a late reading filling a gap) takes the SQL path, after
+the waiting rows are written so the query sees them.
+
 Size bound and overflow policy (``store.max_bytes``): anchored readings are
 deleted once older than ``store.keep_anchored_seconds``; when the database
 grows past ``max_bytes``, anchored readings are deleted oldest first, then
@@ -113,6 +122,9 @@ class Result:
     reason: Reason | None = None
 
 
+_STORED = Result(Outcome.STORED)
+
+
 @dataclass(frozen=True)
 class Received:
     """One message as it arrived, before verification."""
@@ -181,6 +193,12 @@ class Store:
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
             self._now = 0.0  # the time of the commit being recorded
+            # device -> (boot, seq, digest) of its highest stored (boot, seq); see the module docstring.
+            self._latest: dict[bytes, tuple[int, int, bytes]] = {}
+            # What this transaction changed in _latest (None: the device had no entry), for a rollback.
+            self._undo: dict[bytes, tuple[int, int, bytes] | None] = {}
+            self._pending: list[tuple[object, ...]] = []  # reading rows not yet written
+            self._load_latest()
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the store: {exc}") from None
 
@@ -192,6 +210,26 @@ class Store:
             self._db.close()
 
     # -- recording -----------------------------------------------------------------------------
+
+    def _load_latest(self) -> None:
+        """Read every device's highest stored (boot, seq) and its digest."""
+        # With max(), SQLite takes the bare column (digest) from the row holding the maximum.
+        rows = self._db.execute(
+            "SELECT device, boot, MAX(seq), digest FROM readings "
+            "WHERE (device, boot) IN (SELECT device, MAX(boot) FROM readings GROUP BY device) "
+            "GROUP BY device"
+        )
+        self._latest = {bytes(device): (boot, seq, bytes(digest)) for device, boot, seq, digest in rows}
+
+    def _flush(self) -> None:
+        """Write the waiting reading rows (before any query of readings, and before commit)."""
+        if self._pending:
+            self._db.executemany(
+                "INSERT INTO readings (device, boot, seq, digest, prev, raw, source, received_at, "
+                "stored_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._pending,
+            )
+            self._pending.clear()
 
     def used_bytes(self) -> int:
         """Bytes of the database in use (pages minus free pages)."""
@@ -211,6 +249,7 @@ class Store:
         db = self._db
         self._now = time.time()
         db.execute("BEGIN IMMEDIATE")
+        self._undo.clear()
         try:
             for received, verdict in items:
                 counts["received"] += 1
@@ -224,6 +263,7 @@ class Store:
                     counts["duplicate"] += 1
                 else:
                     counts[f"rejected:{result.reason}"] += 1
+            self._flush()
             db.executemany(
                 "INSERT INTO counters (name, value) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
@@ -231,6 +271,12 @@ class Store:
             )
             db.execute("COMMIT")
         except BaseException:
+            self._pending.clear()
+            for device, previous in self._undo.items():
+                if previous is None:
+                    self._latest.pop(device, None)
+                else:
+                    self._latest[device] = previous
             db.execute("ROLLBACK")
             raise
         return results
@@ -260,8 +306,60 @@ class Store:
         assert isinstance(body, Reading)
         return self._record_reading(received, body, digest)
 
+    def _insert_reading(self, received: Received, body: Reading, digest: bytes, note: str | None) -> Result:
+        device, boot, seq = body.device_id, body.boot, body.seq
+        self._pending.append(
+            (
+                device,
+                boot,
+                seq,
+                digest,
+                body.prev,
+                received.raw,
+                received.source,
+                received.received_at,
+                self._now,
+                note,
+            )
+        )
+        latest = self._latest.get(device)
+        if latest is None or (boot, seq) > latest[:2]:
+            if device not in self._undo:
+                self._undo[device] = latest
+            self._latest[device] = (boot, seq, digest)
+        return _STORED if note is None else Result(Outcome.STORED, Reason(note))
+
     def _record_reading(self, received: Received, body: Reading, digest: bytes) -> Result:
         device, boot, seq = body.device_id, body.boot, body.seq
+        latest = self._latest.get(device)
+        if latest is None:
+            # Nothing of this device is stored: no neighbours, and a gap cannot show.
+            return self._insert_reading(received, body, digest, None)
+        if (boot, seq) > latest[:2]:
+            # Nothing at or after (boot, seq) is stored, so the latest row alone decides.
+            if boot == latest[0]:
+                if seq == latest[1] + 1:
+                    if body.prev != latest[2]:
+                        return self._quarantine(
+                            received,
+                            Reason.BROKEN_CHAIN,
+                            f"device {device.hex()} boot {boot} seq {seq}: prev is not the digest of stored "
+                            f"seq {seq - 1}",
+                            device,
+                        )
+                    return self._insert_reading(received, body, digest, None)
+                return self._insert_reading(received, body, digest, Reason.SEQUENCE_GAP.value)
+            # A later boot: seq 0 continues from the latest reading of the earlier boots.
+            chained = seq == 0 and body.prev == latest[2]
+            return self._insert_reading(
+                received, body, digest, None if chained else Reason.SEQUENCE_GAP.value
+            )
+        return self._record_reading_sql(received, body, digest)
+
+    def _record_reading_sql(self, received: Received, body: Reading, digest: bytes) -> Result:
+        """Judge a reading against its stored neighbours in the database."""
+        device, boot, seq = body.device_id, body.boot, body.seq
+        self._flush()
         rows = self._db.execute(
             "SELECT seq, digest, prev FROM readings WHERE device = ? AND boot = ? AND seq BETWEEN ? AND ?",
             (device, boot, seq - 1, seq + 1),
@@ -286,24 +384,7 @@ class Store:
             return self._quarantine(
                 received, Reason.BROKEN_CHAIN, f"{who}: stored seq {seq + 1} does not chain to it", device
             )
-        note = self._gap_note(body, before is not None)
-        self._db.execute(
-            "INSERT INTO readings (device, boot, seq, digest, prev, raw, source, received_at, stored_at, "
-            "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                device,
-                boot,
-                seq,
-                digest,
-                body.prev,
-                received.raw,
-                received.source,
-                received.received_at,
-                self._now,
-                note,
-            ),
-        )
-        return Result(Outcome.STORED, Reason(note) if note else None)
+        return self._insert_reading(received, body, digest, self._gap_note(body, before is not None))
 
     def _gap_note(self, body: Reading, has_predecessor: bool) -> str | None:
         """``sequence_gap`` when numbers before this reading are missing from the store."""
@@ -338,11 +419,20 @@ class Store:
             "(SELECT id FROM batches WHERE state = 'anchored' AND anchored_at < ?)",
             (cutoff,),
         )
+        if cursor.rowcount:
+            self._load_latest()
         return cursor.rowcount
 
     def _make_room(self) -> bool:
         """Apply the overflow policy; return whether the store is now below ``max_bytes``."""
         target = self.max_bytes * 9 // 10  # free a margin so this does not run on every commit
+        try:
+            self._delete_oldest(target)
+        finally:
+            self._load_latest()
+        return self.used_bytes() <= self.max_bytes
+
+    def _delete_oldest(self, target: int) -> None:
         while self.used_bytes() > target:
             oldest = self._db.execute(
                 "SELECT id FROM batches WHERE state = 'anchored' AND "
@@ -356,7 +446,6 @@ class Store:
             )
             if cursor.rowcount == 0:
                 break
-        return self.used_bytes() <= self.max_bytes
 
     # -- batches ---------------------------------------------------------------------------------
 

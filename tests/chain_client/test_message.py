@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import cbor2
 import pytest
@@ -23,7 +24,8 @@ from chain_client import (
     verify_birth,
 )
 from chain_client.device import device_id
-from chain_client.payload import Birth
+from chain_client.message import _payload_fast
+from chain_client.payload import Birth, from_map
 
 KEY = SigningKey(bytes(range(32)))
 PUBLIC = bytes(KEY.verify_key)
@@ -186,3 +188,77 @@ def test_signed_but_malformed_payloads_name_a_payload_reason(payload_map: dict[i
     with pytest.raises(ProtocolError) as info:
         verify(data, PUBLIC)
     assert info.value.reason in {Reason.BAD_PAYLOAD, Reason.UNSUPPORTED_VERSION, Reason.KID_MISMATCH}
+
+
+def _general_payload(data: bytes) -> Reading | Birth | None:
+    try:
+        return from_map(cbor.loads(data, what="payload"))
+    except ProtocolError:
+        return None
+
+
+READING_MAP: dict[Any, Any] = _reading().to_map()
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(sorted(READING_MAP)) | st.integers(-2, 14) | st.booleans() | st.floats(0, 2),
+        CBOR_ITEMS,
+        max_size=3,
+    ),
+    st.booleans(),
+)
+@settings(max_examples=600)
+def test_payload_fast_path_accepts_only_what_the_general_path_accepts(
+    changes: dict[object, object], keep: bool
+) -> None:
+    fields: dict[object, object] = dict(READING_MAP) if keep else {}
+    fields.update(changes)
+    for data in (cbor2.dumps(fields), cbor2.dumps(dict(reversed(fields.items())))):
+        fast = _payload_fast(data)
+        if fast is not None:
+            assert fast == _general_payload(data), data.hex()
+
+
+@given(st.data())
+@settings(max_examples=600)
+def test_payload_fast_path_on_mutated_bytes(data: st.DataObject) -> None:
+    raw = bytearray(cbor.dumps(READING_MAP))
+    for _ in range(data.draw(st.integers(1, 3))):
+        pos = data.draw(st.integers(0, len(raw) - 1))
+        op = data.draw(st.sampled_from(["flip", "insert", "delete"]))
+        if op == "flip":
+            raw[pos] ^= 1 << data.draw(st.integers(0, 7))
+        elif op == "insert":
+            raw.insert(pos, data.draw(st.integers(0, 255)))
+        elif len(raw) > 1:
+            del raw[pos]
+    mutated = bytes(raw)
+    fast = _payload_fast(mutated)
+    if fast is not None:
+        assert fast == _general_payload(mutated), mutated.hex()
+
+
+@pytest.mark.parametrize(
+    "key",
+    [True, 1.0, 0.0],
+    ids=["true-for-1", "float-for-1", "float-for-0"],
+)
+def test_keys_equal_to_integers_are_still_refused(key: object) -> None:
+    number = int(key)  # type: ignore[call-overload]  # bool and float both convert
+    fields = {(key if k == number else k): v for k, v in READING_MAP.items()}
+    candidates = [fields]
+    if number in READING_MAP[8]:
+        usage = {(key if k == number else k): v for k, v in READING_MAP[8].items()}
+        candidates.append({**READING_MAP, 8: usage})
+    for candidate in candidates:
+        data = cbor2.dumps(candidate)
+        assert _payload_fast(data) is None
+        assert _general_payload(data) is None
+
+
+def test_fast_and_general_paths_agree_on_good_payloads() -> None:
+    birth = Birth(DEV, boot=1, time=0, time_synced=False, firmware="1.2.3", public_key=PUBLIC)
+    for body in (_reading(), _reading(readings={}), _reading(readings={3: 1, 300: -5, 70: 2}), birth):
+        data = cbor.dumps(body.to_map())
+        assert _payload_fast(data) == body == _general_payload(data)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chain_client import merkle
 from chain_client.message import decode, digest
@@ -136,3 +139,76 @@ def test_committed_rows_survive_reopen(tmp_path: Path) -> None:
     reopened = Store(path)
     assert [r[3] for r in reopened.readings()] == raws
     assert _record(reopened, raws[0]) == [(Outcome.DUPLICATE, Reason.DUPLICATE)]
+
+
+class _SqlOnlyStore(Store):
+    """The store judging every reading by queries: the reference for the in-memory path."""
+
+    _record_reading = Store._record_reading_sql
+
+
+def _chain_pool() -> list[bytes]:
+    """Readings of two devices over three boots: correct chains, wrong prevs and forged twins."""
+    pool: list[bytes] = []
+    for n in (41, 42):
+        sensor = Sensor.make(n)
+        for boot in (1, 2, 3):
+            sensor.boot, sensor.seq = boot, 0
+            for seq in range(5):
+                pool.append(Sensor(sensor.key, boot=boot, seq=seq, prev=bytes(32)).reading())
+                pool.append(Sensor(sensor.key, boot=boot, seq=seq, prev=sensor.prev).reading(readings={2: 1}))
+                pool.append(sensor.reading())
+    return pool
+
+
+POOL = _chain_pool()
+
+
+@given(
+    st.lists(st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=6), min_size=1, max_size=8),
+    st.integers(0, 8),
+)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_in_memory_path_judges_like_the_queries(
+    tmp_path_factory: pytest.TempPathFactory, groups: list[list[int]], reopen_at: int
+) -> None:
+    workdir = tmp_path_factory.mktemp("differential")
+    fast, reference = Store(workdir / "fast.sqlite3"), _SqlOnlyStore(workdir / "ref.sqlite3")
+    for number, group in enumerate(groups):
+        if number == reopen_at:
+            fast.close()
+            fast = Store(workdir / "fast.sqlite3")  # the latest rows come back from the database
+        raws = [POOL[i] for i in group]
+        assert _record(fast, *raws) == _record(reference, *raws)
+    assert fast.readings() == reference.readings()
+    assert [q[:2] for q in fast.quarantined()] == [q[:2] for q in reference.quarantined()]
+    fast.close()
+    reference.close()
+
+
+def test_a_failed_commit_forgets_what_it_would_have_stored(store: Store) -> None:
+    s = Sensor.make(43)
+    r0, r1 = s.reading(), s.reading()
+    unbindable = Received(r1, None, object(), time.time())  # type: ignore[arg-type]  # forces the failure
+    with pytest.raises(sqlite3.Error):
+        store.record(
+            [
+                (Received(r0, None, "test", time.time()), Accepted(decode(r0))),
+                (unbindable, Accepted(decode(r1))),
+            ]
+        )
+    assert store.readings() == []
+    assert _record(store, r0, r1) == [(Outcome.STORED, None)] * 2
+
+
+def test_pruning_reloads_the_latest_rows(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3", keep_anchored_seconds=0)
+    s = Sensor.make(44)
+    r0, r1, _r2, r3 = s.reading(), s.reading(), s.reading(), s.reading()
+    assert _record(store, r0, r1) == [(Outcome.STORED, None)] * 2
+    batch = store.seal_batch("gw", 10, 0, time.time(), force=True)
+    assert batch is not None
+    store.mark_anchored(batch.id, "receipt", time.time() - 10)
+    assert store.prune(time.time()) == 2
+    # Nothing of the device is stored any more, so seq 3 shows no gap, as the queries would judge it.
+    assert _record(store, r3) == [(Outcome.STORED, None)]
