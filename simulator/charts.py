@@ -19,8 +19,8 @@ def _fmt_time(t: float) -> str:
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """Round tick values (1, 2, 2.5 or 5 times a power of ten apart) from ``lo`` to at least ``hi``."""
-    if hi <= lo:
-        hi = lo + 1
+    if not hi - lo > 1e-9 * max(1.0, abs(lo), abs(hi)):
+        hi = lo + 1  # a flat (or numerically flat) series still gets a readable axis
     raw = (hi - lo) / max(1, count - 1)
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
