@@ -15,42 +15,16 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.ledger import account, free_port, key, raw_verify_seconds, readings
+from bench.ledger import account, key, raw_verify_seconds, readings, start_backend
 from chain_client.audit import export_bundle, verify_bundle
 from chain_client.client import LedgerClient, TxBuilder
 
 PERIOD = 4
-
-
-def start_backend(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    op = key("operator")
-    data.mkdir(parents=True)
-    (data / "op.key").write_text(bytes(op).hex())
-    port = free_port()
-    script = shutil.which("leasechain-backend") or str(Path(sys.executable).with_name("leasechain-backend"))
-    server = subprocess.Popen(
-        [script, "serve", "--data-dir", str(data), "--port", str(port), "--key", str(data / "op.key")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the backend did not start") from None
-            time.sleep(0.05)
 
 
 def certify(url: str, label: str, role: str) -> Any:

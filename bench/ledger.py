@@ -318,9 +318,10 @@ def main() -> None:
     print(json.dumps(out, indent=2))
 
 
-def bench_http(data: Path, count: int) -> dict[str, Any]:
-    data.mkdir(parents=True)
+def start_backend(data: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Serve a fresh ledger under ``data`` on a free port; return the process and its URL."""
     op = key("operator")
+    data.mkdir(parents=True)
     (data / "op.key").write_text(bytes(op).hex())
     port = free_port()
     script = shutil.which("leasechain-backend") or str(Path(sys.executable).with_name("leasechain-backend"))
@@ -329,16 +330,22 @@ def bench_http(data: Path, count: int) -> dict[str, Any]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server, f"http://127.0.0.1:{port}"
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the backend did not start") from None
+            time.sleep(0.05)
+
+
+def bench_http(data: Path, count: int) -> dict[str, Any]:
+    op = key("operator")
+    server, url = start_backend(data)
+    port = int(url.rsplit(":", 1)[1])
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the backend did not start") from None
-                time.sleep(0.05)
         actor = Actor()
         investor = key("http-investor")
         setup_txs = [

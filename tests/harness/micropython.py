@@ -17,16 +17,21 @@ RUNNER = REPO / "scripts" / "micropython-run.mjs"
 PACKAGE = REPO / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 
 
+def node_binary() -> str:
+    """Path of node, once the pinned interpreter package is installed beside the repo."""
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("node is not installed; scripts/test installs it with apt-get")
+    if not PACKAGE.exists():
+        raise RuntimeError(f"{PACKAGE} is missing; run `npm ci` in {REPO}")
+    return node
+
+
 class MicroPython:
     """The interpreter as a callable: ``run(script)`` and ``run_code(source)``."""
 
     def __init__(self) -> None:
-        node = shutil.which("node")
-        if node is None:
-            raise RuntimeError("node is not installed; scripts/test installs it with apt-get")
-        if not PACKAGE.exists():
-            raise RuntimeError(f"{PACKAGE} is missing; run `npm ci` in {REPO}")
-        self.node = node
+        self.node = node_binary()
 
     def run(
         self,

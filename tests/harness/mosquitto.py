@@ -8,17 +8,17 @@ sessions and queued QoS 1 messages survive a graceful restart.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 from pathlib import Path
 
+from simulator.services import mosquitto_binary as installed_mosquitto
 from tests.harness.ports import free_port, wait_for_port
 
 
 def mosquitto_binary() -> str:
     """Path of the mosquitto executable (Debian installs it in /usr/sbin)."""
-    found = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
+    found = installed_mosquitto()
     if found is None:
         raise RuntimeError("mosquitto is not installed; scripts/test installs it with apt-get")
     return found

@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,9 +27,10 @@ import tty
 from pathlib import Path
 from types import TracebackType
 
+from tests.harness.micropython import node_binary
+
 REPO = Path(__file__).resolve().parents[2]
 BRIDGE = REPO / "scripts" / "micropython-board.mjs"
-PACKAGE = REPO / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 
 
 class ReplBoard:
@@ -45,12 +45,7 @@ class ReplBoard:
         heap: int | None = None,
         record: bool = True,
     ) -> None:
-        node = shutil.which("node")
-        if node is None:
-            raise RuntimeError("node is not installed; scripts/test installs it with apt-get")
-        if not PACKAGE.exists():
-            raise RuntimeError(f"{PACKAGE} is missing; run `npm ci` in {REPO}")
-        self.node = node
+        self.node = node_binary()
         self.flash = flash
         self.rtc_unset = rtc_unset
         self.run_main = run_main
