@@ -2,8 +2,10 @@
 
 Two stages run concurrently so both cores stay busy: while one group is
 committed to the store (one transaction, one fsync), the next is verified.
-Signature checks run in a small thread pool; libsodium releases the GIL, so
-they overlap with decoding and with the MQTT network thread.  The store has
+Verification runs in a small thread pool, a chunk of the group per thread;
+each chunk's signatures are checked in one call that releases the GIL for
+all of them (gateway/signatures.py), so they overlap with decoding, with the
+store and with the MQTT network thread.  The store has
 its own single thread.  Acknowledgements go out only after the commit that
 holds their messages has returned.
 """
@@ -51,13 +53,9 @@ class Pipeline:
         self._verified: asyncio.Queue[tuple[list[Delivery], list[Verdict]] | None] = asyncio.Queue(maxsize=2)
 
     def _verify(self, deliveries: Sequence[Delivery]) -> list[Verdict]:
-        check = self.verifier.check
-        return [
-            d.verdict
-            if d.verdict is not None
-            else check(d.received.raw, d.received.topic, d.received.received_at)
-            for d in deliveries
-        ]
+        fresh = [d.received for d in deliveries if d.verdict is None]
+        checked = iter(self.verifier.check_many([(r.raw, r.topic, r.received_at) for r in fresh]))
+        return [d.verdict if d.verdict is not None else next(checked) for d in deliveries]
 
     async def _verify_group(self, group: list[Delivery]) -> list[Verdict]:
         loop = asyncio.get_running_loop()

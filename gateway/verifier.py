@@ -3,6 +3,8 @@
 Checks, in order: size (before any parsing), structure (the codec's
 ``decode``), topic against kid, registry (unknown or revoked device),
 signature over the exact bytes received, and clock skew for synced times.
+Signatures are checked many at a time (``check_many``), with the
+interpreter lock released for the whole group (gateway/signatures.py).
 The checks that need history (duplicate, replay, hash chain, gaps) run in
 the store, inside the transaction that records the message.
 
@@ -11,9 +13,8 @@ Nothing here raises on bad input: every outcome is a value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-from nacl.exceptions import BadSignatureError
 
 from chain_client import topics
 from chain_client.cose import MAX_MESSAGE_SIZE
@@ -21,7 +22,8 @@ from chain_client.errors import ProtocolError
 from chain_client.message import Message, decode
 from chain_client.payload import Birth, Reading
 from chain_client.reasons import Reason
-from gateway.registry import Registry
+from gateway.registry import Device, Registry
+from gateway.signatures import verify_many
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,14 @@ class Rejected:
 
 
 Verdict = Accepted | Rejected
+
+
+@dataclass(frozen=True, slots=True)
+class _Screened:
+    """A message that passed every check before the signature, with its registry entry."""
+
+    message: Message
+    device: Device
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,32 @@ class Verifier:
 
         ``topic`` is ``None`` for messages that came over a serial line.
         """
+        return self.check_many([(raw, topic, received_at)])[0]
+
+    def check_many(self, items: Sequence[tuple[bytes, str | None, float]]) -> list[Verdict]:
+        """Verify (raw, topic, received_at) items; the same verdicts as :meth:`check` one by one.
+
+        The signatures of all items are checked in one call of
+        :func:`gateway.signatures.verify_many`, which releases the
+        interpreter lock for the whole list.
+        """
+        screened = [self._screen(raw, topic) for raw, topic, _ in items]
+        waiting = [s for s in screened if isinstance(s, _Screened)]
+        valid = iter(
+            verify_many(
+                [
+                    (s.device.public_key, s.message.envelope.signature, s.message.envelope.to_be_signed())
+                    for s in waiting
+                ]
+            )
+        )
+        return [
+            self._conclude(s, next(valid), received_at) if isinstance(s, _Screened) else s
+            for s, (_, _, received_at) in zip(screened, items, strict=True)
+        ]
+
+    def _screen(self, raw: bytes, topic: str | None) -> _Screened | Rejected:
+        """Every check that comes before the signature."""
         if len(raw) > MAX_MESSAGE_SIZE:
             return Rejected(Reason.OVERSIZE, f"message is {len(raw)} bytes, limit is {MAX_MESSAGE_SIZE}")
         try:
@@ -79,16 +115,17 @@ class Verifier:
             return Rejected(Reason.UNKNOWN_DEVICE, f"device {kid.hex()} is not enrolled", kid)
         if device.revoked:
             return Rejected(Reason.REVOKED_DEVICE, f"device {kid.hex()} is revoked", kid)
-        body = message.body
-        if isinstance(body, Birth) and body.public_key != device.public_key:
+        if isinstance(message.body, Birth) and message.body.public_key != device.public_key:
             return Rejected(Reason.KID_MISMATCH, f"birth of {kid.hex()} carries another public key", kid)
-        envelope = message.envelope
-        try:
-            # The registry's VerifyKey is built once per device; the codec's
-            # check_signature would rebuild it (and re-derive the id) per message.
-            device.verify_key.verify(envelope.to_be_signed(), envelope.signature)
-        except BadSignatureError:
+        return _Screened(message, device)
+
+    def _conclude(self, screened: _Screened, signature_ok: bool, received_at: float) -> Verdict:
+        """The signature's outcome, then the checks that only a signed message deserves."""
+        message, device = screened.message, screened.device
+        kid = message.device_id
+        if not signature_ok:
             return Rejected(Reason.BAD_SIGNATURE, f"signature does not verify for device {kid.hex()}", kid)
+        body = message.body
         rotated_at = device.rotated_at if device.state == "rotated" else None
         if rotated_at is not None and (not body.time_synced or body.time >= rotated_at):
             return Rejected(
