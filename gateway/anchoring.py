@@ -56,32 +56,44 @@ class Anchorer:
         self.backend = backend
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._sealed = asyncio.Event()
+        self._batch_full = asyncio.Event()  # a full batch's worth stored since the last sealing pass
+        self._stored_since = 0
         self._submit_pool = ThreadPoolExecutor(1, thread_name_prefix="submit")
 
     async def _store(self, fn: object, *args: object) -> object:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.store_executor, fn, *args)  # type: ignore[arg-type]
 
-    def _seal_ready(self, force: bool) -> int:
-        sealed = 0
-        while True:
-            batch = self.store.seal_batch(
-                self.gateway_id, self.batch.max_readings, self.batch.max_age_seconds, time.time(), force=force
-            )
-            if batch is None:
-                return sealed
-            sealed += 1
+    def _seal_one(self) -> bool:
+        """Seal the next batch if one is full or old enough; return whether one was sealed."""
+        batch = self.store.seal_batch(
+            self.gateway_id, self.batch.max_readings, self.batch.max_age_seconds, time.time()
+        )
+        if batch is not None:
             log.info("sealed batch %s: %d readings, root %s", batch.id, batch.size, batch.root.hex())
+        return batch is not None
+
+    def stored(self, count: int) -> None:
+        """Called by the pipeline after each commit with how many readings it stored."""
+        self._stored_since += count
+        if self._stored_since >= self.batch.max_readings:
+            self._batch_full.set()
 
     async def seal_loop(self, stop: asyncio.Event) -> None:
-        """Seal batches as they fill or age, until ``stop``."""
+        """Seal batches as they fill (woken by :meth:`stored`) or age, until ``stop``."""
         tick = min(1.0, self.batch.max_age_seconds / 4)
+        pruned_at = 0.0
         while not stop.is_set():
-            sealed = await self._store(self._seal_ready, False)
-            if sealed:
+            self._batch_full.clear()
+            self._stored_since = 0
+            # One batch per call of the store thread, so that the commits waiting for it run
+            # between two batches instead of after all of them (publish-to-commit latency).
+            while not stop.is_set() and await self._store(self._seal_one):
                 self._sealed.set()
-            await self._store(self.store.prune, time.time())
-            await _wait_any(stop, timeout=tick)
+            if time.monotonic() - pruned_at >= tick:
+                await self._store(self.store.prune, time.time())
+                pruned_at = time.monotonic()
+            await _wait_any(stop, self._batch_full, timeout=tick)
 
     async def submit_loop(self, stop: asyncio.Event) -> None:
         """Submit pending batches in order, until ``stop``."""

@@ -11,8 +11,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gateway.store import Received
 from gateway.verifier import Rejected
@@ -25,9 +24,8 @@ class Acknowledger(Protocol):
         """Acknowledge the committed messages these tokens stand for, all at once, in order."""
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One received message and how to acknowledge it once it is stored.
+class Delivery(NamedTuple):
+    """One received message and how to acknowledge it once it is stored (a tuple: built per message).
 
     ``acknowledger`` (with ``token`` naming the message to it) is told after
     the commit; the messages of one commit go to it in one call, so an input
@@ -57,6 +55,14 @@ class Inbox:
     def put(self, delivery: Delivery) -> None:
         """Append from any thread."""
         self._items.append(delivery)
+        self._wake_soon()
+
+    def put_many(self, deliveries: list[Delivery]) -> None:
+        """Append several messages, in order, from any thread."""
+        self._items.extend(deliveries)
+        self._wake_soon()
+
+    def _wake_soon(self) -> None:
         # The flag is read after the append: either a wake-up still to run will
         # see this item, or this call schedules a new one.
         if not self._wake_pending:

@@ -184,10 +184,16 @@ class MqttSource:
         else:
             self.inbox.put(Delivery(received))
 
-    def _on_publish_qos1(self, mid: int, topic: str, payload: bytes) -> None:
-        received = Received(payload, topic, "mqtt", time.time())
-        self._received.inc()
-        self.inbox.put(Delivery(received, self, (self._generation, mid, 1)))
+    def _on_publish_qos1(self, publishes: list[tuple[int, str, bytes]]) -> None:
+        now = time.time()
+        generation = self._generation
+        self._received.inc(len(publishes))
+        self.inbox.put_many(
+            [
+                Delivery(Received(payload, topic, "mqtt", now), self, (generation, mid, 1))
+                for mid, topic, payload in publishes
+            ]
+        )
 
     def acknowledge(self, tokens: Sequence[object]) -> None:
         """Acknowledge committed messages of the current connection; QoS 1 ones in one write."""

@@ -1,63 +1,75 @@
-"""A paho-mqtt 2 client that hands acknowledged-later PUBLISH packets to one lean callback.
+"""A paho-mqtt 2 client that reads many packets per ``recv`` and hands QoS 1 PUBLISHes over in lists.
 
-paho builds, for every received message, an ``MQTTMessage``, an MQTT 5
-``Properties`` object (parsed property by property) and a walk of its
-topic-filter tree, then calls ``on_message``; at thousands of readings per
-second that Python work, not the signature checks, limits a gateway.  For a
-QoS 1 PUBLISH with manual acknowledgement, the only kind the gateway
-subscribes to, :class:`LeanClient` parses the variable header itself (topic,
-packet id, and the MQTT 5 properties, which the gateway does not use and
-skips by their length) and calls :attr:`LeanClient.on_publish_qos1` with the
-packet id, topic and payload.  :meth:`LeanClient.ack_qos1` queues the
-PUBACKs of a whole commit as one write (one wake-up of the network thread,
-one ``send``) instead of one per message.  Everything else (connection, session,
-keepalive, subscriptions, QoS 0 and 2, acknowledgements, reconnects) stays
+paho reads a packet with four ``recv`` calls (command, two length bytes,
+body), one packet per pass of its network loop, then builds for every
+received message an ``MQTTMessage``, an MQTT 5 ``Properties`` object (parsed
+property by property) and a walk of its topic-filter tree before calling
+``on_message``; at thousands of readings per second that Python work, not
+the signature checks, limits a gateway.  :class:`LeanClient` replaces
+paho's reading step (:meth:`LeanClient.loop_read`): one ``recv`` of up to
+64 KiB, every complete packet in it parsed from the buffer, and the QoS 1
+PUBLISHes with manual acknowledgement (the only kind the gateway subscribes
+to) passed to :attr:`LeanClient.on_publish_qos1` as one list of (packet id,
+topic, payload), the MQTT 5 properties (which the gateway does not use)
+skipped by their length.  Every other packet goes to paho's own handler,
+exactly as paho's reader would pass it.  :meth:`LeanClient.ack_qos1` queues
+the PUBACKs of a whole commit as one write (one wake-up of the network
+thread, one ``send``) instead of one per message.  Connection, session,
+keepalive, subscriptions, QoS 0 and 2, acknowledgements and reconnects stay
 paho's.
 
-It overrides one private method (``_handle_publish``), reads the packet paho
-has assembled and queues through ``_packet_queue``, so pyproject.toml bounds paho-mqtt to the versions that
-tests/gateway/test_paho_client.py checks against paho's own decoder.
+It overrides one public method of paho's external-loop API (``loop_read``),
+fills paho's private ``_in_packet`` for the packets paho handles, and
+queues through ``_packet_queue``, so pyproject.toml bounds paho-mqtt to the
+versions that tests/gateway/test_paho_client.py checks against paho's own
+decoder and reader.
 """
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.exception import MalformedPacket
 
+READ_SIZE = 65536  # bytes asked of one recv: a few hundred readings
+PUBLISH = 0x30
 QOS1_FLAGS = 0x02  # PUBLISH fixed-header bits 1-2: QoS 1
 PUBACK = 0x40
 _PUBACK = struct.Struct("!BBH")  # fixed header (type, remaining length 2) and packet id
 
-PublishHandler = Callable[[int, str, bytes], None]
+Publish = tuple[int, str, bytes]  # packet id, topic, payload
+PublishHandler = Callable[[list[Publish]], None]
 
 
-def parse_publish(packet: bytes | bytearray, v5: bool) -> tuple[int, str, bytes]:
+def parse_publish(packet: bytes | bytearray, v5: bool, start: int = 0, stop: int | None = None) -> Publish:
     """(packet id, topic, payload) of a QoS 1 PUBLISH body (everything after the fixed header).
 
-    Raises :class:`MalformedPacket`, as paho's decoder does, for a body too
-    short for what its lengths announce.  A topic that is not UTF-8 is
-    decoded with replacement characters, so the topic check rejects the
-    message with a reason instead of the network loop failing.
+    The body is ``packet[start:stop]``, so a reader can parse it in place in
+    its buffer.  Raises :class:`MalformedPacket`, as paho's decoder does, for
+    a body too short for what its lengths announce.  A topic that is not
+    UTF-8 is decoded with replacement characters, so the topic check rejects
+    the message with a reason instead of the network loop failing.
     """
-    size = len(packet)
+    stop = len(packet) if stop is None else stop
+    size = stop - start
     if size < 4:
         raise MalformedPacket(f"PUBLISH of {size} bytes is too short for a topic and a packet id")
-    end = 2 + ((packet[0] << 8) | packet[1])
-    if end + 2 > size:
-        raise MalformedPacket(f"PUBLISH topic of {end - 2} bytes overruns the {size}-byte packet")
-    if end == 2 and not v5:
+    end = start + 2 + ((packet[start] << 8) | packet[start + 1])
+    if end + 2 > stop:
+        raise MalformedPacket(f"PUBLISH topic of {end - start - 2} bytes overruns the {size}-byte packet")
+    if end == start + 2 and not v5:
         raise MalformedPacket("topic can't be empty in MQTTv3")
-    topic = bytes(packet[2:end]).decode("utf-8", errors="replace")
+    topic = bytes(packet[start + 2 : end]).decode("utf-8", errors="replace")
     mid = (packet[end] << 8) | packet[end + 1]
     pos = end + 2
     if v5:
         length = shift = 0
         while True:
-            if pos >= size or shift > 21:
+            if pos >= stop or shift > 21:
                 raise MalformedPacket("PUBLISH property length is truncated or longer than 4 bytes")
             byte = packet[pos]
             pos += 1
@@ -66,31 +78,130 @@ def parse_publish(packet: bytes | bytearray, v5: bool) -> tuple[int, str, bytes]
             if not byte & 0x80:
                 break
         pos += length
-        if pos > size:
+        if pos > stop:
             raise MalformedPacket(f"PUBLISH properties of {length} bytes overrun the {size}-byte packet")
-    return mid, topic, bytes(packet[pos:])
+    return mid, topic, bytes(packet[pos:stop])
+
+
+def _idle_packet() -> Any:  # noqa: ANN401 - paho's private _InPacket TypedDict
+    """paho's ``_in_packet`` between packets, as its own reader leaves it."""
+    return {
+        "command": 0,
+        "have_remaining": 0,
+        "remaining_count": [],
+        "remaining_mult": 1,
+        "remaining_length": 0,
+        "packet": bytearray(b""),
+        "to_process": 0,
+        "pos": 0,
+    }
 
 
 class LeanClient(paho.Client):
-    """``paho.Client`` whose QoS 1 deliveries (manual acknowledgement) skip ``MQTTMessage``.
+    """``paho.Client`` that reads in large blocks and delivers QoS 1 PUBLISHes without ``MQTTMessage``.
 
     Set :attr:`on_publish_qos1` before connecting; it is called on paho's
-    network thread, as ``on_message`` would be, and must not raise.
+    network thread, as ``on_message`` would be, with the QoS 1 messages of
+    one read in arrival order, and must not raise.  Without it (or without
+    ``manual_ack``) PUBLISHes take paho's ``on_message`` path.
     """
 
     on_publish_qos1: PublishHandler | None = None
+    _read_sock: object = None
+    _read_buffer: bytearray
 
-    def _handle_publish(self) -> MQTTErrorCode:
+    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
+        """Read what the socket has (up to :data:`READ_SIZE`) and handle every complete packet in it.
+
+        ``max_packets`` is ignored: every complete packet is handled.
+        """
+        sock = self._sock
+        if sock is None:
+            return MQTTErrorCode.MQTT_ERR_NO_CONN
+        if sock is not self._read_sock:  # a new connection: nothing of the old stream carries over
+            self._read_sock = sock
+            self._read_buffer = bytearray()
+        try:
+            data = self._sock_recv(READ_SIZE)
+        except BlockingIOError:
+            return MQTTErrorCode.MQTT_ERR_SUCCESS
+        except OSError as err:
+            self._easy_log(paho.MQTT_LOG_ERR, "failed to receive on socket: %s", err)
+            return self._loop_rc_handle(MQTTErrorCode.MQTT_ERR_CONN_LOST)
+        if not data:
+            return self._loop_rc_handle(MQTTErrorCode.MQTT_ERR_CONN_LOST)
+        with self._msgtime_mutex:
+            self._last_bytes_received = paho.time_func()
+        buffer = self._read_buffer
+        buffer += data
+        rc = self._handle_buffer(sock, buffer)
+        return self._loop_rc_handle(rc) if rc else MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def _handle_buffer(self, sock: object, buffer: bytearray) -> MQTTErrorCode:
+        """Handle the complete packets at the front of ``buffer`` and remove them from it."""
+        v5 = self._protocol == MQTTProtocolVersion.MQTTv5
+        lean = self.on_publish_qos1 is not None and self._manual_ack
+        publishes: list[Publish] = []
+        rc = MQTTErrorCode.MQTT_ERR_SUCCESS
+        size = len(buffer)
+        pos = 0
+        try:
+            while pos + 2 <= size:
+                command = buffer[pos]
+                # The remaining length: 1 to 4 bytes, 7 bits each, least significant first.
+                length = shift = 0
+                head = pos + 1
+                while head < size:
+                    byte = buffer[head]
+                    head += 1
+                    length |= (byte & 0x7F) << shift
+                    shift += 7
+                    if not byte & 0x80:
+                        break
+                    if shift >= 28:
+                        return MQTTErrorCode.MQTT_ERR_PROTOCOL  # more than 4 length bytes
+                else:
+                    break  # the length bytes are not all here yet
+                end = head + length
+                if end > size:
+                    break  # the body is not all here yet
+                if lean and command & 0xF6 == PUBLISH | QOS1_FLAGS:  # any DUP and RETAIN flag
+                    publishes.append(parse_publish(buffer, v5, head, end))
+                else:
+                    self._deliver(publishes)
+                    rc = self._handle_packet(command, buffer[head:end])
+                    if rc or self._sock is not sock:
+                        pos = size  # disconnected while handling: the rest belongs to a dead stream
+                        return rc
+                pos = end
+        except MalformedPacket as exc:
+            self._easy_log(paho.MQTT_LOG_DEBUG, "Received malformed packet: %s", exc)
+            pos = size
+            return MQTTErrorCode.MQTT_ERR_PROTOCOL
+        finally:
+            del buffer[:pos]
+            self._deliver(publishes)
+        return rc
+
+    def _deliver(self, publishes: list[Publish]) -> None:
         handler = self.on_publish_qos1
-        command = self._in_packet["command"]
-        if handler is None or (command & 0x06) != QOS1_FLAGS or not self._manual_ack:
-            return super()._handle_publish()
-        mid, topic, payload = parse_publish(
-            self._in_packet["packet"], self._protocol == MQTTProtocolVersion.MQTTv5
-        )
-        with self._in_callback_mutex:
-            handler(mid, topic, payload)
-        return MQTTErrorCode.MQTT_ERR_SUCCESS
+        if publishes and handler is not None:
+            with self._in_callback_mutex:
+                handler(publishes[:])
+            publishes.clear()
+
+    def _handle_packet(self, command: int, body: bytearray) -> MQTTErrorCode:
+        """Pass one packet to paho's handler the way paho's reader would."""
+        packet = _idle_packet()
+        packet.update(command=command, have_remaining=1, remaining_length=len(body), packet=body)
+        self._in_packet = packet
+        try:
+            return self._packet_handle()
+        except MalformedPacket as exc:
+            self._easy_log(paho.MQTT_LOG_DEBUG, "Received malformed packet: %s", exc)
+            return MQTTErrorCode.MQTT_ERR_PROTOCOL
+        finally:
+            self._in_packet = _idle_packet()
 
     def ack_qos1(self, mids: Sequence[int]) -> None:
         """Acknowledge QoS 1 messages by packet id: the same PUBACKs as ``ack``, in one write."""

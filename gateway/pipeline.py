@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from gateway.inbox import Acknowledger, Delivery, Inbox
 from gateway.metrics import Metrics
-from gateway.store import Result, Store, StoreFull
+from gateway.store import Outcome, Result, Store, StoreFull
 from gateway.verifier import Verdict, Verifier
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ class Pipeline:
         self.max_batch = max_batch
         self.verify_threads = verify_threads
         self._verify_pool = ThreadPoolExecutor(verify_threads, thread_name_prefix="verify")
+        # Told how many readings each commit stored (the anchorer seals batches as they fill).
+        self.on_stored: Callable[[int], None] | None = None
         self._verified: asyncio.Queue[tuple[list[Delivery], list[Verdict]] | None] = asyncio.Queue(maxsize=2)
 
     def _verify(self, deliveries: Sequence[Delivery]) -> list[Verdict]:
@@ -117,6 +119,8 @@ class Pipeline:
             for acknowledger, committed in tokens.items():
                 acknowledger.acknowledge(committed)
             self.metrics.count(results)
+            if self.on_stored is not None:
+                self.on_stored(sum(1 for r in results if r.outcome is Outcome.STORED))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run both stages; return once ``stop`` is set and everything taken is committed."""

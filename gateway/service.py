@@ -13,6 +13,7 @@ broker for the next start) and the store is checkpointed and closed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -133,6 +134,7 @@ class Service:
         anchorer = Anchorer(
             store, store_executor, submitter, self.metrics, cfg.gateway.id, cfg.batch, cfg.backend
         )
+        pipeline.on_stored = anchorer.stored
 
         ingest_stop = asyncio.Event()
         tasks = [
@@ -155,6 +157,10 @@ class Service:
         readers = [SerialReader(port, inbox, self.metrics) for port in cfg.serial.ports]
         for reader in readers:
             reader.start()
+        # What start-up built (registry, modules, the store's index of devices) lives as long as
+        # the process: frozen, the cyclic collector no longer walks it on every full collection,
+        # which otherwise stalls ingest for tens of milliseconds with 10,000 devices enrolled.
+        gc.freeze()
         sdnotify.notify(f"READY=1\nSTATUS=verifying; {len(registry)} devices in the registry")
         log.info(
             "gateway %s ready: %d devices in the registry, store %s",

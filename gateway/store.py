@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from chain_client import merkle
 from chain_client.payload import Birth, Reading
@@ -125,9 +126,8 @@ class Result:
 _STORED = Result(Outcome.STORED)
 
 
-@dataclass(frozen=True)
-class Received:
-    """One message as it arrived, before verification."""
+class Received(NamedTuple):
+    """One message as it arrived, before verification (a tuple: built for every message)."""
 
     raw: bytes
     topic: str | None
@@ -457,17 +457,26 @@ class Store:
         The batch id and root are stored before any submission, so every retry
         of the submission carries the same id.
         """
-        rows = self._db.execute(
-            "SELECT id, raw, received_at FROM readings WHERE batch_id IS NULL ORDER BY id LIMIT ?",
-            (max_readings,),
+        db = self._db
+        if not force:
+            # Decided on the unbatched index before any reading's bytes are fetched.
+            full = db.execute(
+                "SELECT 1 FROM readings WHERE batch_id IS NULL ORDER BY id LIMIT 1 OFFSET ?",
+                (max_readings - 1,),
+            ).fetchone()
+            if full is None:
+                oldest = db.execute(
+                    "SELECT received_at FROM readings WHERE batch_id IS NULL ORDER BY id LIMIT 1"
+                ).fetchone()
+                if oldest is None or oldest[0] > now - max_age:
+                    return None
+        rows = db.execute(
+            "SELECT id, raw FROM readings WHERE batch_id IS NULL ORDER BY id LIMIT ?", (max_readings,)
         ).fetchall()
         if not rows:
             return None
-        if len(rows) < max_readings and not force and rows[0][2] > now - max_age:
-            return None
         root = merkle.root([row[1] for row in rows])
         ident = batch_id(gateway_id, root)
-        db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             number = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM batches").fetchone()[0]
