@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from nacl.signing import SigningKey
 
-from gateway import registry_sync, sdnotify
+from gateway import registry_sync, sdnotify, signatures
 from gateway.anchoring import Anchorer
 from gateway.config import Config
 from gateway.errors import ConfigError, RegistryError
@@ -163,10 +163,11 @@ class Service:
         gc.freeze()
         sdnotify.notify(f"READY=1\nSTATUS=verifying; {len(registry)} devices in the registry")
         log.info(
-            "gateway %s ready: %d devices in the registry, store %s",
+            "gateway %s ready: %d devices in the registry, store %s, signature checks: %s",
             cfg.gateway.id,
             len(registry),
             store.path,
+            "batched" if signatures.BATCHED else "one per call (gateway._sigbatch is not built)",
         )
 
         done_early = asyncio.ensure_future(asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION))
