@@ -3,7 +3,9 @@
 Prints JSON:
 
 - ``raw_pynacl_verify_per_s``: libsodium Ed25519 verification of the same
-  messages' Sig_structures, one thread (the single-core baseline);
+  messages' Sig_structures, one thread (the single-core baseline), and
+  ``signature_checks``: whether the gateway checks them batched (its C
+  helper, gateway/signatures.py) or one per PyNaCl call;
 - ``sustained_per_s``: readings verified and committed per second by one
   gateway process while a publisher floods a real Mosquitto (measured between
   10% and 90% of the messages being stored), and its ``ratio_to_raw``;
@@ -43,6 +45,7 @@ from chain_client import topics
 from chain_client.device import device_id
 from chain_client.message import decode, digest, sign
 from chain_client.payload import GENESIS_PREV, Reading
+from gateway import signatures
 from tests.harness.mosquitto import Mosquitto
 from tests.harness.ports import wait_for_port
 
@@ -367,6 +370,7 @@ def main() -> None:
         "message_bytes": len(flood[0][1]),
         "cpus": os.cpu_count(),
         "raw_pynacl_verify_per_s": round(raw_rate),
+        "signature_checks": "batched" if signatures.BATCHED else "one per call",
     }
     try:
         boot = 2

@@ -107,3 +107,38 @@ def test_protocol_vectors() -> None:
         verdict = verifier.check(bytes.fromhex(vector["message"]), None, at)
         assert isinstance(verdict, Rejected), vector["name"]
         assert verdict.reason.value == vector["reason"], (vector["name"], verdict)
+
+
+def test_a_mixed_group_gets_each_message_its_own_verdict_in_order() -> None:
+    # check_many checks the signatures of the screened messages in one call; the verdicts must still
+    # line up with the messages that the screening rejected in between.
+    good, revoked, rotated = Sensor.make(1), Sensor.make(2), Sensor.make(3)
+    first = good.reading()
+    forged = bytearray(good.reading())
+    forged[-1] ^= 0x01
+    items: list[tuple[bytes, str | None, float]] = [
+        (first, GOOD.topic, NOW),
+        (b"\xd2\x84junk", None, NOW),
+        (bytes(forged), None, NOW),
+        (revoked.reading(), None, NOW),
+        (good.reading(time=NOW + 10_000), None, NOW),  # signed, but from the future
+        (Sensor.make(4).reading(), None, NOW),
+        (rotated.reading(time=NOW - 1000), None, NOW),  # signed before the rotation: accepted
+        (good.reading(), GOOD.topic, NOW),
+    ]
+    verifier = _verifier()
+    together = verifier.check_many(items)
+    one_by_one = [verifier.check(*item) for item in items]
+    assert together == one_by_one
+    reasons = [v.reason if isinstance(v, Rejected) else None for v in together]
+    assert reasons == [
+        None,
+        Reason.BAD_CBOR,
+        Reason.BAD_SIGNATURE,
+        Reason.REVOKED_DEVICE,
+        Reason.CLOCK_SKEW,
+        Reason.UNKNOWN_DEVICE,
+        None,
+        None,
+    ]
+    assert verifier.check_many([]) == []
