@@ -45,6 +45,25 @@ Publish = tuple[int, str, bytes]  # packet id, topic, payload
 PublishHandler = Callable[[list[Publish]], None]
 
 
+def _varint(data: bytes | bytearray, pos: int, stop: int) -> tuple[int, int] | None:
+    """The MQTT variable byte integer at ``pos`` and the position after it; ``None`` if cut off at ``stop``.
+
+    1 to 4 bytes of 7 bits each, least significant first; raises
+    :class:`MalformedPacket` when a fourth byte still announces a fifth.
+    """
+    value = shift = 0
+    while pos < stop:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+        if shift >= 28:
+            raise MalformedPacket("variable byte integer is longer than 4 bytes")
+    return None
+
+
 def parse_publish(packet: bytes | bytearray, v5: bool, start: int = 0, stop: int | None = None) -> Publish:
     """(packet id, topic, payload) of a QoS 1 PUBLISH body (everything after the fixed header).
 
@@ -67,16 +86,10 @@ def parse_publish(packet: bytes | bytearray, v5: bool, start: int = 0, stop: int
     mid = (packet[end] << 8) | packet[end + 1]
     pos = end + 2
     if v5:
-        length = shift = 0
-        while True:
-            if pos >= stop or shift > 21:
-                raise MalformedPacket("PUBLISH property length is truncated or longer than 4 bytes")
-            byte = packet[pos]
-            pos += 1
-            length |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                break
+        properties = _varint(packet, pos, stop)
+        if properties is None:
+            raise MalformedPacket("PUBLISH property length is truncated")
+        length, pos = properties
         pos += length
         if pos > stop:
             raise MalformedPacket(f"PUBLISH properties of {length} bytes overrun the {size}-byte packet")
@@ -148,20 +161,10 @@ class LeanClient(paho.Client):
         try:
             while pos + 2 <= size:
                 command = buffer[pos]
-                # The remaining length: 1 to 4 bytes, 7 bits each, least significant first.
-                length = shift = 0
-                head = pos + 1
-                while head < size:
-                    byte = buffer[head]
-                    head += 1
-                    length |= (byte & 0x7F) << shift
-                    shift += 7
-                    if not byte & 0x80:
-                        break
-                    if shift >= 28:
-                        return MQTTErrorCode.MQTT_ERR_PROTOCOL  # more than 4 length bytes
-                else:
+                remaining = _varint(buffer, pos + 1, size)
+                if remaining is None:
                     break  # the length bytes are not all here yet
+                length, head = remaining
                 end = head + length
                 if end > size:
                     break  # the body is not all here yet
