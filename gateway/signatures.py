@@ -31,9 +31,9 @@ def _load_helper() -> tuple[_OpenMany, int] | None:
 
         # PyNaCl's bundled libsodium, the one its own verify calls (a compiled module without hints).
         sodium = importlib.import_module("nacl._sodium")
-    except ImportError:
+        address = int(sodium.ffi.cast("uintptr_t", sodium.lib.crypto_sign_open))
+    except (ImportError, AttributeError):  # not built, or a PyNaCl laid out otherwise
         return None
-    address = int(sodium.ffi.cast("uintptr_t", sodium.lib.crypto_sign_open))
     return open_many, address
 
 
