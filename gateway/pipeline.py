@@ -5,9 +5,9 @@ committed to the store (one transaction, one fsync), the next is verified.
 Verification runs in a small thread pool, a chunk of the group per thread;
 each chunk's signatures are checked in one call that releases the GIL for
 all of them (gateway/signatures.py), so they overlap with decoding, with the
-store and with the MQTT network thread.  The store has
-its own single thread.  Acknowledgements go out only after the commit that
-holds their messages has returned.
+store and with the MQTT network thread.  The store has its own single
+thread.  Acknowledgements go out only after the commit that holds their
+messages has returned.
 """
 
 from __future__ import annotations
