@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from nacl.signing import VerifyKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chain_client.device import device_id
@@ -66,12 +65,11 @@ class RegistryDocument(BaseModel):
 
 @dataclass(frozen=True)
 class Device:
-    """A registered device key, ready to verify signatures."""
+    """A registered device key."""
 
     device_id: bytes
     public_key: bytes
     state: State
-    verify_key: VerifyKey
     rotated_at: int | None = None
 
     @property
@@ -95,7 +93,7 @@ def build(entries: Iterable[DeviceEntry]) -> dict[bytes, Device]:
         # A key listed twice keeps its strictest state: revocation must not be undone by order.
         if previous is not None and previous.revoked:
             continue
-        devices[dev] = Device(dev, public, entry.state, VerifyKey(public), entry.rotated_at)
+        devices[dev] = Device(dev, public, entry.state, entry.rotated_at)
     return devices
 
 
