@@ -56,6 +56,7 @@ _MALFORMED = {
     TxReason.UNKNOWN_TYPE,
     TxReason.BAD_ID,
     TxReason.BAD_ARGS,
+    TxReason.WRONG_LEDGER,
 }
 _MISSING = {
     TxReason.UNKNOWN_ENTERPRISE,
@@ -379,7 +380,8 @@ def create_app(ledger: Ledger) -> FastAPI:
     @app.get("/v1/leases")
     async def leases() -> Response:
         """Every lease."""
-        return _json([views.lease(v, ledger.state) for _, v in sorted(ledger.state.leases.items())])
+        now = ledger.now()
+        return _json([views.lease(v, ledger.state, now) for _, v in sorted(ledger.state.leases.items())])
 
     @app.get("/v1/leases/{lease_id}")
     async def lease(lease_id: str) -> Response:
@@ -387,7 +389,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         found = ledger.state.leases.get(lease_id)
         if found is None:
             raise NotFoundError("lease", lease_id)
-        return _json(views.lease(found, ledger.state))
+        return _json(views.lease(found, ledger.state, ledger.now()))
 
     @app.get("/v1/invoices/{invoice_id}")
     async def invoice(invoice_id: str) -> Response:

@@ -125,7 +125,9 @@ class Ledger:
         if self.key is None:
             raise BackendError("the ledger needs the operator key to serve")
         if self.tree.size == 0:
-            self.submit(sign(TxType.GENESIS, GENESIS_ID, {"name": name, "currency": currency}, self.key))
+            genesis = {"name": name, "currency": currency}
+            log_key = bytes(self.key.verify_key)
+            self.submit(sign(TxType.GENESIS, GENESIS_ID, genesis, self.key, ledger=log_key))
         if self.state.operator != bytes(self.key.verify_key).hex():
             raise BackendError(
                 f"the operator key {bytes(self.key.verify_key).hex()} "

@@ -32,6 +32,12 @@ def apply(state: State, tx: Transaction, index: int, time: int, verifier: Verifi
         )
     if index > 0 and tx_type is TxType.GENESIS:
         raise TransactionError(TxReason.GENESIS_EXISTS, f"the log already has {index} entries and a genesis")
+    expected = tx.public_key if index == 0 else bytes.fromhex(state.operator)
+    if tx.ledger != expected:
+        raise TransactionError(
+            TxReason.WRONG_LEDGER,
+            f"transaction {tx.id!r} is for the ledger {tx.ledger.hex()}, this is {expected.hex()}",
+        )
     args = check_args(tx_type, tx.args)
     ctx = Context(state=state, tx=tx, args=args, index=index, time=time, verifier=verifier)
     result = HANDLERS[tx_type](ctx)

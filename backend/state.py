@@ -83,6 +83,9 @@ class Token:
     devices: list[str] = field(default_factory=list)
     holdings: dict[str, int] = field(default_factory=dict)
     share_events: list[tuple[int, str, int]] = field(default_factory=list)
+    # (account, most bps per payment): the fees investors bought into; only ever lowered.
+    fee_terms: list[tuple[str, int]] = field(default_factory=list)
+    offers: list[str] = field(default_factory=list)  # pending lease offers, oldest first
 
     def holdings_at(self, time: int) -> dict[str, int]:
         """Shares each account held at ``time`` (events at ``time`` included).
@@ -147,9 +150,12 @@ class Lease:
     grace: int
     fees: list[tuple[str, int]]
     offered_at: int
-    status: str = "pending"  # pending | active | closed
+    expires: int
+    status: str = "pending"  # pending | active | closed | withdrawn | void
     signed_at: int = 0
     closed_at: int = 0
+    ended_at: int = 0  # when a pending offer was withdrawn or voided
+    end_reason: str = ""
     invoices: dict[int, str] = field(default_factory=dict)
 
     @property

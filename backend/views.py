@@ -50,12 +50,16 @@ def token(found: Token, state: State, now: int) -> dict[str, Any]:
         "lease": found.lease,
         "minted_at": found.minted_at,
         "devices": [binding(state.bindings[d]) for d in found.devices],
+        "fee_terms": [{"account": a, "bps": b} for a, b in found.fee_terms],
+        "offers": list(found.offers),
     }
 
 
-def lease(found: Lease, state: State) -> dict[str, Any]:
-    """A lease with its invoices."""
+def lease(found: Lease, state: State, now: int) -> dict[str, Any]:
+    """A lease with its invoices; a pending offer past its expiry shows as ``expired``."""
     out = dataclasses.asdict(found)
+    if found.status == "pending" and now >= found.expires:
+        out["status"] = "expired"
     out["fees"] = [{"account": a, "bps": b} for a, b in found.fees]
     out["periods"] = found.periods
     out["invoices"] = [invoice(state.invoices[i]) for _, i in sorted(found.invoices.items())]

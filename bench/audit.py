@@ -42,7 +42,7 @@ def submission_rates(url: str, count: int, rounds: int = 3) -> dict[str, float]:
     host, port = url.removeprefix("http://").split(":")
     best = {"http_client": 0.0, "sdk_submit": 0.0, "sdk_action": 0.0}
     for r in range(rounds):
-        op = TxBuilder(key("operator"), id_prefix=f"raw{r}")
+        op = TxBuilder(key("operator"), ledger=bytes(key("operator").verify_key), id_prefix=f"raw{r}")
         raws = [op.deposit(account(investor), 1, "r").raw for _ in range(count)]
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
         started = time.perf_counter()

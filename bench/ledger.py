@@ -45,12 +45,13 @@ def key(label: str) -> SigningKey:
 class Actor:
     """Signs transactions with unique ids."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_key: SigningKey) -> None:
         self.n = 0
+        self.ledger = bytes(log_key.verify_key)
 
     def tx(self, signer: SigningKey, tx_type: str, **args: Any) -> bytes:
         self.n += 1
-        return sign(tx_type, f"b{self.n}", args, signer)
+        return sign(tx_type, f"b{self.n}", args, signer, ledger=self.ledger)
 
 
 def account(k: SigningKey) -> str:
@@ -228,7 +229,7 @@ def main() -> None:
         op = key("operator")
         ledger = Ledger(Storage(f"sqlite:///{work / 'ledger.sqlite3'}"), op, verify_workers=2)
         ledger.start("bench", "EUR")
-        actor = Actor()
+        actor = Actor(op)
         world = setup(ledger, actor, op, options.investors)
 
         # raw PyNaCl verification baseline, on the very readings anchored below
@@ -346,7 +347,7 @@ def bench_http(data: Path, count: int) -> dict[str, Any]:
     server, url = start_backend(data)
     port = int(url.rsplit(":", 1)[1])
     try:
-        actor = Actor()
+        actor = Actor(op)
         investor = key("http-investor")
         setup_txs = [
             actor.tx(investor, "register_enterprise", name="inv", roles=["investor"], info={}),

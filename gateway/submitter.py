@@ -33,14 +33,14 @@ class Submitter(Protocol):
         ...
 
 
-def anchor_transaction(batch: Batch, leaves: Sequence[bytes], key: SigningKey) -> bytes:
-    """The signed ``anchor_batch`` transaction of a batch."""
+def anchor_transaction(batch: Batch, leaves: Sequence[bytes], key: SigningKey, log_key: bytes) -> bytes:
+    """The signed ``anchor_batch`` transaction of a batch, for the ledger whose log key is ``log_key``."""
     if len(leaves) != batch.size:
         raise SubmitError(
             f"batch {batch.id} has {len(leaves)} stored messages, expected {batch.size}", retry=False
         )
     args = {"root": batch.root, "count": batch.size, "messages": list(leaves)}
-    return ledger.sign(ANCHOR_TYPE, batch.id, args, key)
+    return ledger.sign(ANCHOR_TYPE, batch.id, args, key, ledger=log_key)
 
 
 class HttpSubmitter:
@@ -51,15 +51,23 @@ class HttpSubmitter:
         self.key = key
         # No retries inside the SDK: the anchoring loop has its own backoff with jitter.
         self.client = LedgerClient(self.url, timeout=timeout, retries=0)
+        self.log_key: bytes | None = None
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self.client.close()
 
+    def _log_key(self) -> bytes:
+        # Asked once: the transactions are bound to this ledger, and a backend that later
+        # answered with another log key would be another ledger, refused by it anyway.
+        if self.log_key is None:
+            self.log_key = bytes.fromhex(self.client.info().log_key)
+        return self.log_key
+
     def submit(self, batch: Batch, leaves: Sequence[bytes]) -> str:
         """Post the batch's transaction; accepted and duplicate answers are both success."""
-        body = anchor_transaction(batch, leaves, self.key)
         try:
+            body = anchor_transaction(batch, leaves, self.key, self._log_key())
             receipt = self.client.submit(body, tx_id=batch.id)
         except LedgerHTTPError as exc:
             # 5xx and 429 are the backend's trouble; 403 and 404 are the site's enrolment (the

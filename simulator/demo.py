@@ -172,6 +172,7 @@ class Demo:
                 gateway.metrics_url,
                 backend.operator,
                 cast.maker.key,
+                story.fee_terms(cast),
             ),
             lambda line: None,
             progress,

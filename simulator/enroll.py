@@ -72,14 +72,14 @@ def enroll(
     manufacturer: SigningKey,
     devices: Sequence[Enrolment],
     progress: Callable[[str], None] | None = None,
+    fee_terms: Sequence[tuple[str, int]] = (),
 ) -> dict[str, str]:
-    """Mint, bind and (where asked) revoke; return public key hex -> token id."""
+    """Mint (with ``fee_terms``), bind and (where asked) revoke; return public key hex -> token id."""
     maker = bytes(manufacturer.verify_key)
     tokens = {d.public_key.hex(): token_id(maker, d.serial) for d in devices}
     with LedgerClient(url, manufacturer, timeout=120) as client:
         known = {b.public_key: b for b in client.devices().devices}
-        assert client.builder is not None
-        tx = client.builder
+        tx = client.tx
         binds: list[SignedTx] = []
         for d in devices:
             if d.public_key.hex() in known:
@@ -93,6 +93,7 @@ def enroll(
                     shares=100,
                     share_price=1_000,
                     specs={"sensor": "leasechain-sim"},
+                    fee_terms=fee_terms,
                     tx_id=f"mint-{d.serial}",
                 )
             )

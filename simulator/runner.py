@@ -35,6 +35,7 @@ class Target:
     gateway_metrics: str | None = None  # the gateway's /metrics URL, to wait for its registry
     reviewer: SigningKey | None = None  # approves the simulator's manufacturer enterprise
     manufacturer: SigningKey | None = None
+    fee_terms: tuple[tuple[str, int], ...] = ()  # (account, bps) fees leases of the tokens may take
 
 
 @dataclass
@@ -141,7 +142,7 @@ def run(
     if target.backend is not None:
         maker = target.manufacturer or manufacturer_key(seed)
         certify(target.backend, maker, f"Fleet simulator {seed}", ["manufacturer"], target.reviewer)
-        tokens = enroll(target.backend, maker, enrolments(probe), log)
+        tokens = enroll(target.backend, maker, enrolments(probe), log, target.fee_terms)
     if after_enrol is not None:
         after_enrol(probe, tokens)
     if target.gateway_metrics is not None:

@@ -92,6 +92,11 @@ class Deal:
     lease: str = ""
 
 
+def fee_terms(cast: Cast) -> tuple[tuple[str, int], ...]:
+    """The fees the machines are minted with, and that their leases take: gateway operator, platform."""
+    return ((cast.service.account, SERVICE_FEE_BPS), (cast.operator_account, PLATFORM_FEE_BPS))
+
+
 def sell_and_lease(
     url: str, cast: Cast, deals: list[Deal], start: int, period: int, periods: int, log: Callable[[str], None]
 ) -> None:
@@ -101,7 +106,7 @@ def sell_and_lease(
             north.buy_shares(deal.token, 30 + 5 * (i % 3))
             ada.buy_shares(deal.token, 20 + 10 * (i % 2))
     log(f"investors bought shares of {len(deals)} machines")
-    fees = [(cast.service.account, SERVICE_FEE_BPS), (cast.operator_account, PLATFORM_FEE_BPS)]
+    fees = list(fee_terms(cast))
     with client(url, cast.maker.key, "m") as maker, client(url, cast.lessee.key, "l") as lessee:
         for deal in deals:
             deal.lease = maker.offer_lease(

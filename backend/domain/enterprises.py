@@ -64,6 +64,9 @@ def review_enterprise(ctx: Context) -> dict[str, Any]:
     """A reviewer approves or rejects a pending application."""
     reviewer(ctx)
     account, decision, reason = ctx.args["enterprise"], ctx.args["decision"], ctx.args["reason"]
+    if account == ctx.signer:
+        # Separation of duties: another reviewer certifies a reviewer's own enterprise.
+        raise refuse(TxReason.SELF_REVIEW, f"reviewer {account} cannot review its own registration")
     found = ctx.state.enterprises.get(account)
     if found is None:
         raise refuse(TxReason.UNKNOWN_ENTERPRISE, f"enterprise {account} is not registered")

@@ -13,6 +13,9 @@ def deposit(ctx: Context) -> dict[str, Any]:
     """A reviewer records money received off-ledger for an enterprise."""
     reviewer(ctx)
     account, amount = ctx.args["account"], ctx.args["amount"]
+    if account == ctx.signer:
+        # Separation of duties, the operator included: another reviewer records money for a reviewer.
+        raise refuse(TxReason.SELF_DEPOSIT, f"reviewer {account} cannot record a deposit to itself")
     if account not in ctx.state.enterprises:
         raise refuse(TxReason.UNKNOWN_ENTERPRISE, f"account {account} is not a registered enterprise")
     ctx.state.books.post(ctx.index, EXTERNAL, settlement(account), amount, f"deposit {ctx.args['reference']}")

@@ -18,12 +18,17 @@ def invoice_id(lease_id: str, period: int) -> str:
 
 
 def issue_invoice(ctx: Context) -> dict[str, Any]:
-    """The token's owner or a reviewer invoices an ended period of an active lease."""
+    """The token's owner, the lessee or a reviewer invoices an ended period of an active lease.
+
+    The lessee may issue it too, so its due date (period end + grace, fixed by the lease)
+    never waits on the owner: a payment after it is late because the lessee could have paid.
+    """
     found = lease(ctx, ctx.args["lease"])
     tok = ctx.state.tokens[found.token]
-    if ctx.signer != tok.owner and ctx.signer not in ctx.state.reviewers:
+    if ctx.signer not in (tok.owner, found.lessee) and ctx.signer not in ctx.state.reviewers:
         raise refuse(
-            TxReason.NOT_OWNER, f"signer {ctx.signer} is neither the owner of {tok.id!r} nor a reviewer"
+            TxReason.NOT_OWNER,
+            f"signer {ctx.signer} is neither the owner of {tok.id!r}, the lessee nor a reviewer",
         )
     if found.status != "active":
         raise refuse(TxReason.LEASE_NOT_ACTIVE, f"lease {found.id!r} is {found.status}, not active")

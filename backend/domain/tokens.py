@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 
 from backend.domain.context import Context, certified, owned_token, refuse, token
+from backend.domain.offers import check_fees, void_offers
 from backend.state import Token
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.schema import Role, TokenStatus
@@ -55,6 +56,7 @@ def mint_token(ctx: Context) -> dict[str, Any]:
         minted_at=ctx.time,
         holdings={ctx.signer: args["shares"]},
         share_events=[(ctx.time, ctx.signer, args["shares"])],
+        fee_terms=list(args["fee_terms"]),
     )
     ctx.state.tokens[tid] = minted
     return {"token": tid}
@@ -68,7 +70,7 @@ def approve_token(ctx: Context) -> dict[str, Any]:
 
 
 def transfer_token(ctx: Context) -> dict[str, Any]:
-    """The owner or the approved account transfers the token; a running lease goes on."""
+    """The owner or the approved account transfers the token; a running lease goes on, offers end."""
     found = token(ctx, ctx.args["token"])
     if ctx.signer not in (found.owner, found.approved) or not found.owner:
         raise refuse(
@@ -78,9 +80,10 @@ def transfer_token(ctx: Context) -> dict[str, Any]:
     certified(ctx, ctx.signer)
     to = ctx.args["to"]
     certified(ctx, to, what="recipient")
+    voided = void_offers(ctx, found, f"token transferred to {to}")
     found.owner = to
     found.approved = ""
-    return {"token": found.id, "owner": to}
+    return {"token": found.id, "owner": to, "voided": voided}
 
 
 def set_token_status(ctx: Context) -> dict[str, Any]:
@@ -93,5 +96,15 @@ def set_token_status(ctx: Context) -> dict[str, Any]:
             f"token {found.id!r} cannot go from {found.status} to {wanted} "
             f"(allowed: {sorted(STATUS_MOVES[found.status])})",
         )
+    voided = void_offers(ctx, found, f"token status changed to {wanted}")
     found.status = wanted
-    return {"token": found.id, "status": wanted}
+    return {"token": found.id, "status": wanted, "voided": voided}
+
+
+def set_fee_terms(ctx: Context) -> dict[str, Any]:
+    """The owner lowers the token's fee terms: no new account, no account's bps raised."""
+    found = owned_token(ctx, ctx.args["token"])
+    wanted: list[tuple[str, int]] = ctx.args["fee_terms"]
+    check_fees(found, wanted)
+    found.fee_terms = list(wanted)
+    return {"token": found.id, "fee_terms": [{"account": a, "bps": b} for a, b in wanted]}

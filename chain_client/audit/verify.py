@@ -128,6 +128,15 @@ class _Audit:
             except LeaseChainError as exc:
                 self.r.fail("transaction_signature", where, str(exc))
                 continue
+            if tx.ledger.hex() != self.b.log_key:
+                # The ledger refuses bytes signed for another one (wrong_ledger).
+                self.r.fail(
+                    "transaction_signature",
+                    where,
+                    f"the transaction is for ledger {tx.ledger.hex()}, "
+                    f"the bundle's log key is {self.b.log_key}",
+                )
+                continue
             self.r.good("transaction_signature")
             self.log[item.index] = Logged(item.index, entry.time, tx)
 

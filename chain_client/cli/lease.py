@@ -32,6 +32,7 @@ def offer(ctx: Context) -> int:
             deposit=a.deposit,
             grace=a.grace,
             fees=fees,
+            expires=a.expires,
         )
     return ctx.done(
         result, f"lease {result.lease} ({result.result.get('periods')} periods) awaits the lessee"
@@ -42,6 +43,12 @@ def sign(ctx: Context) -> int:
     """Accept a pending lease (lessee); the deposit moves to escrow."""
     with ctx.client(signing=True) as client:
         return ctx.done(client.sign_lease(ctx.args.lease), f"lease {ctx.args.lease} is active")
+
+
+def withdraw(ctx: Context) -> int:
+    """Withdraw a pending offer (the owner who made it)."""
+    with ctx.client(signing=True) as client:
+        return ctx.done(client.cancel_offer(ctx.args.lease), f"offer {ctx.args.lease} withdrawn")
 
 
 def end(ctx: Context) -> int:
@@ -90,6 +97,12 @@ def register(
     o.add_argument("--deposit", type=uint, default=0)
     o.add_argument("--grace", type=uint, default=0, help="seconds after a period's end a payment is on time")
     o.add_argument("--fee", type=fee, action="append", metavar="ACCOUNT:BPS", help="a fee split (repeatable)")
+    o.add_argument(
+        "--expires",
+        type=when,
+        help="Unix seconds or +SECONDS: the lessee must sign before (default a week, or the lease end)",
+    )
+    command(cmds, "withdraw", "withdraw a pending offer (owner)", withdraw, common).add_argument("lease")
     command(cmds, "sign", "accept a lease (lessee)", sign, common).add_argument("lease")
     command(cmds, "show", "a lease and its invoices", show, common).add_argument("lease")
     command(cmds, "end", "close an ended, paid lease", end, common).add_argument("lease")

@@ -6,7 +6,7 @@ import argparse
 
 from chain_client.cli.context import Context
 from chain_client.cli.registry import command, group
-from chain_client.cli.values import pairs, posint, uint
+from chain_client.cli.values import fee, pairs, posint, uint
 from chain_client.ledger.schema import TokenStatus
 
 COLUMNS = ["id", "serial", "model", "owner", "status", "user", "lease"]
@@ -25,8 +25,18 @@ def mint(ctx: Context) -> int:
             shares=a.shares,
             share_price=a.share_price,
             specs=pairs(a.spec, "spec"),
+            fee_terms=[(ctx.account(account), bps) for account, bps in a.fee_term or []],
         )
     return ctx.done(result, f"token {result.token}")
+
+
+def fee_terms(ctx: Context) -> int:
+    """Lower a token's fee terms (owner): keep fewer accounts or fewer bps, never more."""
+    terms = [(ctx.account(account), bps) for account, bps in ctx.args.fee or []]
+    with ctx.client(signing=True) as client:
+        result = client.set_fee_terms(ctx.args.token, terms)
+    shown = ", ".join(f"{a[:12]}…: {b} bps" for a, b in terms) or "no fees"
+    return ctx.done(result, f"fee terms of {ctx.args.token}: {shown}")
 
 
 def bind_device(ctx: Context) -> int:
@@ -102,6 +112,19 @@ def register(
     m.add_argument("--shares", type=posint, required=True)
     m.add_argument("--share-price", type=uint, required=True, help="minor units per share")
     m.add_argument("--spec", action="append", metavar="KEY=VALUE", help="e.g. spindle=12kW (repeatable)")
+    m.add_argument(
+        "--fee-term",
+        type=fee,
+        action="append",
+        metavar="ACCOUNT:BPS",
+        help="most a lease may pay this account per payment, in basis points (repeatable); "
+        "investors buy into these terms, which can later only be lowered",
+    )
+    ft = command(cmds, "fee-terms", "lower a token's fee terms (owner)", fee_terms, common)
+    ft.add_argument("token")
+    ft.add_argument(
+        "--fee", type=fee, action="append", metavar="ACCOUNT:BPS", help="a term to keep (repeatable)"
+    )
     for name, run, text in (
         ("bind-device", bind_device, "bind a sensor key to a token (owner)"),
         ("rotate-device", rotate_device, "replace the active sensor key (owner)"),

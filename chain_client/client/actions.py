@@ -19,7 +19,7 @@ R = TypeVar("R")
 
 
 class Actions(Generic[R]):
-    """Transaction methods; subclasses define :meth:`submit_tx`."""
+    """Transaction methods; subclasses define :meth:`act` and :meth:`submit_tx`."""
 
     builder: TxBuilder | None = None
 
@@ -30,6 +30,10 @@ class Actions(Generic[R]):
             raise ClientError("this client has no signing key: pass key= to act on the ledger")
         return self.builder
 
+    def act(self, make: Callable[[TxBuilder], SignedTx]) -> R:
+        """Build a transaction with this client's builder (its ledger known) and submit it."""
+        raise NotImplementedError
+
     def submit_tx(self, tx: SignedTx) -> R:
         """Submit a signed transaction."""
         raise NotImplementedError
@@ -37,7 +41,7 @@ class Actions(Generic[R]):
 
 def _action(build: Callable[Concatenate[TxBuilder, P], SignedTx]) -> Callable[Concatenate[Actions[R], P], R]:
     def method(self: Actions[R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self.submit_tx(build(self.tx, *args, **kwargs))
+        return self.act(lambda builder: build(builder, *args, **kwargs))
 
     method.__name__ = build.__name__
     method.__doc__ = f"{build.__doc__} Signs with the client's key and submits."
@@ -59,6 +63,7 @@ class LedgerActions(Actions[R]):
     approve_token = _action(TxBuilder.approve_token)
     transfer_token = _action(TxBuilder.transfer_token)
     set_token_status = _action(TxBuilder.set_token_status)
+    set_fee_terms = _action(TxBuilder.set_fee_terms)
     bind_device = _action(TxBuilder.bind_device)
     rotate_device = _action(TxBuilder.rotate_device)
     revoke_device = _action(TxBuilder.revoke_device)
@@ -66,6 +71,7 @@ class LedgerActions(Actions[R]):
     transfer_shares = _action(TxBuilder.transfer_shares)
     offer_lease = _action(TxBuilder.offer_lease)
     sign_lease = _action(TxBuilder.sign_lease)
+    cancel_offer = _action(TxBuilder.cancel_offer)
     close_lease = _action(TxBuilder.close_lease)
     issue_invoice = _action(TxBuilder.issue_invoice)
     pay_invoice = _action(TxBuilder.pay_invoice)

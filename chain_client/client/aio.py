@@ -21,7 +21,7 @@ from chain_client.client.actions import LedgerActions
 from chain_client.client.errors import RejectedError, UnreachableError
 from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
-from chain_client.client.transactions import SignedTx, TxBuilder
+from chain_client.client.transactions import SignedTx, TxBuilder, ledger_key_bytes
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -50,9 +50,10 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
         retries: int = 3,
         id_prefix: str = "c",
         transport: httpx.AsyncBaseTransport | None = None,
+        ledger: bytes | str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
-        self.builder = TxBuilder(key, id_prefix=id_prefix) if key is not None else None
+        self.builder = TxBuilder(key, ledger=ledger, id_prefix=id_prefix) if key is not None else None
         self.retries = retries
         self.http = httpx.AsyncClient(base_url=self.url, timeout=timeout, transport=transport)
 
@@ -92,6 +93,21 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
         """Submit one signed transaction's exact bytes; raise :class:`RejectedError` if refused."""
         response = await self._send("POST", "/v1/transactions", content=raw, headers=CBOR)
         return answers.tx_result(answers.check(response, tx_id=tx_id))
+
+    async def builder_for_ledger(self) -> TxBuilder:
+        """The builder signing with this client's key, its ledger asked of the backend once."""
+        builder = self.tx
+        if builder.ledger is None:
+            builder.ledger = ledger_key_bytes((await self.info()).log_key)
+        return builder
+
+    def act(self, make: Callable[[TxBuilder], SignedTx]) -> Awaitable[m.TxResult]:
+        """Build a transaction for this client's ledger and submit it."""
+
+        async def run() -> m.TxResult:
+            return await self.submit_tx(make(await self.builder_for_ledger()))
+
+        return run()
 
     def submit_tx(self, tx: SignedTx) -> Awaitable[m.TxResult]:
         """Submit a transaction built by :class:`TxBuilder`."""

@@ -130,6 +130,13 @@ class DeviceRegistry(Model):
     devices: list[DeviceBinding]
 
 
+class FeeSplit(Model):
+    """A fee taken from each rent payment, in basis points."""
+
+    account: str
+    bps: int
+
+
 class Token(Model):
     """An equipment token: owner, approval, user, status, devices and shares."""
 
@@ -151,6 +158,8 @@ class Token(Model):
     lease: str
     minted_at: int
     devices: list[DeviceBinding]
+    fee_terms: list[FeeSplit] = Field(default_factory=list)
+    offers: list[str] = Field(default_factory=list)
 
 
 class Holders(Model):
@@ -199,13 +208,6 @@ class Invoice(Model):
     payouts: list[Payout] = Field(default_factory=list)
 
 
-class FeeSplit(Model):
-    """A fee taken from each rent payment, in basis points."""
-
-    account: str
-    bps: int
-
-
 class Lease(Model):
     """A lease of a token and its invoices."""
 
@@ -222,9 +224,12 @@ class Lease(Model):
     grace: int
     fees: list[FeeSplit]
     offered_at: int
-    status: str  # pending | active | closed
+    expires: int = 0
+    status: str  # pending | active | closed | withdrawn | void | expired
     signed_at: int = 0
     closed_at: int = 0
+    ended_at: int = 0
+    end_reason: str = ""
     periods: int
     invoices: list[Invoice] = Field(default_factory=list)
 

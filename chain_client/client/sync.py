@@ -23,7 +23,7 @@ from chain_client.client.actions import LedgerActions
 from chain_client.client.errors import RejectedError, UnreachableError
 from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
-from chain_client.client.transactions import SignedTx, TxBuilder
+from chain_client.client.transactions import SignedTx, TxBuilder, ledger_key_bytes
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -52,9 +52,10 @@ class LedgerClient(LedgerActions[m.TxResult]):
         retries: int = 3,
         id_prefix: str = "c",
         transport: httpx.BaseTransport | None = None,
+        ledger: bytes | str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
-        self.builder = TxBuilder(key, id_prefix=id_prefix) if key is not None else None
+        self.builder = TxBuilder(key, ledger=ledger, id_prefix=id_prefix) if key is not None else None
         self.retries = retries
         self.http = httpx.Client(base_url=self.url, timeout=timeout, transport=transport)
 
@@ -96,6 +97,18 @@ class LedgerClient(LedgerActions[m.TxResult]):
         """Submit one signed transaction's exact bytes; raise :class:`RejectedError` if refused."""
         response = self._send("POST", "/v1/transactions", content=raw, headers=CBOR)
         return answers.tx_result(answers.check(response, tx_id=tx_id))
+
+    @property
+    def tx(self) -> TxBuilder:
+        """The builder signing with this client's key, for the ledger at ``url`` (asked once)."""
+        builder = super().tx
+        if builder.ledger is None:
+            builder.ledger = ledger_key_bytes(self.info().log_key)
+        return builder
+
+    def act(self, make: Callable[[TxBuilder], SignedTx]) -> m.TxResult:
+        """Build a transaction for this client's ledger and submit it."""
+        return self.submit_tx(make(self.tx))
 
     def submit_tx(self, tx: SignedTx) -> m.TxResult:
         """Submit a transaction built by :class:`TxBuilder`."""

@@ -32,6 +32,13 @@ class SignedTx:
     raw: bytes
 
 
+OFFER_LIFETIME = 7 * 86_400  # seconds an offer stays open unless told otherwise
+
+
+def _fee_list(fees: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
+    return [{"account": a, "bps": b} for a, b in fees]
+
+
 def new_tx_id(prefix: str = "c") -> str:
     """A fresh transaction id: time-ordered and random, unique per signer in practice."""
     return f"{prefix}-{time.time_ns():x}-{secrets.token_hex(4)}"
@@ -53,11 +60,27 @@ def public_key_bytes(value: bytes | str) -> bytes:
     return raw
 
 
-class TxBuilder:
-    """Signs transactions of every type with one key."""
+def ledger_key_bytes(value: bytes | str) -> bytes:
+    """A ledger's log key (32 bytes) given as bytes or as 64 hex digits."""
+    try:
+        return public_key_bytes(value)
+    except TransactionError:
+        shown = value if isinstance(value, str) else bytes(value).hex()
+        raise TransactionError(
+            TxReason.BAD_ARGS, f"ledger key {shown!r} is not a 32-byte public key (64 hex digits)"
+        ) from None
 
-    def __init__(self, key: SigningKey, *, id_prefix: str = "c") -> None:
+
+class TxBuilder:
+    """Signs transactions of every type with one key, for one ledger.
+
+    ``ledger`` is the log key of the ledger the transactions are for (``GET
+    /v1/info``'s ``log_key``); the clients fill it in from the backend they talk to.
+    """
+
+    def __init__(self, key: SigningKey, *, ledger: bytes | str | None = None, id_prefix: str = "c") -> None:
         self.key = key
+        self.ledger = ledger_key_bytes(ledger) if ledger is not None else None
         self.id_prefix = id_prefix
 
     @property
@@ -68,8 +91,13 @@ class TxBuilder:
     def build(self, tx_type: TxType, args: Mapping[str, Any], tx_id: str | None = None) -> SignedTx:
         """Check ``args`` against the schema of ``tx_type`` and sign; any type, by name."""
         check_args(tx_type, args)
+        if self.ledger is None:
+            raise TransactionError(
+                TxReason.WRONG_LEDGER, "this builder does not know its ledger: pass ledger= (the log key)"
+            )
         chosen = tx_id or new_tx_id(self.id_prefix)
-        return SignedTx(tx_type, chosen, sign(tx_type.value, chosen, dict(args), self.key))
+        raw = sign(tx_type.value, chosen, dict(args), self.key, ledger=self.ledger)
+        return SignedTx(tx_type, chosen, raw)
 
     # -- enterprises and reviewers ------------------------------------------
 
@@ -136,9 +164,14 @@ class TxBuilder:
         shares: int,
         share_price: int,
         specs: Mapping[str, str] | None = None,
+        fee_terms: Sequence[tuple[str, int]] = (),
         tx_id: str | None = None,
     ) -> SignedTx:
-        """Manufacturer: tokenize one machine; all ``shares`` start with the manufacturer."""
+        """Manufacturer: tokenize one machine; all ``shares`` start with the manufacturer.
+
+        ``fee_terms`` are the ``(account, bps)`` fees a lease of it may ever take from rent,
+        the terms investors buy into; they can later only be lowered.
+        """
         args = {
             "serial": serial,
             "model": model,
@@ -147,8 +180,16 @@ class TxBuilder:
             "salvage_value": salvage_value,
             "shares": shares,
             "share_price": share_price,
+            "fee_terms": _fee_list(fee_terms),
         }
         return self.build(TxType.MINT_TOKEN, args, tx_id)
+
+    def set_fee_terms(
+        self, token: str, fee_terms: Sequence[tuple[str, int]], *, tx_id: str | None = None
+    ) -> SignedTx:
+        """Owner: lower the token's fee terms (no new account, no higher bps)."""
+        args = {"token": token, "fee_terms": _fee_list(fee_terms)}
+        return self.build(TxType.SET_FEE_TERMS, args, tx_id)
 
     def approve_token(self, token: str, spender: str, *, tx_id: str | None = None) -> SignedTx:
         """Owner: let ``spender`` transfer the token (``""`` clears the approval)."""
@@ -201,9 +242,16 @@ class TxBuilder:
         deposit: int = 0,
         grace: int = 0,
         fees: Sequence[tuple[str, int]] = (),
+        expires: int | None = None,
         tx_id: str | None = None,
     ) -> SignedTx:
-        """Owner: offer a lease; ``fees`` are ``(account, bps)`` splits taken from each payment."""
+        """Owner: offer a lease; ``fees`` are ``(account, bps)`` splits taken from each payment.
+
+        The offer can be signed until ``expires`` (Unix seconds; by default a week from now,
+        or the lease's end if sooner).
+        """
+        if expires is None:
+            expires = min(end, int(time.time()) + OFFER_LIFETIME)
         args = {
             "token": token,
             "lessee": lessee,
@@ -214,9 +262,14 @@ class TxBuilder:
             "usage_rate": usage_rate,
             "deposit": deposit,
             "grace": grace,
-            "fees": [{"account": a, "bps": b} for a, b in fees],
+            "fees": _fee_list(fees),
+            "expires": expires,
         }
         return self.build(TxType.OFFER_LEASE, args, tx_id)
+
+    def cancel_offer(self, lease: str, *, tx_id: str | None = None) -> SignedTx:
+        """Offerer: withdraw a pending lease offer before the lessee signs it."""
+        return self.build(TxType.CANCEL_OFFER, {"lease": lease}, tx_id)
 
     def sign_lease(self, lease: str, *, tx_id: str | None = None) -> SignedTx:
         """Lessee: accept a pending lease; its deposit moves to escrow."""
@@ -227,7 +280,7 @@ class TxBuilder:
         return self.build(TxType.CLOSE_LEASE, {"lease": lease}, tx_id)
 
     def issue_invoice(self, lease: str, period: int, *, tx_id: str | None = None) -> SignedTx:
-        """Owner or reviewer: invoice an ended period (fixed rent plus verified usage)."""
+        """Owner, lessee or reviewer: invoice an ended period (fixed rent plus verified usage)."""
         return self.build(TxType.ISSUE_INVOICE, {"lease": lease, "period": period}, tx_id)
 
     def pay_invoice(self, invoice: str, *, tx_id: str | None = None) -> SignedTx:

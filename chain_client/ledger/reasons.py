@@ -21,6 +21,7 @@ class TxReason(StrEnum):
     BAD_ID = "bad_id"
     BAD_ARGS = "bad_args"
     ID_CONFLICT = "id_conflict"
+    WRONG_LEDGER = "wrong_ledger"
     # log bootstrap
     GENESIS_REQUIRED = "genesis_required"
     GENESIS_EXISTS = "genesis_exists"
@@ -35,6 +36,7 @@ class TxReason(StrEnum):
     NOT_PENDING = "not_pending"
     UNKNOWN_ENTERPRISE = "unknown_enterprise"
     SELF_REVIEW = "self_review"
+    SELF_DEPOSIT = "self_deposit"
     ALREADY_REVIEWED = "already_reviewed"
     # tokens and devices
     DUPLICATE_TOKEN = "duplicate_token"  # noqa: S105 - a name, not a secret
@@ -46,6 +48,7 @@ class TxReason(StrEnum):
     DEVICE_IN_USE = "device_in_use"
     DEVICE_ALREADY_BOUND = "device_already_bound"
     NO_ACTIVE_DEVICE = "no_active_device"
+    FEES_EXCEED_TERMS = "fees_exceed_terms"
     # money and shares
     INSUFFICIENT_FUNDS = "insufficient_funds"
     NOT_ENOUGH_SHARES = "not_enough_shares"
@@ -54,7 +57,12 @@ class TxReason(StrEnum):
     TOKEN_ALREADY_LEASED = "token_already_leased"  # noqa: S105 - a name, not a secret
     LEASE_NOT_PENDING = "lease_not_pending"
     LEASE_NOT_ACTIVE = "lease_not_active"
-    LEASE_EXPIRED = "lease_expired"
+    OFFER_EXPIRED = "offer_expired"
+    OFFER_WITHDRAWN = "offer_withdrawn"
+    OFFER_VOID = "offer_void"
+    NOT_LESSOR = "not_lessor"
+    TOO_MANY_PERIODS = "too_many_periods"
+    TOO_MANY_OFFERS = "too_many_offers"
     LEASE_NOT_ENDED = "lease_not_ended"
     NOT_LESSEE = "not_lessee"
     UNPAID_INVOICES = "unpaid_invoices"

@@ -21,6 +21,11 @@ MAX_MAP_ENTRIES = 32
 MAX_FEES = 8
 MAX_MESSAGES = 20_000
 BPS_TOTAL = 10_000
+# A lease's cost (its invoices, the check that all are paid) follows its number of periods:
+# ten years of daily periods is the most a lease may have.
+MAX_LEASE_PERIODS = 3_660
+# Open offers per token: a transfer or a status change voids them all, so their number is bounded.
+MAX_OPEN_OFFERS = 16
 ACCOUNT_RE = re.compile(r"[0-9a-f]{64}")
 REF_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
@@ -39,6 +44,7 @@ class TxType(StrEnum):
     APPROVE_TOKEN = "approve_token"  # noqa: S105 - a name, not a secret
     TRANSFER_TOKEN = "transfer_token"  # noqa: S105 - a name, not a secret
     SET_TOKEN_STATUS = "set_token_status"  # noqa: S105 - a name, not a secret
+    SET_FEE_TERMS = "set_fee_terms"
     BIND_DEVICE = "bind_device"
     ROTATE_DEVICE = "rotate_device"
     REVOKE_DEVICE = "revoke_device"
@@ -46,6 +52,7 @@ class TxType(StrEnum):
     TRANSFER_SHARES = "transfer_shares"
     OFFER_LEASE = "offer_lease"
     SIGN_LEASE = "sign_lease"
+    CANCEL_OFFER = "cancel_offer"
     CLOSE_LEASE = "close_lease"
     ISSUE_INVOICE = "issue_invoice"
     PAY_INVOICE = "pay_invoice"
@@ -235,10 +242,12 @@ ARGS: dict[TxType, dict[str, Checker]] = {
         "salvage_value": uint,
         "shares": posint,
         "share_price": uint,
+        "fee_terms": fees,
     },
     TxType.APPROVE_TOKEN: {"token": ref, "spender": optional_account},
     TxType.TRANSFER_TOKEN: {"token": ref, "to": account},
     TxType.SET_TOKEN_STATUS: {"token": ref, "status": status},
+    TxType.SET_FEE_TERMS: {"token": ref, "fee_terms": fees},
     TxType.BIND_DEVICE: {"token": ref, "public_key": public_key},
     TxType.ROTATE_DEVICE: {"token": ref, "public_key": public_key},
     TxType.REVOKE_DEVICE: {"token": ref, "reason": text},
@@ -255,8 +264,10 @@ ARGS: dict[TxType, dict[str, Checker]] = {
         "deposit": uint,
         "grace": uint,
         "fees": fees,
+        "expires": posint,
     },
     TxType.SIGN_LEASE: {"lease": ref},
+    TxType.CANCEL_OFFER: {"lease": ref},
     TxType.CLOSE_LEASE: {"lease": ref},
     TxType.ISSUE_INVOICE: {"lease": ref, "period": uint},
     TxType.PAY_INVOICE: {"invoice": ref},

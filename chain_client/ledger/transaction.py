@@ -2,11 +2,13 @@
 
 A signed transaction is the canonical CBOR array ``[body, public_key, signature]``
 where ``body`` is the canonical CBOR encoding of the map
-``{"v": 1, "type": TYPE, "id": ID, "args": {...}}`` and ``signature`` is the
-Ed25519 signature of ``SIGNING_CONTEXT || body`` by ``public_key``.  The
-signer's account is its public key in lowercase hex.  The ledger stores and
-hashes the exact bytes received; decoding refuses anything non-canonical, so
-one transaction has exactly one encoding.
+``{"v": 2, "ledger": LOG_KEY, "type": TYPE, "id": ID, "args": {...}}`` and
+``signature`` is the Ed25519 signature of ``SIGNING_CONTEXT || body`` by
+``public_key``.  ``ledger`` is the 32-byte public key of the log the
+transaction is meant for, so signed bytes cannot be replayed on another
+ledger.  The signer's account is its public key in lowercase hex.  The ledger
+stores and hashes the exact bytes received; decoding refuses anything
+non-canonical, so one transaction has exactly one encoding.
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ from chain_client.errors import ProtocolError
 from chain_client.ledger.errors import TransactionError
 from chain_client.ledger.reasons import TxReason
 
-TX_VERSION = 1
-SIGNING_CONTEXT = b"LeaseChain transaction v1\x00"
+TX_VERSION = 2
+SIGNING_CONTEXT = b"LeaseChain transaction v2\x00"
 PUBLIC_KEY_SIZE = 32
 SIGNATURE_SIZE = 64
 MAX_TX_SIZE = 4 * 1024 * 1024
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-BODY_KEYS = frozenset({"v", "type", "id", "args"})
+BODY_KEYS = frozenset({"v", "ledger", "type", "id", "args"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Transaction:
     args: Mapping[str, Any]
     public_key: bytes
     raw: bytes
+    ledger: bytes = b""
 
     @property
     def signer(self) -> str:
@@ -54,16 +57,27 @@ def account_of(key: SigningKey) -> str:
     return bytes(key.verify_key).hex()
 
 
-def encode_body(tx_type: str, tx_id: str, args: Mapping[str, Any]) -> bytes:
-    """Canonical CBOR body of a transaction."""
+def _check_ledger(ledger: object) -> bytes:
+    if not isinstance(ledger, bytes) or len(ledger) != PUBLIC_KEY_SIZE:
+        shown = ledger.hex() if isinstance(ledger, bytes) else repr(ledger)[:80]
+        raise TransactionError(
+            TxReason.BAD_ENCODING,
+            f"transaction ledger is {shown}, expected the log's {PUBLIC_KEY_SIZE}-byte public key (bstr)",
+        )
+    return ledger
+
+
+def encode_body(tx_type: str, tx_id: str, args: Mapping[str, Any], ledger: bytes) -> bytes:
+    """Canonical CBOR body of a transaction for the ledger whose log key is ``ledger``."""
     if not ID_RE.fullmatch(tx_id):
         raise TransactionError(TxReason.BAD_ID, f"transaction id {tx_id!r} must match {ID_RE.pattern}")
-    return cbor.dumps({"v": TX_VERSION, "type": tx_type, "id": tx_id, "args": dict(args)})
+    ledger = _check_ledger(ledger)
+    return cbor.dumps({"v": TX_VERSION, "ledger": ledger, "type": tx_type, "id": tx_id, "args": dict(args)})
 
 
-def sign(tx_type: str, tx_id: str, args: Mapping[str, Any], key: SigningKey) -> bytes:
-    """Build and sign a transaction; returns the exact bytes to submit."""
-    body = encode_body(tx_type, tx_id, args)
+def sign(tx_type: str, tx_id: str, args: Mapping[str, Any], key: SigningKey, *, ledger: bytes) -> bytes:
+    """Build and sign a transaction for the ledger whose log key is ``ledger``; the exact bytes to submit."""
+    body = encode_body(tx_type, tx_id, args, ledger)
     signature = key.sign(SIGNING_CONTEXT + body).signature
     return cbor.dumps([body, bytes(key.verify_key), signature])
 
@@ -103,16 +117,19 @@ def decode(data: bytes, *, check_signature: bool = True) -> Transaction:
     fields = _loads(body, "transaction body")
     if not isinstance(fields, dict):
         raise TransactionError(TxReason.BAD_ENCODING, "transaction body must be a map")
+    # The version first: a body of another version has other keys, and its sender needs to
+    # hear that the version is the problem.
+    version = fields.get("v")
+    if version != TX_VERSION or isinstance(version, bool):
+        raise TransactionError(
+            TxReason.UNSUPPORTED_VERSION, f"transaction version {version!r}, this ledger knows {TX_VERSION}"
+        )
     if set(fields) != BODY_KEYS:
         raise TransactionError(
             TxReason.BAD_ENCODING,
             f"transaction body keys are {sorted(map(repr, fields))}, expected {sorted(BODY_KEYS)}",
         )
-    version = fields["v"]
-    if version != TX_VERSION or isinstance(version, bool):
-        raise TransactionError(
-            TxReason.UNSUPPORTED_VERSION, f"transaction version {version!r}, this ledger knows {TX_VERSION}"
-        )
+    ledger = _check_ledger(fields["ledger"])
     tx_type, tx_id, args = fields["type"], fields["id"], fields["args"]
     if not isinstance(tx_type, str):
         raise TransactionError(TxReason.BAD_ENCODING, f"transaction type must be text, got {tx_type!r}")
@@ -128,4 +145,4 @@ def decode(data: bytes, *, check_signature: bool = True) -> Transaction:
                 TxReason.BAD_SIGNATURE,
                 f"signature of transaction {tx_id!r} does not verify for {public_key.hex()}",
             ) from None
-    return Transaction(type=tx_type, id=tx_id, args=args, public_key=public_key, raw=data)
+    return Transaction(type=tx_type, id=tx_id, args=args, public_key=public_key, raw=data, ledger=ledger)

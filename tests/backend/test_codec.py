@@ -23,11 +23,12 @@ from chain_client.ledger.transaction import MAX_TX_SIZE, SIGNING_CONTEXT
 from tests.backend.world import seeded_key
 
 KEY = seeded_key("alice")
+LEDGER = bytes(seeded_key("ledger").verify_key)
 
 
 def test_sign_then_decode_round_trips_and_is_deterministic() -> None:
-    raw = sign("withdraw", "w-1", {"amount": 5, "reference": "r"}, KEY)
-    assert raw == sign("withdraw", "w-1", {"reference": "r", "amount": 5}, KEY)
+    raw = sign("withdraw", "w-1", {"amount": 5, "reference": "r"}, KEY, ledger=LEDGER)
+    assert raw == sign("withdraw", "w-1", {"reference": "r", "amount": 5}, KEY, ledger=LEDGER)
     tx = decode(raw)
     assert (tx.type, tx.id, dict(tx.args), tx.raw) == (
         "withdraw",
@@ -44,22 +45,30 @@ def _envelope(body: object, key: bytes | None = None, sig: bytes | None = None) 
     return cbor.dumps([body_bytes, key if key is not None else bytes(KEY.verify_key), signature])
 
 
+def _body(**changes: object) -> dict[str, object]:
+    """A version 2 body with ``changes``; a change to ``None`` drops the key."""
+    body: dict[str, object] = {"v": 2, "ledger": LEDGER, "type": "withdraw", "id": "a", "args": {}}
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
         (b"", TxReason.BAD_ENCODING),
         (b"\xff\x00", TxReason.BAD_ENCODING),
         (cbor2.dumps([b"x", b"y"]), TxReason.BAD_ENCODING),
-        (_envelope({"v": 1, "type": "withdraw", "id": "a", "args": {}}, key=b"short"), TxReason.BAD_ENCODING),
-        (_envelope({"v": 2, "type": "withdraw", "id": "a", "args": {}}), TxReason.UNSUPPORTED_VERSION),
-        (_envelope({"v": 1, "type": "withdraw", "id": "a b", "args": {}}), TxReason.BAD_ID),
-        (_envelope({"v": 1, "type": "withdraw", "id": "a", "args": {}, "x": 1}), TxReason.BAD_ENCODING),
-        (_envelope({"v": 1, "type": "withdraw", "id": "a", "args": []}), TxReason.BAD_ENCODING),
-        (_envelope({"v": 1, "type": 7, "id": "a", "args": {}}), TxReason.BAD_ENCODING),
-        (
-            _envelope({"v": 1, "type": "withdraw", "id": "a", "args": {}}, sig=bytes(64)),
-            TxReason.BAD_SIGNATURE,
-        ),
+        (_envelope(_body(), key=b"short"), TxReason.BAD_ENCODING),
+        (_envelope({"v": 1, "type": "withdraw", "id": "a", "args": {}}), TxReason.UNSUPPORTED_VERSION),
+        (_envelope(_body(v=3)), TxReason.UNSUPPORTED_VERSION),
+        (_envelope(_body(id="a b")), TxReason.BAD_ID),
+        (_envelope(_body(x=1)), TxReason.BAD_ENCODING),
+        (_envelope(_body(ledger=None)), TxReason.BAD_ENCODING),
+        (_envelope(_body(ledger=LEDGER[:31])), TxReason.BAD_ENCODING),
+        (_envelope(_body(ledger=LEDGER.hex())), TxReason.BAD_ENCODING),
+        (_envelope(_body(args=[])), TxReason.BAD_ENCODING),
+        (_envelope(_body(type=7)), TxReason.BAD_ENCODING),
+        (_envelope(_body(), sig=bytes(64)), TxReason.BAD_SIGNATURE),
         (b"\x00" * (MAX_TX_SIZE + 1), TxReason.TOO_LARGE),
     ],
 )
@@ -70,7 +79,7 @@ def test_malformed_transactions_are_refused_with_their_reason(raw: bytes, reason
 
 
 def test_non_canonical_encoding_is_refused() -> None:
-    raw = sign("withdraw", "w-1", {"amount": 5, "reference": "r"}, KEY)
+    raw = sign("withdraw", "w-1", {"amount": 5, "reference": "r"}, KEY, ledger=LEDGER)
     body, key, signature = cbor2.loads(raw)
     # the same array with a non-shortest length head for the signature
     padded = b"\x83" + cbor2.dumps(body) + cbor2.dumps(key) + b"\x59\x00\x40" + signature
@@ -101,6 +110,7 @@ def test_argument_schema_names_the_bad_value() -> None:
                 "deposit": 0,
                 "grace": 0,
                 "fees": [{"account": "b" * 64, "bps": 1}, {"account": "b" * 64, "bps": 2}],
+                "expires": 5,
             },
         )
 

@@ -27,6 +27,7 @@ def test_registration_review_and_certification(world: World, ledger: Ledger) -> 
         salvage_value=0,
         shares=1,
         share_price=1,
+        fee_terms=[],
     )
     world.refused(
         TxReason.BAD_ARGS,
@@ -101,6 +102,7 @@ def test_unregistered_signers_and_auditors_cannot_act(world: World) -> None:
         salvage_value=0,
         shares=1,
         share_price=1,
+        fee_terms=[],
     )
     lessee = world.enterprise("lessee", "lessee")
     world.refused(
@@ -114,6 +116,7 @@ def test_unregistered_signers_and_auditors_cannot_act(world: World) -> None:
         salvage_value=0,
         shares=1,
         share_price=1,
+        fee_terms=[],
     )
 
 

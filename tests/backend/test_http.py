@@ -45,7 +45,7 @@ class Actor:
 
     def tx(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> bytes:
         self.n += 1
-        return sign(tx_type, tx_id or f"h{self.n}", args, party.key)
+        return sign(tx_type, tx_id or f"h{self.n}", args, party.key, ledger=bytes(OPERATOR.key.verify_key))
 
     def do(self, party: Party, tx_type: str, /, **args: Any) -> dict[str, Any]:
         status, body = self.server.post("/v1/transactions", self.tx(party, tx_type, **args))
@@ -78,6 +78,7 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
         salvage_value=1,
         shares=4,
         share_price=1,
+        fee_terms=[],
     )["result"]["token"]
     dev = seeded_key("http-dev")
     api.do(maker, "bind_device", token=token, public_key=bytes(dev.verify_key))
@@ -207,6 +208,7 @@ def test_live_stream_of_verified_readings(server: Server) -> None:
         salvage_value=1,
         shares=4,
         share_price=1,
+        fee_terms=[],
     )["result"]["token"]
     dev = seeded_key("http-dev")
     api.do(maker, "bind_device", token=token, public_key=bytes(dev.verify_key))

@@ -16,7 +16,7 @@ def test_full_lease_pays_fees_then_holders_exactly(world: World, ledger: Ledger)
     world.fund(alice, 10_000)
     world.fund(bob, 10_000)
     world.fund(lessee, 50_000)
-    token = world.mint(maker, "SN-1", shares=100, share_price=10)
+    token = world.mint(maker, "SN-1", shares=100, share_price=10, fee_terms=[(gateway, 500)])
     world.do(alice, "buy_shares", token=token, count=30)
     world.do(bob, "buy_shares", token=token, count=10)
     assert world.balance(maker) == 400

@@ -49,7 +49,7 @@ def test_double_leasing_is_refused(world: World, ledger: Ledger) -> None:
     world.refused(TxReason.NOT_LESSEE, rival, "sign_lease", lease=first)
     world.do(lessee, "sign_lease", lease=first)
     world.refused(TxReason.LEASE_NOT_PENDING, lessee, "sign_lease", lease=first)
-    world.refused(TxReason.TOKEN_ALREADY_LEASED, rival, "sign_lease", lease=second)
+    world.refused(TxReason.OFFER_VOID, rival, "sign_lease", lease=second)
     world.refused(TxReason.TOKEN_ALREADY_LEASED, maker, "offer_lease", **world.lease_terms(token, rival))
     found = ledger.state.tokens[token]
     assert (found.lease, found.user, found.status) == (first, lessee.account, "leased")
@@ -78,7 +78,7 @@ def test_signing_needs_the_deposit_and_an_unexpired_offer(world: World) -> None:
     world.refused(TxReason.INSUFFICIENT_FUNDS, poor, "sign_lease", lease=lease)
     late = world.do(maker, "offer_lease", **world.lease_terms(token, lessee))["lease"]
     world.clock.advance(3 * DAY)
-    world.refused(TxReason.LEASE_EXPIRED, lessee, "sign_lease", lease=late)
+    world.refused(TxReason.OFFER_EXPIRED, lessee, "sign_lease", lease=late)
 
 
 def test_invoice_and_payment_rules(world: World, ledger: Ledger) -> None:
@@ -110,7 +110,7 @@ def test_invoice_and_payment_rules(world: World, ledger: Ledger) -> None:
 def test_rent_to_many_holders_is_exact_to_the_unit(world: World, ledger: Ledger) -> None:
     maker, lessee, _ = _setup(world)
     service = world.enterprise("svc", "service")
-    token = world.mint(maker, "SN-many", shares=5000, share_price=1)
+    token = world.mint(maker, "SN-many", shares=5000, share_price=1, fee_terms=[(service, 250)])
     investors = [world.party(f"inv-{i}") for i in range(400)]
     batch: list[bytes] = []
     for i, inv in enumerate(investors):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -103,9 +104,12 @@ def test_an_empty_log_takes_only_a_genesis(storage_spec: tuple[str, str | None])
     ledger.open()
     key = seeded_key("someone")
     with pytest.raises(TransactionError) as info:
-        ledger.submit(sign("add_reviewer", "a", {"account": "0" * 64}, key))
+        ledger.submit(sign("add_reviewer", "a", {"account": "0" * 64}, key, ledger=bytes(key.verify_key)))
     assert info.value.reason is TxReason.GENESIS_REQUIRED
-    ledger.submit(sign("genesis", "g", {"name": "n", "currency": "EUR"}, key))
+    with pytest.raises(TransactionError) as info:
+        ledger.submit(sign("genesis", "g", {"name": "n", "currency": "EUR"}, key, ledger=bytes(32)))
+    assert info.value.reason is TxReason.WRONG_LEDGER
+    ledger.submit(sign("genesis", "g", {"name": "n", "currency": "EUR"}, key, ledger=bytes(key.verify_key)))
     assert ledger.state.operator == bytes(key.verify_key).hex()
     ledger.close()
     wrong = Ledger(Storage(url, schema=schema), seeded_key("operator"), verify_workers=1)
@@ -130,3 +134,23 @@ def test_a_rewritten_log_is_detected_at_start(world: World, ledger: Ledger) -> N
     with pytest.raises(BackendError, match="log entry 3"):
         reopened.open()
     reopened.close()
+
+
+def test_a_transaction_signed_for_one_ledger_is_refused_by_another(world: World, tmp_path: Path) -> None:
+    """The replay attack: a withdrawal accepted here, resubmitted by anyone on a second ledger."""
+    other = Ledger(Storage(f"sqlite:///{tmp_path / 'other.sqlite3'}"), seeded_key("other-operator"))
+    other.start("Other platform", "EUR")
+    try:
+        there = World(other, world.clock)
+        victim = world.enterprise("victim", "investor")
+        assert there.enterprise("victim", "investor").account == victim.account
+        world.fund(victim, 1_000)
+        there.fund(victim, 1_000)
+        raw = world.tx(victim, "withdraw", amount=600, reference="bank-7")
+        world.ledger.submit(raw)
+        with pytest.raises(TransactionError) as info:
+            other.submit(raw)
+        assert info.value.reason is TxReason.WRONG_LEDGER
+        assert there.balance(victim) == 1_000
+    finally:
+        other.close()

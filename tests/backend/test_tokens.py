@@ -25,6 +25,7 @@ def test_a_machine_is_tokenized_once(world: World, ledger: Ledger) -> None:
         salvage_value=0,
         shares=1,
         share_price=1,
+        fee_terms=[],
     )
     assert world.mint(other, "SN-1") != token  # another maker's serial is another machine
     world.refused(
@@ -38,6 +39,7 @@ def test_a_machine_is_tokenized_once(world: World, ledger: Ledger) -> None:
         salvage_value=6,
         shares=1,
         share_price=1,
+        fee_terms=[],
     )
 
 

@@ -58,6 +58,7 @@ class World:
         self.ledger = ledger
         self.clock = clock
         self.operator = Party(ledger.key)
+        self.log_key = bytes(ledger.key.verify_key)
         self._ids = 0
 
     def next_id(self) -> str:
@@ -65,7 +66,7 @@ class World:
         return f"t{self._ids}"
 
     def tx(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> bytes:
-        return sign(tx_type, tx_id or self.next_id(), args, party.key)
+        return sign(tx_type, tx_id or self.next_id(), args, party.key, ledger=self.log_key)
 
     def do(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> dict[str, Any]:
         """Submit and return the handler's result."""
@@ -100,7 +101,15 @@ class World:
         account = p.account if isinstance(p, Party) else p
         return self.ledger.state.books.balance(f"settlement:{account}")
 
-    def mint(self, maker: Party, serial: str, *, shares: int = 100, share_price: int = 10) -> str:
+    def mint(
+        self,
+        maker: Party,
+        serial: str,
+        *,
+        shares: int = 100,
+        share_price: int = 10,
+        fee_terms: Iterable[tuple[Party, int]] = (),
+    ) -> str:
         result = self.do(
             maker,
             "mint_token",
@@ -111,6 +120,7 @@ class World:
             salvage_value=10_000,
             shares=shares,
             share_price=share_price,
+            fee_terms=[{"account": p.account, "bps": bps} for p, bps in fee_terms],
         )
         return str(result["token"])
 
@@ -129,6 +139,7 @@ class World:
             "fees": [],
         }
         terms.update(over)
+        terms.setdefault("expires", terms["end"])
         return terms
 
 

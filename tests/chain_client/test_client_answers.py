@@ -23,7 +23,8 @@ from tests.gateway.ledger_backend import LedgerBackend
 
 
 def test_a_forged_signature_is_rejected_by_name(backend: LedgerBackend) -> None:
-    tx = TxBuilder(SigningKey.generate()).register_enterprise("forged", ["lessee"])
+    builder = TxBuilder(SigningKey.generate(), ledger=bytes(backend.operator.verify_key))
+    tx = builder.register_enterprise("forged", ["lessee"])
     body, _, signature = cbor.loads(tx.raw, what="tx")
     forged = cbor.dumps([body, bytes(SigningKey.generate().verify_key), signature])
     with LedgerClient(backend.url) as client, pytest.raises(RejectedError) as info:

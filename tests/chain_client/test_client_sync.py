@@ -78,7 +78,7 @@ def test_a_retry_of_the_same_bytes_is_a_duplicate_and_another_body_an_id_conflic
     backend: LedgerBackend,
 ) -> None:
     key = seeded_key("sync-retry")
-    builder = TxBuilder(key)
+    builder = TxBuilder(key, ledger=bytes(backend.operator.verify_key))
     tx = builder.register_enterprise("retry", ["lessee"], tx_id="reg-1")
     with LedgerClient(backend.url) as client:
         first = client.submit_tx(tx)
@@ -153,7 +153,7 @@ def test_anchoring_proofs_and_tree_heads(backend: LedgerBackend) -> None:
 
 def test_batch_submission_gives_each_transaction_its_outcome(backend: LedgerBackend) -> None:
     key = seeded_key("sync-batch")
-    builder = TxBuilder(key)
+    builder = TxBuilder(key, ledger=bytes(backend.operator.verify_key))
     good = builder.register_enterprise("batch", ["investor"])
     bad = builder.withdraw(5, "ref-1")
     with LedgerClient(backend.url) as client:

@@ -46,6 +46,7 @@ def site(ledger: LedgerBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         salvage_value=10_000,
         shares=100,
         share_price=10,
+        fee_terms=[],
     )
     keystore = tmp_path / "keystore.json"
     Keystore(keystore).add("maker", maker, "field-pass", **FAST)

@@ -74,7 +74,7 @@ class LedgerBackend:
     def submit(self, key: SigningKey, tx_type: str, **args: Any) -> dict[str, Any]:
         """Sign and submit one transaction; return its result (fails the test if refused)."""
         self._ids += 1
-        body = sign(tx_type, f"setup-{self._ids}", args, key)
+        body = sign(tx_type, f"setup-{self._ids}", args, key, ledger=bytes(self.operator.verify_key))
         request = urllib.request.Request(
             self.url + "/v1/transactions",
             data=body,
@@ -104,6 +104,7 @@ class LedgerBackend:
             salvage_value=10_000,
             shares=100,
             share_price=10,
+            fee_terms=[],
         )
         token = str(minted["result"]["token"])
         self.submit(maker, "bind_device", token=token, public_key=public_key)

@@ -1,4 +1,4 @@
-"""Generate tests/vectors/protocol.json and merkle.json from the host codec.
+"""Generate tests/vectors/protocol.json, merkle.json and transactions.json from the host codec.
 
 Run ``python -m tests.vectors.generate`` after a deliberate wire-format change;
 tests/chain_client/test_vectors.py fails whenever the committed files and the
@@ -16,6 +16,7 @@ from nacl.signing import SigningKey
 
 from chain_client import cbor, cose, merkle
 from chain_client.device import device_id
+from chain_client.ledger import transaction
 from chain_client.message import digest, sign
 from chain_client.payload import Birth, Reading
 
@@ -231,9 +232,95 @@ def merkle_vectors() -> dict[str, Any]:
     }
 
 
+def _json_args(value: Any) -> Any:
+    """CBOR arguments as JSON: byte strings become ``{"bstr": hex}``."""
+    if isinstance(value, bytes):
+        return {"bstr": value.hex()}
+    if isinstance(value, dict):
+        return {k: _json_args(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_args(v) for v in value]
+    return value
+
+
+def _signed_vector(
+    name: str, tx_type: str, tx_id: str, args: dict[str, Any], key: SigningKey, log: bytes
+) -> Any:
+    body = transaction.encode_body(tx_type, tx_id, args, log)
+    raw = transaction.sign(tx_type, tx_id, args, key, ledger=log)
+    return {
+        "name": name,
+        "type": tx_type,
+        "id": tx_id,
+        "args": _json_args(args),
+        "body": body.hex(),
+        "signature": key.sign(transaction.SIGNING_CONTEXT + body).signature.hex(),
+        "transaction": raw.hex(),
+    }
+
+
+def _unsigned_body_vector(name: str, body: dict[str, Any], key: SigningKey, reason: str) -> Any:
+    encoded = cbor.dumps(body)
+    signature = key.sign(transaction.SIGNING_CONTEXT + encoded).signature
+    raw = cbor.dumps([encoded, bytes(key.verify_key), signature])
+    return {"name": name, "transaction": raw.hex(), "reason": reason}
+
+
+def transaction_vectors() -> dict[str, Any]:
+    """Signed ledger transactions (version 2, bound to a ledger) and refused ones with their reason."""
+    key, log = SigningKey(SEED), bytes(SigningKey(OTHER_SEED).verify_key)
+    account = bytes(key.verify_key).hex()
+    fees = [{"account": log.hex(), "bps": 250}]
+    terms = {
+        "token": "tok-0123456789abcdef",
+        "lessee": account,
+        "start": T0,
+        "end": T0 + 3 * 86400,
+        "period": 86400,
+        "fixed_rent": 45000,
+        "usage_rate": 240,
+        "deposit": 10000,
+        "grace": 3600,
+        "fees": fees,
+        "expires": T0 + 86400,
+    }
+    v1 = {"v": 1, "type": "withdraw", "id": "w-1", "args": {"amount": 5, "reference": "r"}}
+    v2 = {"v": 2, "ledger": log, "type": "withdraw", "id": "w-1", "args": {"amount": 5, "reference": "r"}}
+    return {
+        "description": "Lease Chain signed transactions, version 2; see docs/ledger.md",
+        "seed": SEED.hex(),
+        "signer": account,
+        "ledger": log.hex(),
+        "signing_context": transaction.SIGNING_CONTEXT.hex(),
+        "valid": [
+            _signed_vector("withdraw", "withdraw", "w-1", {"amount": 5, "reference": "r"}, key, log),
+            _signed_vector(
+                "bind_device", "bind_device", "b-1", {"token": "tok-1", "public_key": log}, key, log
+            ),
+            _signed_vector("offer_lease", "offer_lease", "o-1", terms, key, log),
+        ],
+        "invalid": [
+            _unsigned_body_vector("version 1", v1, key, "unsupported_version"),
+            _unsigned_body_vector(
+                "no ledger", {k: v for k, v in v2.items() if k != "ledger"}, key, "bad_encoding"
+            ),
+            _unsigned_body_vector("short ledger", {**v2, "ledger": log[:16]}, key, "bad_encoding"),
+            _unsigned_body_vector("ledger as text", {**v2, "ledger": log.hex()}, key, "bad_encoding"),
+        ],
+    }
+
+
+VECTOR_FILES = {
+    "protocol.json": protocol_vectors,
+    "merkle.json": merkle_vectors,
+    "transactions.json": transaction_vectors,
+}
+
+
 def main() -> None:
     """Write the vector files."""
-    for name, data in (("protocol.json", protocol_vectors()), ("merkle.json", merkle_vectors())):
+    for name, build in VECTOR_FILES.items():
+        data = build()
         (HERE / name).write_text(json.dumps(data, indent=2) + "\n")
 
 
