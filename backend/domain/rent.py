@@ -8,6 +8,7 @@ from backend.books import settlement
 from backend.domain.context import Context, lease, refuse
 from backend.state import Invoice, Meter, Payout
 from chain_client.ledger.distribution import distribute
+from chain_client.ledger.due import due_date, on_time
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.usage import usage_charge
 
@@ -18,11 +19,7 @@ def invoice_id(lease_id: str, period: int) -> str:
 
 
 def issue_invoice(ctx: Context) -> dict[str, Any]:
-    """The token's owner, the lessee or a reviewer invoices an ended period of an active lease.
-
-    The lessee may issue it too, so its due date (period end + grace, fixed by the lease)
-    never waits on the owner: a payment after it is late because the lessee could have paid.
-    """
+    """The token's owner, the lessee or a reviewer invoices an ended period of an active lease."""
     found = lease(ctx, ctx.args["lease"])
     tok = ctx.state.tokens[found.token]
     if ctx.signer not in (tok.owner, found.lessee) and ctx.signer not in ctx.state.reviewers:
@@ -56,7 +53,7 @@ def issue_invoice(ctx: Context) -> dict[str, Any]:
         period=period,
         start=start,
         end=end,
-        due=end + found.grace,
+        due=due_date(end, found.grace, ctx.time, by_lessee=ctx.signer == found.lessee),
         fixed=found.fixed_rent,
         usage_seconds=seconds,
         usage_charge=charge,
@@ -95,7 +92,7 @@ def pay_invoice(ctx: Context) -> dict[str, Any]:
         books.post(ctx.index, payer, settlement(account), amount, memo)
         invoice.payouts.append(Payout(account, "share", amount, invoice.holders[account]))
     invoice.paid_at = ctx.time
-    invoice.on_time = ctx.time <= invoice.due
+    invoice.on_time = on_time(ctx.time, invoice.due)
     credit = ctx.state.enterprises[found.lessee].credit
     if invoice.on_time:
         credit.on_time_payments += 1
