@@ -144,3 +144,34 @@ def test_reviews_of_services_build_their_credit_record(world: World, ledger: Led
 
 def test_unknown_types_are_refused(world: World) -> None:
     world.refused(TxReason.UNKNOWN_TYPE, world.operator, "mint_money", amount=1)
+
+
+def test_a_reviewer_neither_certifies_nor_funds_itself(world: World, ledger: Ledger) -> None:
+    """The attack: a reviewer approved itself, deposited 10^12 to itself and withdrew it."""
+    insider = world.party("insider")
+    world.do(world.operator, "add_reviewer", account=insider.account)
+    world.do(insider, "register_enterprise", name="Insider Ltd", roles=["investor"], info={})
+    world.refused(
+        TxReason.SELF_REVIEW,
+        insider,
+        "review_enterprise",
+        enterprise=insider.account,
+        decision="approve",
+        reason="",
+    )
+    world.do(world.operator, "review_enterprise", enterprise=insider.account, decision="approve", reason="")
+    world.refused(
+        TxReason.SELF_DEPOSIT, insider, "deposit", account=insider.account, amount=10**12, reference="x"
+    )
+    # The operator too: money for its own account is recorded by another reviewer.
+    world.refused(
+        TxReason.SELF_DEPOSIT,
+        world.operator,
+        "deposit",
+        account=world.operator.account,
+        amount=5,
+        reference="x",
+    )
+    world.do(insider, "deposit", account=world.operator.account, amount=5, reference="fees")
+    world.refused(TxReason.INSUFFICIENT_FUNDS, insider, "withdraw", amount=10**12, reference="x")
+    assert world.balance(insider) == 0

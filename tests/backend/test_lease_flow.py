@@ -58,7 +58,7 @@ def test_full_lease_pays_fees_then_holders_exactly(world: World, ledger: Ledger)
     closed = world.do(lessee, "close_lease", lease=lease)
     assert closed["deposit_returned"] == 500
     credit = ledger.state.enterprises[lessee.account].credit
-    # period 1 ended a day before it was paid, past its hour of grace: late
-    assert (credit.on_time_payments, credit.late_payments, credit.completed_leases) == (2, 1, 1)
+    # period 1 was invoiced by the owner a day after it ended: the hour of grace runs from the issue
+    assert (credit.on_time_payments, credit.late_payments, credit.completed_leases) == (3, 0, 1)
     assert ledger.state.tokens[token].status == "returned"
     assert sum(ledger.state.books.balances.values()) == 0

@@ -6,6 +6,7 @@ from typing import Any
 
 from backend.ledger import Ledger
 from chain_client.ledger import TxReason
+from chain_client.ledger.schema import MAX_LEASE_PERIODS
 from tests.backend.world import DAY, Party, World
 
 
@@ -138,3 +139,44 @@ def test_rent_to_many_holders_is_exact_to_the_unit(world: World, ledger: Ledger)
     assert all(p.amount >= 0 for p in lines)
     assert [p.amount for p in lines if p.kind == "fee"] == [98_999 * 250 // 10_000]
     assert sum(ledger.state.books.balances.values()) == 0
+
+
+def test_on_time_is_the_ledgers_judgement_not_the_owners(world: World, ledger: Ledger) -> None:
+    """The attack: the owner invoices after period end + grace, so an immediate payment looked late."""
+    maker, lessee, token = _setup(world)
+    lease = world.do(maker, "offer_lease", **world.lease_terms(token, lessee, grace=3600))["lease"]
+    world.do(lessee, "sign_lease", lease=lease)
+    world.clock.advance(DAY + 3600 + 1)  # period 0 ended, and so did its grace
+    slow = world.do(maker, "issue_invoice", lease=lease, period=0)["invoice"]
+    assert ledger.state.invoices[slow].due == world.clock.now + 3600
+    assert world.do(lessee, "pay_invoice", invoice=slow)["on_time"] is True
+    # The lessee may invoice itself as soon as a period ends; doing so late does not move its due date.
+    world.clock.advance(DAY)
+    own = world.do(lessee, "issue_invoice", lease=lease, period=1)["invoice"]
+    assert ledger.state.invoices[own].due == ledger.state.invoices[own].end + 3600
+    assert world.do(lessee, "pay_invoice", invoice=own)["on_time"] is False
+    credit = ledger.state.enterprises[lessee.account].credit
+    assert (credit.on_time_payments, credit.late_payments) == (1, 1)
+    stranger = world.enterprise("stranger", "lessee")
+    world.refused(TxReason.NOT_OWNER, stranger, "issue_invoice", lease=lease, period=2)
+
+
+def test_a_lease_has_a_bounded_number_of_periods(world: World) -> None:
+    """The attack: millions of one-second periods, or a lease from 1970, to make closing expensive."""
+    maker, lessee, token = _setup(world)
+    now = world.clock.now
+    many = world.lease_terms(token, lessee, start=now, end=now + 4_000_000, period=1)
+    error = world.refused(TxReason.TOO_MANY_PERIODS, maker, "offer_lease", **many)
+    assert "4000000 periods" in error.detail
+    world.refused(
+        TxReason.TOO_MANY_PERIODS, maker, "offer_lease", **world.lease_terms(token, lessee, start=0, period=1)
+    )
+    most = world.lease_terms(token, lessee, start=now, end=now + MAX_LEASE_PERIODS, period=1)
+    lease = world.do(maker, "offer_lease", **most)["lease"]
+    world.do(lessee, "sign_lease", lease=lease)
+    world.clock.advance(MAX_LEASE_PERIODS)
+    error = world.refused(TxReason.UNPAID_INVOICES, lessee, "close_lease", lease=lease)
+    assert error.detail.endswith(
+        f"has {MAX_LEASE_PERIODS} unpaid or uninvoiced periods: 0, 1, 2, 3, 4 and 3655 more"
+    )
+    assert len(error.detail) < 200
