@@ -21,7 +21,7 @@ MAX_JOURNAL = 100_000
 MAX_READINGS = 10_000
 
 Index = Annotated[int, Field(ge=0, le=INT64_MAX, description="a log index or tree size")]
-Position = Annotated[int, Field(ge=0, lt=MAX_MESSAGES, description="a message's position in its batch")]
+Position = Annotated[int, Field(ge=0, le=MAX_MESSAGES - 1, description="a message's position in its batch")]
 Seconds = Annotated[int, Field(ge=0, le=INT64_MAX, description="a time stamp, Unix seconds")]
 JournalLimit = Annotated[int, Field(ge=1, le=MAX_JOURNAL, description="at most this many postings")]
 ReadingsLimit = Annotated[int, Field(ge=1, le=MAX_READINGS, description="at most this many readings")]
