@@ -157,6 +157,9 @@ def test_routing_errors_have_the_shape(server: Server) -> None:
     status, body = server.call("GET", "/v1/log/proof/inclusion?index=0")
     assert_shape(status, body, 400)
     assert body["detail"] == "query parameter 'tree_size' is missing"
+    status, body = server.call("GET", "/v1/devices/" + "ab" * 5000)
+    assert_shape(status, body, 400)
+    assert body["reason"] == "bad_payload"
     status, body = server.call("GET", "/v1/transactions/99")
     assert_shape(status, body, 404)
     assert body == {"reason": "not_found", "detail": "no log entry 99"}
