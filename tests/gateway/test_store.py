@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from pathlib import Path
@@ -88,7 +89,9 @@ def test_rejections_are_stored_with_reason_and_bytes(store: Store) -> None:
     received = Received(b"\x01garbage", "t", "test", time.time())
     result = store.record([(received, Rejected(Reason.BAD_CBOR, "not CBOR"))])
     assert result[0].outcome is Outcome.QUARANTINED
-    assert store.quarantined() == [("bad_cbor", "not CBOR", b"\x01garbage")]
+    assert store.quarantined() == [
+        ("bad_cbor", "not CBOR", b"\x01garbage", 8, hashlib.sha256(b"\x01garbage").digest())
+    ]
 
 
 def test_sealed_batch_root_is_over_the_original_bytes(store: Store) -> None:
