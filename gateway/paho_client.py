@@ -235,14 +235,15 @@ class LeanClient(paho.Client):
                     break  # the length bytes are not all here yet
                 length, head = remaining
                 end = head + length
+                streamed = stream_above is not None and length > stream_above
+                if streamed and command & 0xF6 == PUBLISH | QOS1_FLAGS:
+                    if size - head < HEADER_PEEK:
+                        break  # the header is not all here yet
+                    pos = self._start_streamed(buffer, v5, head, length, publishes)
+                    continue
                 if end > size:
                     break  # the body is not all here yet
                 if lean and command & 0xF6 == PUBLISH | QOS1_FLAGS:  # any DUP and RETAIN flag
-                    if stream_above is not None and length > stream_above:
-                        if size - head < min(length, HEADER_PEEK):
-                            break  # the header is not all here yet
-                        pos = self._start_streamed(buffer, v5, head, length, publishes)
-                        continue
                     publishes.append(parse_publish(buffer, v5, head, end))
                 else:
                     self._deliver(publishes)
@@ -264,8 +265,8 @@ class LeanClient(paho.Client):
         """The body length past which a QoS 1 PUBLISH is streamed, or ``None`` (never)."""
         if self.max_payload is None or self.on_oversize_qos1 is None:
             return None
-        # A body no longer than the limit cannot carry a payload over it; nor one within the peek
-        # (it is read whole anyway, at most one read buffer).
+        # A body no longer than the limit cannot carry a payload over it; one within the peek
+        # is read whole (no more than the peek is ever held).
         return max(self.max_payload, HEADER_PEEK)
 
     def _start_streamed(
