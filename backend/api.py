@@ -48,6 +48,8 @@ _FORBIDDEN = {
     TxReason.NOT_OWNER_OR_APPROVED,
     TxReason.NOT_LESSEE,
     TxReason.SELF_REVIEW,
+    TxReason.SELF_DEPOSIT,
+    TxReason.NOT_LESSOR,
 }
 _MALFORMED = {
     TxReason.BAD_ENCODING,
