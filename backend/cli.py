@@ -235,7 +235,10 @@ def parser() -> argparse.ArgumentParser:
         )
         cmd.add_argument("--db-schema", default=None, help="PostgreSQL schema to use (created if missing)")
         cmd.add_argument(
-            "--verify-workers", type=int, default=2, help="processes re-verifying the device signatures of big batches"
+            "--verify-workers",
+            type=int,
+            default=2,
+            help="processes re-verifying the device signatures of big batches",
         )
     serve_cmd = sub.choices["serve"]
     serve_cmd.add_argument("--host", default="127.0.0.1")

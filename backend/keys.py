@@ -43,4 +43,3 @@ def save(path: Path, key: SigningKey) -> None:
         handle.flush()
         # The key is what makes the log verifiable: it must be on disk before the genesis is.
         os.fsync(handle.fileno())
-
