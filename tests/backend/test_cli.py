@@ -201,7 +201,7 @@ def _anchor_a_big_batch(server: Server) -> None:
     maker = api.enterprise("maker", "manufacturer")
     gateway = api.enterprise("gateway", "service")
     terms = {"specs": {}, "price": 10, "salvage_value": 1, "shares": 4, "share_price": 1}
-    token = api.do(maker, "mint_token", serial="S1", model="M", **terms)["result"]["token"]
+    token = api.do(maker, "mint_token", serial="S1", model="M", fee_terms=[], **terms)["result"]["token"]
     device = seeded_key("cli-dev")
     api.do(maker, "bind_device", token=token, public_key=bytes(device.verify_key))
     start = int(time.time()) - 10_000

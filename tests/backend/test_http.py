@@ -85,6 +85,7 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
         deposit=10,
         grace=0,
         fees=[],
+        expires=start + 3 * DAY,
     )["result"]["lease"]
     api.do(lessee, "sign_lease", lease=lease)
     msgs = [
@@ -130,7 +131,8 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
     assert entry["index"] == anchored["index"]
     # the other views
     assert {e["account"] for e in server.get("/v1/enterprises")} >= {maker.account, lessee.account}
-    assert server.get(f"/v1/enterprises/{lessee.account}")["credit"]["late_payments"] == 1
+    # invoiced by the owner a day after the period ended: the grace runs from the issue
+    assert server.get(f"/v1/enterprises/{lessee.account}")["credit"]["on_time_payments"] == 1
     assert [t["id"] for t in server.get("/v1/tokens")] == [token]
     assert server.get(f"/v1/tokens/{token}/holders")["holders"] == {maker.account: 4}
     assert server.get(f"/v1/payouts/{maker.account}")["payouts"][0]["amount"] == 160
