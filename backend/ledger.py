@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import logging
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
+from backend import snapshot
 from backend.errors import BackendError, NotFoundError
 from backend.machine import apply
 from backend.state import State
-from backend.storage import Pending, Storage
+from backend.storage import LogRow, Pending, Snapshot, Storage
 from backend.tree import MerkleTree
 from backend.verify import Verifier
 from chain_client.ledger.entry import decode_entry, encode_entry
@@ -34,6 +36,9 @@ from chain_client.ledger.treehead import TreeHead, sign_tree_head, verify_tree_h
 from chain_client.merkle import inclusion_proof, leaf_hash
 
 Clock = Callable[[], float]
+CHECKPOINT_EVERY = 10_000  # entries between state checkpoints
+CHECKPOINT_SECONDS = 3_600  # or this long, when anything was appended
+log = logging.getLogger(__name__)
 ReadingListener = Callable[[list[dict[str, Any]]], None]
 GENESIS_ID = "genesis"
 
@@ -41,7 +46,7 @@ GENESIS_ID = "genesis"
 @dataclass(frozen=True)
 class _Seen:
     index: int
-    digest: bytes
+    digest: bytes | None  # None: an entry before the snapshot of the start, read when needed
 
 
 def _id_key(tx: Transaction) -> bytes:
@@ -58,10 +63,14 @@ class Ledger:
         *,
         clock: Clock = _time.time,
         verify_workers: int = 2,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+        checkpoint_seconds: int = CHECKPOINT_SECONDS,
     ) -> None:
         self.storage = storage
         self.key = key
         self.clock = clock
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_seconds = checkpoint_seconds
         self.workers = verify_workers
         self.verifier = Verifier(verify_workers)
         self.listeners: list[ReadingListener] = []
@@ -72,11 +81,18 @@ class Ledger:
         self.tree = MerkleTree()
         self.last_time = 0
         self._seen: dict[bytes, _Seen] = {}
+        self.last_checkpoint = 0  # log index of the newest checkpoint entry (0: none yet)
+        self.last_checkpoint_time = 0
+        self.started_from = 0  # the snapshot the state was loaded from (0: a full replay)
+        self._digest: tuple[int, bytes] | None = None
 
     # -- opening and replay ------------------------------------------------
 
-    def open(self, *, create: bool = True) -> None:
-        """Rebuild the state from the stored log, first creating the tables if ``create``."""
+    def open(self, *, create: bool = True, full: bool = False) -> None:
+        """Load the state: the newest good snapshot plus the entries after it, or (``full``) a replay.
+
+        ``create`` first creates the tables that do not exist yet.
+        """
         if create:
             self.storage.create()
         # The state is a large graph without reference cycles: the cycle
@@ -86,30 +102,80 @@ class Ledger:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            self._load()
+            self._load(full=full)
         finally:
             if enabled:
                 gc.enable()
         gc.freeze()
 
-    def _load(self) -> None:
+    def _load(self, *, full: bool = False) -> None:
         self._reset()
-        for row in self.storage.log_rows():
-            if leaf_hash(row.entry) != row.leaf_hash:
-                raise BackendError(f"log entry {row.index}: stored leaf hash does not match the entry")
-            entry = decode_entry(row.entry)
-            try:
-                tx = decode(entry.tx)
-                apply(self.state, tx, row.index, entry.time, self.verifier)
-            except TransactionError as exc:
-                raise BackendError(f"log entry {row.index} does not replay: {exc}") from None
-            self._seen[_id_key(tx)] = _Seen(row.index, hashlib.sha256(entry.tx).digest())
-            self.tree.append(row.leaf_hash)
-            self.last_time = max(self.last_time, entry.time)
-        self._check_tree_heads()
+        start = 0 if full else self._restore_snapshot()
+        for row in self.storage.log_rows(start):
+            self._replay(row)
+        self._check_tree_heads(full)
 
-    def _check_tree_heads(self) -> None:
-        for size, root, when, signature in self.storage.tree_heads():
+    def _replay(self, row: LogRow) -> None:
+        if leaf_hash(row.entry) != row.leaf_hash:
+            raise BackendError(f"log entry {row.index}: stored leaf hash does not match the entry")
+        entry = decode_entry(row.entry)
+        try:
+            tx = decode(entry.tx)
+            apply(self.state, tx, row.index, entry.time, self.verifier)
+        except TransactionError as exc:
+            raise BackendError(f"log entry {row.index} does not replay: {exc}") from None
+        self._seen[_id_key(tx)] = _Seen(row.index, hashlib.sha256(entry.tx).digest())
+        self.tree.append(row.leaf_hash)
+        self.last_time = max(self.last_time, entry.time)
+        self._note_checkpoint(tx, row.index, entry.time)
+
+    def _note_checkpoint(self, tx: Transaction, index: int, when: int) -> None:
+        # The genesis starts the clock of the time-based checkpoints.
+        if tx.type == TxType.CHECKPOINT or index == 0:
+            self.last_checkpoint, self.last_checkpoint_time = index, when
+
+    def _restore_snapshot(self) -> int:
+        """Load the newest snapshot that its checkpoint entry vouches for; the size it covers."""
+        for size in self.storage.snapshot_sizes():
+            try:
+                state = self._vouched_snapshot(size)
+            except (BackendError, TransactionError) as exc:
+                log.warning("snapshot at size %d skipped: %s", size, exc)
+                continue
+            for row in self.storage.index_rows(size):
+                key = hashlib.sha256(bytes.fromhex(row.signer) + row.tx_id.encode()).digest()[:16]
+                self._seen[key] = _Seen(row.index, None)
+                self.tree.append(row.leaf_hash)
+                self.last_time = max(self.last_time, row.time)
+            self.state, self.started_from = state, size
+            return size
+        return 0
+
+    def _vouched_snapshot(self, size: int) -> State:
+        snap = self.storage.snapshot(size)
+        row = self.storage.log_row(size)
+        if snap is None or row is None:
+            raise BackendError(f"log entry {size} or its snapshot is missing")
+        if snapshot.digest_of(snap.data) != snap.digest:
+            raise BackendError(f"the snapshot for log entry {size} does not hash to its digest")
+        if leaf_hash(row.entry) != row.leaf_hash:
+            raise BackendError(f"log entry {size}: stored leaf hash does not match the entry")
+        tx = decode(decode_entry(row.entry).tx)
+        if (
+            tx.type != TxType.CHECKPOINT
+            or tx.args.get("size") != size
+            or tx.args.get("digest") != snap.digest
+        ):
+            raise BackendError(f"log entry {size} is not the checkpoint of this snapshot")
+        state = snapshot.restore(snap.data)
+        if tx.signer != state.operator:
+            raise BackendError(f"the checkpoint at log entry {size} is not signed by the log key")
+        return state
+
+    def _check_tree_heads(self, every: bool) -> None:
+        # A start checks the newest head; a full replay checks them all.
+        heads = self.storage.tree_heads() if every else [h for h in [self.storage.latest_tree_head()] if h]
+        for size, root, when, signature in heads:
             if size > self.tree.size:
                 raise BackendError(f"a tree head was signed for size {size} but the log has {self.tree.size}")
             if self.tree.root(size) != root:
@@ -155,8 +221,14 @@ class Ledger:
 
     def submit_many(self, raws: Sequence[bytes]) -> list[dict[str, Any] | TransactionError]:
         """Submit transactions in order, committing every accepted one in one database transaction."""
+        return self._append(raws)
+
+    def _append(
+        self, raws: Sequence[bytes], snap: Snapshot | None = None
+    ) -> list[dict[str, Any] | TransactionError]:
         now = max(int(self.clock()), self.last_time)
         pending = Pending.empty()
+        pending.snapshot = snap
         outcomes: list[dict[str, Any] | TransactionError] = []
         duplicates: list[tuple[int, int, Transaction]] = []
         verified_rows: list[dict[str, Any]] = []
@@ -166,7 +238,7 @@ class Ledger:
                 key = _id_key(tx)
                 seen = self._seen.get(key)
                 if seen is not None:
-                    if seen.digest != hashlib.sha256(tx.raw).digest():
+                    if self._stored_digest(seen) != hashlib.sha256(tx.raw).digest():
                         raise TransactionError(
                             TxReason.ID_CONFLICT,
                             f"signer {tx.signer} already used id {tx.id!r} for entry {seen.index}",
@@ -188,6 +260,7 @@ class Ledger:
             leaf = leaf_hash(entry)
             self.tree.append(leaf)
             self._seen[key] = _Seen(index, hashlib.sha256(tx.raw).digest())
+            self._note_checkpoint(tx, index, now)
             result = self._result(index, now, tx, leaf, outcome.result, "accepted")
             pending.log.append(
                 {
@@ -214,12 +287,46 @@ class Ledger:
                 self._load()
                 raise
             self.last_time = now
+            self._checkpoint_if_due(now)
         for position, index, tx in duplicates:
             outcomes[position] = self._stored_result(index, tx)
         if verified_rows:
             for listener in list(self.listeners):
                 listener(verified_rows)
         return outcomes
+
+    def _stored_digest(self, seen: _Seen) -> bytes:
+        if seen.digest is not None:
+            return seen.digest
+        row = self.storage.log_row(seen.index)
+        if row is None:
+            raise BackendError(f"log entry {seen.index} is known but not stored")
+        return hashlib.sha256(decode_entry(row.entry).tx).digest()
+
+    # -- checkpoints -------------------------------------------------------
+
+    def _checkpoint_if_due(self, now: int) -> None:
+        if self.key is None or not self.checkpoint_every:
+            return
+        since = self.tree.size - self.last_checkpoint
+        if since >= self.checkpoint_every or (
+            since > 1 and now - self.last_checkpoint_time >= self.checkpoint_seconds
+        ):
+            self.checkpoint()
+
+    def checkpoint(self) -> dict[str, Any]:
+        """Snapshot the state and commit its digest to the log as a ``checkpoint`` entry, atomically."""
+        if self.key is None:
+            raise BackendError("a checkpoint needs the operator key")
+        size = self.tree.size
+        data = snapshot.encode(self.state)
+        digest = snapshot.digest_of(data)
+        args = {"size": size, "digest": digest}
+        raw = sign(TxType.CHECKPOINT, f"checkpoint-{size}", args, self.key, ledger=bytes(self.key.verify_key))
+        outcome = self._append([raw], Snapshot(size, digest, data))[0]
+        if isinstance(outcome, TransactionError):
+            raise BackendError(f"the checkpoint at size {size} was refused: {outcome}")
+        return outcome
 
     def _result(
         self, index: int, when: int, tx: Transaction, leaf: bytes, result: dict[str, Any], status: str
@@ -270,8 +377,10 @@ class Ledger:
         return self.tree.consistency_proof(first, second)
 
     def digest(self) -> bytes:
-        """The state digest."""
-        return self.state.digest()
+        """The state digest, computed once per log size."""
+        if self._digest is None or self._digest[0] != self.tree.size:
+            self._digest = (self.tree.size, self.state.digest())
+        return self._digest[1]
 
     # -- queries -----------------------------------------------------------
 

@@ -95,6 +95,35 @@ readings_table = Table(
 )
 
 
+snapshots_table = Table(
+    "snapshots",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("digest", LargeBinary(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """What a start needs of an entry it does not replay: its place in the tree and its id."""
+
+    index: int
+    leaf_hash: bytes
+    signer: str
+    tx_id: str
+    time: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A stored state snapshot: the state after the first ``size`` entries."""
+
+    size: int
+    digest: bytes
+    data: bytes
+
+
 @dataclass(frozen=True)
 class LogRow:
     """One stored log entry."""
@@ -116,6 +145,7 @@ class Pending:
     log: list[dict[str, Any]]
     batches: list[dict[str, Any]]
     readings: list[dict[str, Any]]
+    snapshot: Snapshot | None = None
 
     @classmethod
     def empty(cls) -> Pending:
@@ -205,6 +235,11 @@ class Storage:
                 conn.execute(batches_table.insert(), pending.batches)
             if pending.readings:
                 self._insert_fast(conn, readings_table, pending.readings)
+            if pending.snapshot is not None:
+                snap = pending.snapshot
+                conn.execute(
+                    snapshots_table.insert(), {"size": snap.size, "digest": snap.digest, "data": snap.data}
+                )
 
     def _insert_fast(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         """Bulk insert through the driver's executemany: the rows are already typed and checked."""
@@ -241,6 +276,47 @@ class Storage:
                         result=row.result,
                     )
                     position += 1
+
+    def index_rows(self, end: int, chunk: int = 20_000) -> Iterator[IndexRow]:
+        """The first ``end`` entries' leaf hashes, ids and times, without reading the entries."""
+        t = log_table
+        position = 0
+        with self.engine.connect() as conn:
+            while position < end:
+                query = (
+                    select(t.c.idx, t.c.leaf_hash, t.c.signer, t.c.tx_id, t.c.time)
+                    .where(t.c.idx >= position, t.c.idx < end)
+                    .order_by(t.c.idx)
+                    .limit(chunk)
+                )
+                rows = conn.execute(query).all()
+                if not rows:
+                    raise BackendError(f"log entry {position} is missing")
+                for row in rows:
+                    if row.idx != position:
+                        raise BackendError(f"log entry {position} is missing (found {row.idx})")
+                    yield IndexRow(row.idx, row.leaf_hash, row.signer, row.tx_id, row.time)
+                    position += 1
+
+    def snapshot_sizes(self) -> list[int]:
+        """Sizes of the stored snapshots, newest first."""
+        t = snapshots_table
+        with self.engine.connect() as conn:
+            return [int(s) for s in conn.execute(select(t.c.size).order_by(t.c.size.desc())).scalars()]
+
+    def snapshot(self, size: int) -> Snapshot | None:
+        """The snapshot of the state after ``size`` entries, if stored."""
+        t = snapshots_table
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t).where(t.c.size == size)).first()
+        return None if row is None else Snapshot(row.size, bytes(row.digest), bytes(row.data))
+
+    def latest_tree_head(self) -> tuple[int, bytes, int, bytes] | None:
+        """The newest stored tree head, without reading the others."""
+        t = tree_heads_table
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t).order_by(t.c.size.desc()).limit(1)).first()
+        return None if row is None else (row.size, row.root, row.time, row.signature)
 
     def log_row(self, index: int) -> LogRow | None:
         """One log entry, or None."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from backend.domain import devices, enterprises, leases, money, rent, shares, telemetry, tokens
+from backend.domain import checkpoints, devices, enterprises, leases, money, rent, shares, telemetry, tokens
 from backend.domain.context import Context
 from chain_client.ledger.schema import TxType
 
@@ -36,6 +36,7 @@ HANDLERS: dict[TxType, Handler] = {
     TxType.ISSUE_INVOICE: rent.issue_invoice,
     TxType.PAY_INVOICE: rent.pay_invoice,
     TxType.ANCHOR_BATCH: telemetry.anchor_batch,
+    TxType.CHECKPOINT: checkpoints.checkpoint,
 }
 
 __all__ = ["HANDLERS", "Context", "Handler"]

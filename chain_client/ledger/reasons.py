@@ -75,3 +75,5 @@ class TxReason(StrEnum):
     BATCH_COUNT_MISMATCH = "batch_count_mismatch"
     BATCH_ROOT_MISMATCH = "batch_root_mismatch"
     BATCH_DUPLICATE_MESSAGE = "batch_duplicate_message"
+    # state checkpoints
+    CHECKPOINT_MISMATCH = "checkpoint_mismatch"

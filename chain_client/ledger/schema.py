@@ -57,6 +57,7 @@ class TxType(StrEnum):
     ISSUE_INVOICE = "issue_invoice"
     PAY_INVOICE = "pay_invoice"
     ANCHOR_BATCH = "anchor_batch"
+    CHECKPOINT = "checkpoint"
 
 
 class Role(StrEnum):
@@ -272,6 +273,7 @@ ARGS: dict[TxType, dict[str, Checker]] = {
     TxType.ISSUE_INVOICE: {"lease": ref, "period": uint},
     TxType.PAY_INVOICE: {"invoice": ref},
     TxType.ANCHOR_BATCH: {"root": digest, "count": posint, "messages": messages},
+    TxType.CHECKPOINT: {"size": uint, "digest": digest},
 }
 
 
