@@ -12,25 +12,26 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import Response, StreamingResponse
 
-from backend import views
+from backend import http_errors, views
 from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
 from backend.errors import NotFoundError
+from backend.http_errors import error
 from backend.ledger import Ledger
+from backend.params import MAX_ENTRIES, Index, JournalLimit, Position, ReadingsLimit, Seconds
 from backend.submitter import Submitter
 from chain_client import cbor
 from chain_client.device import parse_device_id
-from chain_client.errors import LeaseChainError, MerkleError, ProtocolError
+from chain_client.errors import ProtocolError
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.errors import TransactionError
 from chain_client.ledger.reasons import TxReason
-from chain_client.ledger.transaction import decode
+from chain_client.ledger.transaction import MAX_TX_SIZE, decode
 
 MAX_BODY = 8 * 1024 * 1024
-MAX_ENTRIES = 1000
 STREAM_QUEUE = 10_000
 CBOR_BODY = {
     "requestBody": {
@@ -48,6 +49,8 @@ _FORBIDDEN = {
     TxReason.NOT_OWNER_OR_APPROVED,
     TxReason.NOT_LESSEE,
     TxReason.SELF_REVIEW,
+    TxReason.SELF_DEPOSIT,
+    TxReason.NOT_LESSOR,
 }
 _MALFORMED = {
     TxReason.BAD_ENCODING,
@@ -100,11 +103,27 @@ def _json(data: Any, status: int = 200) -> Response:  # noqa: ANN401 - any JSON 
 
 
 def _refusal(exc: TransactionError) -> dict[str, Any]:
-    return {"status": "rejected", "reason": exc.reason.value, "detail": exc.detail}
+    return {"status": "rejected", "reason": exc.reason.value, "detail": http_errors.clip(exc.detail)}
 
 
-def _error(reason: str, detail: str, status: int) -> Response:
-    return _json({"reason": reason, "detail": detail}, status)
+async def read_body(request: Request, limit: int) -> bytes | Response:
+    """The CBOR body of a submission, refused (413) as soon as it is known to exceed ``limit`` bytes."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    if kind not in ("application/cbor", "application/octet-stream"):
+        return error("bad_encoding", f"content type {kind!r}, expected application/cbor", 415)
+    too_large = error("too_large", f"request body is over {limit} bytes, the limit", 413)
+    declared = request.headers.get("content-length", "")
+    # A declared length says it all before one byte is read; the digit count guards int().
+    if declared.isdigit() and (len(declared) > 19 or int(declared) > limit):
+        return too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():  # chunked bodies carry no length: count as they come
+        size += len(chunk)
+        if size > limit:
+            return too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 Scope = MutableMapping[str, Any]
@@ -174,27 +193,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(ReadLock, submitter=lambda: holder.get("writer"))
-
-    @app.exception_handler(NotFoundError)
-    async def not_found(_request: Request, exc: NotFoundError) -> Response:
-        return _error("not_found", str(exc), 404)
-
-    @app.exception_handler(MerkleError)
-    async def bad_proof_request(_request: Request, exc: MerkleError) -> Response:
-        return _error("bad_request", str(exc), 400)
-
-    @app.exception_handler(ProtocolError)
-    async def bad_protocol_value(_request: Request, exc: ProtocolError) -> Response:
-        return _error(exc.reason.value, exc.detail, 400)
-
-    async def body_of(request: Request) -> bytes | Response:
-        kind = request.headers.get("content-type", "").split(";")[0].strip()
-        if kind not in ("application/cbor", "application/octet-stream"):
-            return _error("bad_encoding", f"content type {kind!r}, expected application/cbor", 415)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return _error("too_large", f"request body is {len(body)} bytes, limit is {MAX_BODY}", 413)
-        return body
+    http_errors.install(app)
 
     def writer() -> Submitter:
         return holder["writer"]
@@ -210,7 +209,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     @app.post("/v1/transactions", openapi_extra=CBOR_BODY)
     async def submit(request: Request) -> Response:
         """Submit one signed transaction (its exact CBOR bytes)."""
-        body = await body_of(request)
+        body = await read_body(request, MAX_TX_SIZE)
         if isinstance(body, Response):
             return body
         outcome = (await writer().submit([body]))[0]
@@ -221,15 +220,15 @@ def create_app(ledger: Ledger) -> FastAPI:
     @app.post("/v1/transactions/batch", openapi_extra=CBOR_BODY)
     async def submit_batch(request: Request) -> Response:
         """Submit a CBOR array of signed transactions; each gets its own outcome."""
-        body = await body_of(request)
+        body = await read_body(request, MAX_BODY)
         if isinstance(body, Response):
             return body
         try:
             items = cbor.loads(body, what="transaction batch")
         except ProtocolError as exc:
-            return _error("bad_encoding", exc.detail, 400)
+            return error("bad_encoding", exc.detail, 400)
         if not isinstance(items, list) or not all(isinstance(i, bytes) for i in items):
-            return _error("bad_encoding", "a batch must be a CBOR array of signed transactions (bstr)", 400)
+            return error("bad_encoding", "a batch must be a CBOR array of signed transactions (bstr)", 400)
         outcomes = await writer().submit(items)
         return _json({"results": [_refusal(o) if isinstance(o, TransactionError) else o for o in outcomes]})
 
@@ -252,7 +251,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         }
 
     @app.get("/v1/transactions/{index}")
-    async def transaction(index: int) -> Response:
+    async def transaction(index: Index) -> Response:
         """One log entry, decoded."""
         return _json(entry_json(index))
 
@@ -270,7 +269,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         return _json(ledger.tree_head().to_json())
 
     @app.get("/v1/log/proof/inclusion")
-    async def inclusion(index: int, tree_size: int) -> Response:
+    async def inclusion(index: Index, tree_size: Index) -> Response:
         """RFC 9162 inclusion proof of entry ``index`` in the tree of ``tree_size`` entries."""
         path = ledger.inclusion_proof(index, tree_size)
         return _json(
@@ -283,13 +282,13 @@ def create_app(ledger: Ledger) -> FastAPI:
         )
 
     @app.get("/v1/log/proof/consistency")
-    async def consistency(first: int, second: int) -> Response:
+    async def consistency(first: Index, second: Index) -> Response:
         """RFC 9162 consistency proof between tree sizes ``first`` and ``second``."""
         proof = ledger.consistency_proof(first, second)
         return _json({"first": first, "second": second, "proof": [p.hex() for p in proof]})
 
     @app.get("/v1/log/entries")
-    async def entries(start: int = 0, end: int | None = None) -> Response:
+    async def entries(start: Index = 0, end: Index | None = None) -> Response:
         """Raw entries ``[start, end)`` in hex, at most 1000."""
         stop = min(ledger.size, end if end is not None else ledger.size, start + MAX_ENTRIES)
         rows = ledger.storage.log_rows(start, stop) if start < stop else iter(())
@@ -343,7 +342,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         )
 
     @app.get("/v1/tokens/{token_id}/usage")
-    async def usage(token_id: str, start: int, end: int) -> Response:
+    async def usage(token_id: str, start: Seconds, end: Seconds) -> Response:
         """Verified run-seconds of a token stamped in ``[start, end)``."""
         find_token(token_id)
         meter = ledger.state.meters.get(token_id)
@@ -374,7 +373,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         return _json({"account": name, "balance": books.balance(name)})
 
     @app.get("/v1/accounts/{account}/journal")
-    async def journal(account: str, limit: int = Query(1000, ge=1, le=100_000)) -> Response:
+    async def journal(account: str, limit: JournalLimit = 1000) -> Response:
         """Postings that touched an account, oldest first."""
         name = account if ":" in account or account == "external" else settlement(account)
         lines = [p for p in ledger.state.books.journal if name in (p.debit, p.credit)][:limit]
@@ -431,10 +430,10 @@ def create_app(ledger: Ledger) -> FastAPI:
     async def telemetry(
         device: str | None = None,
         token: str | None = None,
-        since: int | None = None,
-        until: int | None = None,
+        since: Seconds | None = None,
+        until: Seconds | None = None,
         status: str | None = None,
-        limit: int = Query(100, ge=1, le=10_000),
+        limit: ReadingsLimit = 100,
     ) -> Response:
         """Stored device messages by device, token, stamp range and verdict."""
         if device is not None:
@@ -445,7 +444,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         return _json({"readings": [views.reading(r) for r in rows]})
 
     @app.get("/v1/telemetry/{batch}/{position}/proof")
-    async def reading_proof(batch: int, position: int) -> Response:
+    async def reading_proof(batch: Index, position: Position) -> Response:
         """A message, its inclusion in its batch, the batch's entry and its inclusion in the log."""
         return _json(ledger.reading_proof(batch, position))
 
@@ -467,9 +466,5 @@ def create_app(ledger: Ledger) -> FastAPI:
                 subscribers.discard(queue)
 
         return StreamingResponse(events(), media_type="text/event-stream")
-
-    @app.exception_handler(LeaseChainError)
-    async def lease_chain_error(_request: Request, exc: LeaseChainError) -> JSONResponse:
-        return JSONResponse({"reason": "bad_request", "detail": str(exc)}, status_code=400)
 
     return app

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from chain_client.validation import problems
 from gateway.errors import ConfigError
+from gateway.quarantine import DEFAULT_MAX_ROWS, MAX_ROW_BYTES
 
 DEFAULT_CONFIG_PATH = Path("/etc/leasechain/gateway.toml")
 DEFAULT_STATE_DIRECTORY = Path("/var/lib/leasechain-gateway")
@@ -134,6 +135,20 @@ class StoreSection(_Section):
     path: Path | None = None
     max_bytes: Annotated[int, Field(ge=1_000_000)] = 1 << 30
     keep_anchored_seconds: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
+    # Past this many quarantine rows the oldest are evicted (gateway/quarantine.py bounds a row).
+    quarantine_max_rows: Annotated[int, Field(ge=1)] = DEFAULT_MAX_ROWS
+
+    @model_validator(mode="after")
+    def _checks(self) -> StoreSection:
+        # Bad input must never fill the room that readings need: at most half the store.
+        limit = self.max_bytes // 2 // MAX_ROW_BYTES
+        if self.quarantine_max_rows > limit:
+            raise ValueError(
+                f"quarantine_max_rows = {self.quarantine_max_rows} could take "
+                f"{self.quarantine_max_rows * MAX_ROW_BYTES} bytes (up to {MAX_ROW_BYTES} a row), more than "
+                f"half of max_bytes = {self.max_bytes}; expected at most {limit}"
+            )
+        return self
 
 
 class IngestSection(_Section):

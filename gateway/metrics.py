@@ -64,6 +64,17 @@ class Metrics:
             "pending_batches", "Sealed batches waiting to be anchored", namespace=NAMESPACE, registry=r
         )
         self.store_bytes = Gauge("store_bytes", "Bytes used by the store", namespace=NAMESPACE, registry=r)
+        self.quarantine_rows = Gauge(
+            "quarantine_rows", "Rows in the quarantine table", namespace=NAMESPACE, registry=r
+        )
+        self.quarantine_evicted = Counter(
+            "quarantine_evicted",
+            "Oldest quarantine rows deleted to keep within quarantine_max_rows or the store within max_bytes",
+            namespace=NAMESPACE,
+            registry=r,
+        )
+        # The store's lifetime eviction count at the last refresh; the counter adds the difference.
+        self._evicted_seen: int | None = None
         self.registry_devices = Gauge(
             "registry_devices", "Device keys in the registry", namespace=NAMESPACE, registry=r
         )
@@ -120,6 +131,11 @@ class Metrics:
         self.pending_batches.set(stats.pending_batches)
         self.store_bytes.set(stats.used_bytes)
         self.registry_devices.set(registry_size)
+        self.quarantine_rows.set(stats.quarantined)
+        evicted = stats.counters.get("quarantine_evicted", 0)
+        if self._evicted_seen is not None and evicted > self._evicted_seen:
+            self.quarantine_evicted.inc(evicted - self._evicted_seen)
+        self._evicted_seen = evicted
 
     def serve(self, host: str, port: int) -> int:
         """Start the HTTP endpoint in a daemon thread; return the port it listens on."""

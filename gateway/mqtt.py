@@ -29,11 +29,15 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from chain_client import topics
+from chain_client.cose import MAX_MESSAGE_SIZE
+from chain_client.reasons import Reason
 from gateway.config import MqttSection
 from gateway.inbox import Delivery, Inbox
 from gateway.metrics import Metrics
 from gateway.paho_client import LeanClient
+from gateway.quarantine import Original
 from gateway.store import Received
+from gateway.verifier import Rejected
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,10 @@ class MqttSource:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_publish_qos1 = self._on_publish_qos1
+        # A message over the protocol's limit is read past, not held (a flood of them must not
+        # cost memory); only its first bytes, size and digest reach the quarantine.
+        self.client.max_payload = MAX_MESSAGE_SIZE
+        self.client.on_oversize_qos1 = self._on_oversize_qos1
         self.client.on_subscribe = self._on_subscribe
 
     @property
@@ -193,6 +201,19 @@ class MqttSource:
                 Delivery(Received(payload, topic, "mqtt", now), self, (generation, mid, 1))
                 for mid, topic, payload in publishes
             ]
+        )
+
+    def _on_oversize_qos1(self, mid: int, topic: str, head: bytes, size: int, sha256: bytes) -> None:
+        self._received.inc()
+        detail = f"message is {size} bytes, limit is {MAX_MESSAGE_SIZE}"
+        log.warning("%s (topic %.100r, SHA-256 %s): quarantined as oversize", detail, topic, sha256.hex())
+        self.inbox.put(
+            Delivery(
+                Received(head, topic, "mqtt", time.time()),
+                self,
+                (self._generation, mid, 1),
+                Rejected(Reason.OVERSIZE, detail, original=Original(size, sha256)),
+            )
         )
 
     def acknowledge(self, tokens: Sequence[object]) -> None:

@@ -18,6 +18,16 @@ thread, one ``send``) instead of one per message.  Connection, session,
 keepalive, subscriptions, QoS 0 and 2, acknowledgements and reconnects stay
 paho's.
 
+With :attr:`LeanClient.max_payload` set, a QoS 1 PUBLISH longer than
+:data:`HEADER_PEEK` (64 KiB) is never held whole: once its header is in
+(topic, packet id, property length), its payload is passed through SHA-256
+as it arrives, only the first ``max_payload`` bytes are kept, and the rest
+is dropped as it is read.  A payload that turns out to be over the limit
+goes to :attr:`LeanClient.on_oversize_qos1` as (packet id, topic, first
+bytes, size, SHA-256), so the gateway can quarantine and acknowledge it
+like any message; a 50 MB PUBLISH costs the reader about one read buffer of
+memory, not 50 MB (or 100, with the copy of its payload).
+
 It overrides one public method of paho's external-loop API (``loop_read``),
 fills paho's private ``_in_packet`` for the packets paho handles, and
 queues through ``_packet_queue``, so pyproject.toml bounds paho-mqtt to the
@@ -27,6 +37,7 @@ decoder and reader.
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,6 +47,9 @@ from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.exception import MalformedPacket
 
 READ_SIZE = 65536  # bytes asked of one recv: a few hundred readings
+# A PUBLISH's header fits in this many body bytes: topic length, the longest topic, packet id and
+# the property length's 4 bytes; what follows (properties, payload) can be streamed.
+HEADER_PEEK = 2 + 65535 + 2 + 4
 PUBLISH = 0x30
 QOS1_FLAGS = 0x02  # PUBLISH fixed-header bits 1-2: QoS 1
 PUBACK = 0x40
@@ -43,6 +57,8 @@ _PUBACK = struct.Struct("!BBH")  # fixed header (type, remaining length 2) and p
 
 Publish = tuple[int, str, bytes]  # packet id, topic, payload
 PublishHandler = Callable[[list[Publish]], None]
+# packet id, topic, the payload's first bytes, the payload's size and SHA-256
+OversizeHandler = Callable[[int, str, bytes, int, bytes], None]
 
 
 def _varint(data: bytes | bytearray, pos: int, stop: int) -> tuple[int, int] | None:
@@ -64,16 +80,12 @@ def _varint(data: bytes | bytearray, pos: int, stop: int) -> tuple[int, int] | N
     return None
 
 
-def parse_publish(packet: bytes | bytearray, v5: bool, start: int = 0, stop: int | None = None) -> Publish:
-    """(packet id, topic, payload) of a QoS 1 PUBLISH body (everything after the fixed header).
+def _publish_header(packet: bytes | bytearray, v5: bool, start: int, stop: int) -> tuple[int, str, int]:
+    """(packet id, topic, where the payload starts) of the PUBLISH body at ``packet[start:stop]``.
 
-    The body is ``packet[start:stop]``, so a reader can parse it in place in
-    its buffer.  Raises :class:`MalformedPacket`, as paho's decoder does, for
-    a body too short for what its lengths announce.  A topic that is not
-    UTF-8 is decoded with replacement characters, so the topic check rejects
-    the message with a reason instead of the network loop failing.
+    The payload may start beyond ``stop`` (properties longer than what is
+    at hand); the caller checks that against the packet's length.
     """
-    stop = len(packet) if stop is None else stop
     size = stop - start
     if size < 4:
         raise MalformedPacket(f"PUBLISH of {size} bytes is too short for a topic and a packet id")
@@ -91,9 +103,58 @@ def parse_publish(packet: bytes | bytearray, v5: bool, start: int = 0, stop: int
             raise MalformedPacket("PUBLISH property length is truncated")
         length, pos = properties
         pos += length
-        if pos > stop:
-            raise MalformedPacket(f"PUBLISH properties of {length} bytes overrun the {size}-byte packet")
+    return mid, topic, pos
+
+
+def parse_publish(packet: bytes | bytearray, v5: bool, start: int = 0, stop: int | None = None) -> Publish:
+    """(packet id, topic, payload) of a QoS 1 PUBLISH body (everything after the fixed header).
+
+    The body is ``packet[start:stop]``, so a reader can parse it in place in
+    its buffer.  Raises :class:`MalformedPacket`, as paho's decoder does, for
+    a body too short for what its lengths announce.  A topic that is not
+    UTF-8 is decoded with replacement characters, so the topic check rejects
+    the message with a reason instead of the network loop failing.
+    """
+    stop = len(packet) if stop is None else stop
+    mid, topic, pos = _publish_header(packet, v5, start, stop)
+    if pos > stop:
+        raise MalformedPacket(f"PUBLISH properties overrun the {stop - start}-byte packet")
     return mid, topic, bytes(packet[pos:stop])
+
+
+class _Streamed:
+    """A long QoS 1 PUBLISH read as it arrives: properties skipped, payload hashed, its head kept."""
+
+    def __init__(self, mid: int, topic: str, skip: int, size: int, keep: int) -> None:
+        self.mid = mid
+        self.topic = topic
+        self.skip = skip  # body bytes before the payload still to come
+        self.size = size
+        self.left = size  # payload bytes still to come
+        self.keep = keep
+        self.head = bytearray()
+        self.sha256 = hashlib.sha256()
+
+    @property
+    def done(self) -> bool:
+        """Whether the whole packet has been read."""
+        return not self.skip and not self.left
+
+    def feed(self, data: bytearray, start: int) -> int:
+        """Take this packet's bytes from ``data[start:]``; return how many."""
+        skipped = min(self.skip, len(data) - start)
+        self.skip -= skipped
+        begin = start + skipped
+        taken = min(self.left, len(data) - begin)
+        if taken:
+            with memoryview(data) as view:
+                chunk = view[begin : begin + taken]
+                if len(self.head) < self.keep:
+                    self.head += chunk[: self.keep - len(self.head)]
+                self.sha256.update(chunk)
+                chunk.release()
+            self.left -= taken
+        return skipped + taken
 
 
 def _idle_packet() -> Any:  # noqa: ANN401 - paho's private _InPacket TypedDict
@@ -120,8 +181,12 @@ class LeanClient(paho.Client):
     """
 
     on_publish_qos1: PublishHandler | None = None
+    # With both set, a QoS 1 payload over max_payload bytes is streamed past, not held whole.
+    max_payload: int | None = None
+    on_oversize_qos1: OversizeHandler | None = None
     _read_sock: object = None
     _read_buffer: bytearray
+    _streamed: _Streamed | None = None
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         """Read what the socket has (up to :data:`READ_SIZE`) and handle every complete packet in it.
@@ -134,6 +199,7 @@ class LeanClient(paho.Client):
         if sock is not self._read_sock:  # a new connection: nothing of the old stream carries over
             self._read_sock = sock
             self._read_buffer = bytearray()
+            self._streamed = None
         try:
             data = self._sock_recv(READ_SIZE)
         except BlockingIOError:
@@ -154,11 +220,14 @@ class LeanClient(paho.Client):
         """Handle the complete packets at the front of ``buffer`` and remove them from it."""
         v5 = self._protocol == MQTTProtocolVersion.MQTTv5
         lean = self.on_publish_qos1 is not None and self._manual_ack
+        stream_above = self._stream_above() if lean else None
         publishes: list[Publish] = []
         rc = MQTTErrorCode.MQTT_ERR_SUCCESS
         size = len(buffer)
         pos = 0
         try:
+            if self._streamed is not None:
+                pos = self._continue_streamed(buffer, publishes)
             while pos + 2 <= size:
                 command = buffer[pos]
                 remaining = _varint(buffer, pos + 1, size)
@@ -166,6 +235,12 @@ class LeanClient(paho.Client):
                     break  # the length bytes are not all here yet
                 length, head = remaining
                 end = head + length
+                streamed = stream_above is not None and length > stream_above
+                if streamed and command & 0xF6 == PUBLISH | QOS1_FLAGS:
+                    if size - head < HEADER_PEEK:
+                        break  # the header is not all here yet
+                    pos = self._start_streamed(buffer, v5, head, length, publishes)
+                    continue
                 if end > size:
                     break  # the body is not all here yet
                 if lean and command & 0xF6 == PUBLISH | QOS1_FLAGS:  # any DUP and RETAIN flag
@@ -185,6 +260,45 @@ class LeanClient(paho.Client):
             del buffer[:pos]
             self._deliver(publishes)
         return rc
+
+    def _stream_above(self) -> int | None:
+        """The body length past which a QoS 1 PUBLISH is streamed, or ``None`` (never)."""
+        if self.max_payload is None or self.on_oversize_qos1 is None:
+            return None
+        # A body no longer than the limit cannot carry a payload over it; one within the peek
+        # is read whole (no more than the peek is ever held).
+        return max(self.max_payload, HEADER_PEEK)
+
+    def _start_streamed(
+        self, buffer: bytearray, v5: bool, head: int, length: int, publishes: list[Publish]
+    ) -> int:
+        """Begin a long PUBLISH whose header is in ``buffer[head:]``; return where reading stopped."""
+        assert self.max_payload is not None
+        mid, topic, payload = _publish_header(buffer, v5, head, min(len(buffer), head + length))
+        if payload > head + length:
+            raise MalformedPacket(f"PUBLISH properties overrun the {length}-byte packet")
+        size = head + length - payload
+        self._streamed = _Streamed(mid, topic, payload - head, size, self.max_payload)
+        return self._continue_streamed(buffer, publishes, head)
+
+    def _continue_streamed(self, buffer: bytearray, publishes: list[Publish], start: int = 0) -> int:
+        """Feed the long PUBLISH from ``buffer[start:]``; hand it over once complete; return the position."""
+        streamed = self._streamed
+        assert streamed is not None
+        pos = start + streamed.feed(buffer, start)
+        if not streamed.done:
+            return pos
+        self._streamed = None
+        if streamed.size <= streamed.keep:  # long properties or topic, a payload within the limit
+            publishes.append((streamed.mid, streamed.topic, bytes(streamed.head)))
+            return pos
+        self._deliver(publishes)
+        handler = self.on_oversize_qos1
+        assert handler is not None
+        head, digest = bytes(streamed.head), streamed.sha256.digest()
+        with self._in_callback_mutex:
+            handler(streamed.mid, streamed.topic, head, streamed.size, digest)
+        return pos
 
     def _deliver(self, publishes: list[Publish]) -> None:
         handler = self.on_publish_qos1

@@ -100,6 +100,7 @@ class Service:
             cfg.store_path(),
             max_bytes=cfg.store.max_bytes,
             keep_anchored_seconds=cfg.store.keep_anchored_seconds,
+            quarantine_max_rows=cfg.store.quarantine_max_rows,
         )
         store_executor = ThreadPoolExecutor(1, thread_name_prefix="store")
         requeued = store.retry_failed()
@@ -113,7 +114,8 @@ class Service:
             # One sync before any input starts, so readings of freshly enrolled devices
             # are not judged against an empty or stale registry; offline, the cache serves.
             await self._sync_once(registry, from_file)
-        self.metrics.registry_devices.set(len(registry))
+        # Before any input: the counters exported from here on start from the store's totals now.
+        self.metrics.update(store.stats(), len(registry))
         if cfg.metrics.enabled:
             self.metrics_port = self.metrics.serve(cfg.metrics.host, cfg.metrics.port)
             log.info("metrics on http://%s:%d/metrics", cfg.metrics.host, self.metrics_port)

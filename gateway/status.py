@@ -38,6 +38,7 @@ def as_dict(stats: Stats) -> dict[str, Any]:
     data["duplicates"] = counters.get("duplicate", 0)
     data["rejected"] = _by_prefix(counters, "rejected:")
     data["noted"] = _by_prefix(counters, "noted:")
+    data["quarantine_evicted"] = counters.get("quarantine_evicted", 0)
     return data
 
 
@@ -74,7 +75,7 @@ def render(path: Path, stats: Stats, now: float | None = None) -> str:
         ("stored", str(data["stored"])),
         ("duplicates", str(data["duplicates"])),
         ("rejected", rejected),
-        ("quarantine rows", str(stats.quarantined)),
+        ("quarantine rows", f"{stats.quarantined} ({data['quarantine_evicted']} oldest evicted)"),
         ("noted", noted),
     ]
     width = max(len(k) for k, _ in rows)

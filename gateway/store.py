@@ -26,11 +26,19 @@ quarantined messages oldest first; if it is still full, :meth:`Store.record`
 raises :class:`StoreFull` without writing, the service stops acknowledging,
 and unacknowledged messages stay queued in the broker (and in the sensors'
 flash buffers) until anchoring frees space.  Nothing unanchored is dropped.
+
+The quarantine has its own bound, so that bad input cannot crowd out
+readings: a row keeps what gateway/quarantine.py says (a message over the
+protocol's size limit only as size, SHA-256 and a prefix), and past
+``quarantine_max_rows`` rows the oldest are evicted in the transaction
+that adds new ones, counted as ``quarantine_evicted``.  Evicting
+quarantine rows never touches a reading.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import time
 from collections import Counter
@@ -44,9 +52,14 @@ from chain_client import merkle
 from chain_client.payload import Birth, Reading
 from chain_client.reasons import Reason
 from gateway.errors import StoreError
+from gateway.quarantine import DEFAULT_MAX_ROWS, Original, keep, short_detail
 from gateway.verifier import Accepted, Rejected, Verdict
 
-SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
+
+# 2: quarantine rows keep size and SHA-256, and only a prefix of a message over the size limit.
+SCHEMA_VERSION = 2
+EVICTION_LOG_SECONDS = 60.0  # at most one log line per minute while a flood fills the quarantine
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS readings (
@@ -81,6 +94,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
     detail TEXT NOT NULL,
     device BLOB,
     raw BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 BLOB NOT NULL,
     source TEXT NOT NULL,
     received_at REAL NOT NULL
 );
@@ -135,6 +150,16 @@ class Received(NamedTuple):
     received_at: float
 
 
+class QuarantineRow(NamedTuple):
+    """One quarantined message: ``raw`` is all of it, or its first bytes when ``size`` is over the limit."""
+
+    reason: str
+    detail: str
+    raw: bytes
+    size: int
+    sha256: bytes
+
+
 @dataclass(frozen=True)
 class Batch:
     """A sealed batch of readings awaiting (or past) anchoring."""
@@ -174,11 +199,17 @@ class Store:
     """The gateway's SQLite database.  Not thread-safe: use from one thread."""
 
     def __init__(
-        self, path: Path, *, max_bytes: int = 1 << 30, keep_anchored_seconds: int = 7 * 86400
+        self,
+        path: Path,
+        *,
+        max_bytes: int = 1 << 30,
+        keep_anchored_seconds: int = 7 * 86400,
+        quarantine_max_rows: int = DEFAULT_MAX_ROWS,
     ) -> None:
         self.path = path
         self.max_bytes = max_bytes
         self.keep_anchored_seconds = keep_anchored_seconds
+        self.quarantine_max_rows = quarantine_max_rows
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -187,9 +218,11 @@ class Store:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if version > SCHEMA_VERSION:
                 raise StoreError(f"{path}: schema version {version}, this gateway knows {SCHEMA_VERSION}")
             self._db.executescript(_SCHEMA)
+            if version == 1:
+                self._migrate_quarantine()
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
             self._now = 0.0  # the time of the commit being recorded
@@ -198,6 +231,9 @@ class Store:
             # What this transaction changed in _latest (None: the device had no entry), for a rollback.
             self._undo: dict[bytes, tuple[int, int, bytes] | None] = {}
             self._pending: list[tuple[object, ...]] = []  # reading rows not yet written
+            self._quarantine_rows = int(self._db.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0])
+            self._evicted_unlogged = 0
+            self._eviction_logged_at = 0.0
             self._load_latest()
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the store: {exc}") from None
@@ -208,6 +244,27 @@ class Store:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self._db.close()
+
+    def _migrate_quarantine(self) -> None:
+        """Schema 1 to 2: give every quarantine row its size and digest, and cut oversized bytes."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("ALTER TABLE quarantine ADD COLUMN size INTEGER NOT NULL DEFAULT 0")
+            db.execute("ALTER TABLE quarantine ADD COLUMN sha256 BLOB NOT NULL DEFAULT x''")
+            for (ident,) in db.execute("SELECT id FROM quarantine").fetchall():
+                # One row at a time: a schema-1 row may hold a message of many megabytes.
+                raw = db.execute("SELECT raw FROM quarantine WHERE id = ?", (ident,)).fetchone()[0]
+                kept, whole = keep(bytes(raw))
+                db.execute(
+                    "UPDATE quarantine SET raw = ?, size = ?, sha256 = ? WHERE id = ?",
+                    (kept, whole.size, whole.sha256, ident),
+                )
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -250,6 +307,7 @@ class Store:
         self._now = time.time()
         db.execute("BEGIN IMMEDIATE")
         self._undo.clear()
+        quarantine_rows = self._quarantine_rows
         try:
             for received, verdict in items:
                 counts["received"] += 1
@@ -264,6 +322,10 @@ class Store:
                 else:
                     counts[f"rejected:{result.reason}"] += 1
             self._flush()
+            if self._quarantine_rows > self.quarantine_max_rows:
+                counts["quarantine_evicted"] += self._evict_quarantine(
+                    self._quarantine_rows - self.quarantine_max_rows
+                )
             db.executemany(
                 "INSERT INTO counters (name, value) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
@@ -272,6 +334,7 @@ class Store:
             db.execute("COMMIT")
         except BaseException:
             self._pending.clear()
+            self._quarantine_rows = quarantine_rows
             for device, previous in self._undo.items():
                 if previous is None:
                     self._latest.pop(device, None)
@@ -281,17 +344,54 @@ class Store:
             raise
         return results
 
-    def _quarantine(self, received: Received, reason: Reason, detail: str, device: bytes | None) -> Result:
+    def _quarantine(
+        self,
+        received: Received,
+        reason: Reason,
+        detail: str,
+        device: bytes | None,
+        original: Original | None = None,
+    ) -> Result:
+        kept, whole = keep(received.raw, original)
         self._db.execute(
-            "INSERT INTO quarantine (reason, detail, device, raw, source, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (reason.value, detail, device, received.raw, received.source, received.received_at),
+            "INSERT INTO quarantine (reason, detail, device, raw, size, sha256, source, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                reason.value,
+                short_detail(detail),
+                device,
+                kept,
+                whole.size,
+                whole.sha256,
+                received.source,
+                received.received_at,
+            ),
         )
+        self._quarantine_rows += 1
         return Result(Outcome.QUARANTINED, reason)
+
+    def _evict_quarantine(self, count: int) -> int:
+        """Delete the ``count`` oldest quarantine rows (never a reading); return how many went."""
+        evicted = self._db.execute(
+            "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine ORDER BY id LIMIT ?)", (count,)
+        ).rowcount
+        self._quarantine_rows -= evicted
+        self._evicted_unlogged += evicted
+        if self._evicted_unlogged and self._now - self._eviction_logged_at >= EVICTION_LOG_SECONDS:
+            log.warning(
+                "quarantine is at store.quarantine_max_rows = %d: evicted the %d oldest rows",
+                self.quarantine_max_rows,
+                self._evicted_unlogged,
+            )
+            self._evicted_unlogged = 0
+            self._eviction_logged_at = self._now
+        return evicted
 
     def _record_one(self, received: Received, verdict: Verdict) -> Result:
         if isinstance(verdict, Rejected):
-            return self._quarantine(received, verdict.reason, verdict.detail, verdict.device)
+            return self._quarantine(
+                received, verdict.reason, verdict.detail, verdict.device, verdict.original
+            )
         assert isinstance(verdict, Accepted)
         message = verdict.message
         body = message.body
@@ -441,11 +541,27 @@ class Store:
             if oldest is not None:
                 self._db.execute("DELETE FROM readings WHERE batch_id = ?", (oldest[0],))
                 continue
-            cursor = self._db.execute(
-                "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine ORDER BY id LIMIT 1000)"
-            )
-            if cursor.rowcount == 0:
+            if self._evict_quarantine_counted(1000) == 0:
                 break
+
+    def _evict_quarantine_counted(self, count: int) -> int:
+        """Evict up to ``count`` oldest quarantine rows and count them, in one transaction."""
+        rows = self._quarantine_rows
+        self._now = time.time()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            evicted = self._evict_quarantine(count)
+            self._db.execute(
+                "INSERT INTO counters (name, value) VALUES ('quarantine_evicted', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+                (evicted,),
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._quarantine_rows = rows
+            self._db.execute("ROLLBACK")
+            raise
+        return evicted
 
     # -- batches ---------------------------------------------------------------------------------
 
@@ -556,12 +672,12 @@ class Store:
         """Counts for ``status`` and metrics."""
         return read_stats(self._db, self._page_size)
 
-    def quarantined(self, limit: int = 100) -> list[tuple[str, str, bytes]]:
-        """The most recent quarantined messages as (reason, detail, raw)."""
+    def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
+        """The most recent quarantined messages, newest first."""
         return [
-            (r[0], r[1], r[2])
+            QuarantineRow(r[0], r[1], r[2], r[3], r[4])
             for r in self._db.execute(
-                "SELECT reason, detail, raw FROM quarantine ORDER BY id DESC LIMIT ?", (limit,)
+                "SELECT reason, detail, raw, size, sha256 FROM quarantine ORDER BY id DESC LIMIT ?", (limit,)
             )
         ]
 

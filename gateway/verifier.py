@@ -22,6 +22,7 @@ from chain_client.errors import ProtocolError
 from chain_client.message import Message, decode
 from chain_client.payload import Birth, Reading
 from chain_client.reasons import Reason
+from gateway.quarantine import Original
 from gateway.registry import Device, Registry
 from gateway.signatures import verify_many
 
@@ -35,11 +36,16 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Rejected:
-    """A message to quarantine, with the rule it broke."""
+    """A message to quarantine, with the rule it broke.
+
+    ``original`` is set when the input already cut the message's bytes (a
+    large MQTT message): it has the whole message's size and digest.
+    """
 
     reason: Reason
     detail: str
     device: bytes | None = None
+    original: Original | None = None
 
 
 Verdict = Accepted | Rejected

@@ -40,8 +40,9 @@ def read_gateway(path: Path) -> GatewayView:
     try:
         for digest, stored_at in db.execute("SELECT digest, stored_at FROM readings"):
             view.stored[bytes(digest)] = float(stored_at)
-        for reason, raw in db.execute("SELECT reason, raw FROM quarantine"):
-            view.quarantined.setdefault(hashlib.sha256(bytes(raw)).digest(), str(reason))
+        # The row's digest is of the whole message, also when only its first bytes are kept.
+        for reason, sha256 in db.execute("SELECT reason, sha256 FROM quarantine"):
+            view.quarantined.setdefault(bytes(sha256), str(reason))
     finally:
         db.close()
     stats = status.read(path)

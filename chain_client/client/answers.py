@@ -1,10 +1,9 @@
 """Reading the backend's HTTP answers: success bodies, refusals and errors.
 
-docs/ledger.md: errors are JSON ``{"reason": ..., "detail": ...}`` (a refused
-submission also carries ``"status": "rejected"``) with status 400, 403, 404,
-409 or 422.  A refusal whose reason is a :class:`TxReason` becomes
-:class:`RejectedError`; a 404 :class:`NotFoundError`; anything else
-:class:`LedgerHTTPError`.
+docs/ledger.md ("HTTP API"): errors are JSON ``{"reason": ..., "detail": ...}``
+(a refused submission also carries ``"status": "rejected"``).  A refusal whose
+reason is a :class:`TxReason` becomes :class:`RejectedError`; a 404
+:class:`NotFoundError`; anything else :class:`LedgerHTTPError`.
 """
 
 from __future__ import annotations

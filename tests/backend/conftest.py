@@ -1,4 +1,4 @@
-"""Fixtures of the backend tests: storage on SQLite and on PostgreSQL, a ledger, a world."""
+"""Fixtures of the backend tests: storage on SQLite and on PostgreSQL, a ledger, a world, a server."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sqlalchemy
 
 from backend.ledger import Ledger
 from backend.storage import Storage
+from tests.backend.server import OPERATOR_KEY, Server
 from tests.backend.world import Clock, World, seeded_key
 
 PG_URL = os.environ.get("LEASECHAIN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -86,3 +87,17 @@ def ledger(make_ledger: object) -> Ledger:
 @pytest.fixture
 def world(ledger: Ledger, clock: Clock) -> World:
     return World(ledger, clock)
+
+
+@pytest.fixture
+def server(storage_spec: tuple[str, str | None], tmp_path: Path) -> Iterator[Server]:
+    """A running ``leasechain-backend serve`` whose operator key is ``OPERATOR_KEY``."""
+    key_file = tmp_path / "operator.key"
+    key_file.write_text(bytes(OPERATOR_KEY).hex())
+    running = Server(tmp_path / "data", key_file, storage_spec)
+    running.data_dir.mkdir()
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -13,6 +14,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from tests.backend.world import seeded_key
+
+OPERATOR_KEY = seeded_key("http-operator")
 
 
 def free_port() -> int:
@@ -91,3 +96,16 @@ class Server:
             return 200, self.get(path)
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read())
+
+    def call(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        """Any request, sent as given (``path`` already URL-encoded): its status and JSON answer (or None)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+        finally:
+            connection.close()

@@ -6,8 +6,6 @@ import http.client
 import json
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,24 +14,11 @@ from chain_client import cbor
 from chain_client.ledger import sign, tree_head_from_json, verify_tree_head
 from chain_client.ledger.proofs import verify_reading_proof
 from chain_client.merkle import verify_consistency, verify_inclusion
-from tests.backend.server import Server
+from tests.backend.server import OPERATOR_KEY, Server
 from tests.backend.world import DAY, Party, batch_args, reading, seeded_key
 
 pytestmark = pytest.mark.slow
-OPERATOR = Party(seeded_key("http-operator"))
-
-
-@pytest.fixture
-def server(storage_spec: tuple[str, str | None], tmp_path: Path) -> Iterator[Server]:
-    key_file = tmp_path / "operator.key"
-    key_file.write_text(bytes(OPERATOR.key).hex())
-    running = Server(tmp_path / "data", key_file, storage_spec)
-    running.data_dir.mkdir()
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
+OPERATOR = Party(OPERATOR_KEY)
 
 
 class Actor:

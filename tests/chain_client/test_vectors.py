@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from nacl.signing import SigningKey, VerifyKey
 
-from chain_client import ProtocolError, Reason, decode, message
+from chain_client import ProtocolError, Reason, decode, ledger, message
 from chain_client.payload import Birth, Reading
 from tests.vectors import generate
 
@@ -67,3 +67,24 @@ def test_decode_without_key_stops_before_the_signature() -> None:
     vectors = _load("protocol.json")
     flipped = next(v for v in vectors["invalid"] if v["reason"] == "bad_signature")
     assert decode(bytes.fromhex(flipped["message"])).body.device_id.hex() == vectors["device_id"]
+
+
+@pytest.mark.parametrize("vector", _load("transactions.json")["valid"], ids=lambda v: v["name"])
+def test_transaction_vectors_decode_to_their_fields(vector: dict[str, Any]) -> None:
+    doc = _load("transactions.json")
+    tx = ledger.decode(bytes.fromhex(vector["transaction"]))
+    assert (tx.type, tx.id, tx.signer, tx.ledger.hex()) == (
+        vector["type"],
+        vector["id"],
+        doc["signer"],
+        doc["ledger"],
+    )
+    signed = bytes.fromhex(doc["signing_context"]) + bytes.fromhex(vector["body"])
+    VerifyKey(bytes.fromhex(doc["signer"])).verify(signed, bytes.fromhex(vector["signature"]))
+
+
+@pytest.mark.parametrize("vector", _load("transactions.json")["invalid"], ids=lambda v: v["name"])
+def test_refused_transaction_vectors_name_their_reason(vector: dict[str, str]) -> None:
+    with pytest.raises(ledger.TransactionError) as info:
+        ledger.decode(bytes.fromhex(vector["transaction"]))
+    assert info.value.reason == vector["reason"]

@@ -102,6 +102,8 @@ def tell(backend: LedgerBackend, workdir: Path) -> Story:
         "10",
         "--spec",
         "spindle=12kW",
+        "--fee-term",
+        f"operator:{FEE_BPS}",
         key="maker",
     )["result"]["token"]
     sensor = SigningKey.generate()

@@ -266,6 +266,20 @@ def quarantine_reasons(state: Path) -> list[str]:
         db.close()
 
 
+def quarantine_rows(state: Path) -> list[tuple[str, int, bytes, bytes]]:
+    """(reason, size, SHA-256, kept bytes) of every quarantine row, in arrival order."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{state / 'gateway.sqlite3'}?mode=ro", uri=True)
+    try:
+        return [
+            (row[0], row[1], row[2], row[3])
+            for row in db.execute("SELECT reason, size, sha256, raw FROM quarantine ORDER BY id")
+        ]
+    finally:
+        db.close()
+
+
 class Publisher:
     """A QoS 1 MQTT publisher (a site's sensors, seen from the broker)."""
 

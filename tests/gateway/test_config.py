@@ -71,6 +71,20 @@ def test_cross_field_rules() -> None:
     assert share == ['mqtt: share_group needs protocol = "5" (shared subscriptions are MQTT 5)']
     missing = _problems({"registry": {"file": "/r"}})
     assert missing == ["gateway: missing; expected a value (this key is required)"]
+    quarantine = _problems(
+        {
+            "gateway": {"id": "g"},
+            "registry": {"file": "/r"},
+            "store": {"max_bytes": 10_000_000, "quarantine_max_rows": 5000},
+        }
+    )
+    assert quarantine == [
+        "store: quarantine_max_rows = 5000 could take 20480000 bytes (up to 4096 a row), more than half "
+        "of max_bytes = 10000000; expected at most 1220"
+    ]
+    assert "quarantine_max_rows = 0 (int): expected greater than or equal to 1" in "\n".join(
+        _problems({"gateway": {"id": "g"}, "registry": {"file": "/r"}, "store": {"quarantine_max_rows": 0}})
+    )
 
 
 def test_secrets_from_systemd_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

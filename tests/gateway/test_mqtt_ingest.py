@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import subprocess
@@ -11,13 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from gateway.quarantine import QUARANTINE_PREFIX_BYTES
 from tests.gateway.helpers import (
     NOW,
     GatewayProcess,
     Publisher,
     Sensor,
     basic_config,
+    counter,
     quarantine_reasons,
+    quarantine_rows,
     store_stats,
     stored_raws,
     wait_until,
@@ -152,3 +156,57 @@ def _metrics_port(gateway: GatewayProcess) -> int:
         if "metrics on http://" in line:
             return int(line.rsplit(":", 1)[1].split("/")[0])
     raise AssertionError("the gateway did not log its metrics address")
+
+
+def _store_file_bytes(state: Path) -> int:
+    """The store's size on disk: the database and its write-ahead log."""
+    return sum(p.stat().st_size for p in state.glob("gateway.sqlite3*"))
+
+
+# The database and its WAL together: the write-ahead log alone may reach SQLite's automatic
+# checkpoint (1000 pages of 4 KiB) before it is reused; the rows (101 readings, 60 quarantine
+# rows of at most 4 KiB) add a few hundred KiB.  Stored whole, the attack added about 165 MB.
+ATTACK_GROWTH_BOUND = 5_000_000
+
+
+def test_oversize_flood_does_not_amplify_into_the_store(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    sensors = [Sensor.make(i) for i in range(30, 33)]
+    registry = write_registry(tmp_path / "registry.json", sensors)
+    config = basic_config(
+        tmp_path, registry, broker_port=mosquitto.port, extra="\n[store]\nquarantine_max_rows = 60\n"
+    )
+    gateway = GatewayProcess(config, tmp_path)
+    gateway.start()
+    state = tmp_path / "state"
+    publisher = Publisher(mosquitto.host, mosquitto.port)
+    rng = random.Random(9)
+    big = [rng.randbytes(1 << 20) for _ in range(100)] + [rng.randbytes(30_000_000)]
+    good: list[bytes] = []
+    try:
+        wait_until(lambda: (state / "gateway.sqlite3").exists(), what="the store")
+        before = _store_file_bytes(state)
+        items: list[tuple[str, bytes]] = []
+        for number, payload in enumerate(big):
+            sensor = sensors[number % 3]
+            raw = sensor.reading()
+            good.append(raw)
+            items += [(sensor.topic, raw), (sensor.topic, payload)]
+        publisher.publish_all(items, timeout=120)
+        wait_until(lambda: len(stored_raws(state)) == len(good), timeout=120, what="every good reading")
+        wait_until(lambda: counter(state, "rejected:oversize") == len(big), timeout=120, what="oversize")
+        growth = _store_file_bytes(state) - before
+        print(f"store grew by {growth} bytes under the attack")
+        assert growth < ATTACK_GROWTH_BOUND
+        assert sorted(stored_raws(state)) == sorted(good)  # nothing good lost, nothing evicted for room
+        rows = quarantine_rows(state)
+        assert len(rows) == 60  # the cap: the 41 oldest were evicted
+        assert counter(state, "quarantine_evicted") == len(big) - 60
+        kept = big[-60:]
+        for (reason, size, sha256, head), payload in zip(rows, kept, strict=True):
+            assert reason == "oversize"
+            assert size == len(payload)
+            assert sha256 == hashlib.sha256(payload).digest()
+            assert head == payload[:QUARANTINE_PREFIX_BYTES]
+    finally:
+        publisher.close()
+        assert gateway.terminate() == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
 import socket
 
 import paho.mqtt.client as paho
@@ -15,7 +17,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from gateway.paho_client import READ_SIZE, LeanClient, parse_publish
+from gateway.paho_client import HEADER_PEEK, READ_SIZE, LeanClient, parse_publish
 
 PUBLISH_QOS1 = 0x32
 
@@ -439,3 +441,80 @@ def test_a_pingresp_between_publishes_reaches_paho_in_order() -> None:
         lean.close()
     assert lean.batches == [[(1, "leasechain/v1/a/data", b"first")], [(2, "leasechain/v1/b/data", b"second")]]
     assert seen == [12345.0, 0]  # the first message before the PINGRESP was handled, the second after
+
+
+class _Streaming(_Lean):
+    """A lean client that streams long payloads, recording what it hands over as oversize."""
+
+    def __init__(self, v5: bool = False) -> None:
+        super().__init__(v5)
+        self.oversize: list[tuple[int, str, bytes, int, bytes]] = []
+        self.client.max_payload = 1024
+        self.client.on_oversize_qos1 = self._on_oversize
+
+    def _on_oversize(self, mid: int, topic: str, head: bytes, size: int, sha256: bytes) -> None:
+        self.oversize.append((mid, topic, head, size, sha256))
+        self.messages.append((mid, topic, b"<oversize>", 1))
+
+
+def _random_cut(rng: random.Random, stream: bytes) -> list[bytes]:
+    """``stream`` in pieces of 1 byte to 100 KB, the small ones splitting headers and length fields."""
+    chunks: list[bytes] = []
+    pos = 0
+    while pos < len(stream):
+        size = rng.choice([1, rng.randrange(1, 8), rng.randrange(1, 3000), rng.randrange(1, 100_000)])
+        chunks.append(stream[pos : pos + size])
+        pos += size
+    return chunks
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("v5", [False, True])
+def test_long_publishes_are_streamed_past_in_order_whatever_the_chunks(seed: int, v5: bool) -> None:
+    big = bytes(range(256)) * 1200  # 300 KiB, several reads
+    properties = b"\x00" if v5 else None
+    long_properties = _properties(None, None, [("k", "v" * 30_000)] * 3) if v5 else None
+    packets = [
+        (1, "a/data", properties, b"small"),
+        (2, "b/data", properties, big),
+        (3, "c/data", properties, b"x" * 1024),
+        (4, "d/data", long_properties, b"within"),  # a long packet whose payload is within the limit
+        (5, "e/data", properties, big[:70_000]),
+        (6, "f/data", properties, b"last"),
+    ]
+    stream = b"".join(_frame(PUBLISH_QOS1, _body(t.encode(), m, p, pl)) for m, t, p, pl in packets)
+    lean = _Streaming(v5)
+    ours = lean.client._sock
+    assert isinstance(ours, socket.socket)
+    largest_buffer = 0
+    try:
+        for chunk in _random_cut(random.Random(seed), stream):
+            lean.peer.sendall(chunk)
+            while _pending(ours):
+                assert lean.client.loop_read() == MQTTErrorCode.MQTT_ERR_SUCCESS
+                largest_buffer = max(largest_buffer, len(lean.client._read_buffer))
+    finally:
+        lean.close()
+    assert [m[0] for m in lean.messages] == [1, 2, 3, 4, 5, 6]  # in arrival order
+    small = {m[0]: m[2] for m in lean.messages}
+    assert (small[1], small[3], small[4], small[6]) == (b"small", b"x" * 1024, b"within", b"last")
+    assert lean.oversize == [
+        (2, "b/data", big[:1024], len(big), hashlib.sha256(big).digest()),
+        (5, "e/data", big[:1024], 70_000, hashlib.sha256(big[:70_000]).digest()),
+    ]
+    assert largest_buffer < READ_SIZE + HEADER_PEEK  # never a whole long packet
+
+
+def test_a_long_publish_left_half_read_does_not_follow_onto_a_new_connection() -> None:
+    lean = _Streaming()
+    packet = _frame(PUBLISH_QOS1, _body(b"t/data", 9, None, b"\x07" * 200_000))
+    try:
+        lean.send(packet[:100_000])
+        lean.close()
+        lean.peer = _connect(lean.client)
+        fresh = _frame(PUBLISH_QOS1, _body(b"t/data", 1, None, b"new"))
+        assert lean.send(fresh) == MQTTErrorCode.MQTT_ERR_SUCCESS
+    finally:
+        lean.close()
+    assert lean.oversize == []
+    assert lean.batches == [[(1, "t/data", b"new")]]

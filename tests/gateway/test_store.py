@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from pathlib import Path
@@ -11,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chain_client import merkle
+from chain_client.cose import MAX_MESSAGE_SIZE
 from chain_client.message import decode, digest
 from chain_client.reasons import Reason
-from gateway.store import Outcome, Received, Store, StoreFull
+from gateway.quarantine import MAX_DETAIL_CHARS, QUARANTINE_PREFIX_BYTES, Original
+from gateway.store import SCHEMA_VERSION, Outcome, Received, Store, StoreFull
 from gateway.verifier import Accepted, Rejected
 from tests.gateway.helpers import Sensor
 
@@ -88,7 +91,9 @@ def test_rejections_are_stored_with_reason_and_bytes(store: Store) -> None:
     received = Received(b"\x01garbage", "t", "test", time.time())
     result = store.record([(received, Rejected(Reason.BAD_CBOR, "not CBOR"))])
     assert result[0].outcome is Outcome.QUARANTINED
-    assert store.quarantined() == [("bad_cbor", "not CBOR", b"\x01garbage")]
+    assert store.quarantined() == [
+        ("bad_cbor", "not CBOR", b"\x01garbage", 8, hashlib.sha256(b"\x01garbage").digest())
+    ]
 
 
 def test_sealed_batch_root_is_over_the_original_bytes(store: Store) -> None:
@@ -212,3 +217,107 @@ def test_pruning_reloads_the_latest_rows(tmp_path: Path) -> None:
     assert store.prune(time.time()) == 2
     # Nothing of the device is stored any more, so seq 3 shows no gap, as the queries would judge it.
     assert _record(store, r3) == [(Outcome.STORED, None)]
+
+
+def _reject(store: Store, *raws: bytes, reason: Reason = Reason.BAD_CBOR) -> None:
+    store.record([(Received(raw, "t", "test", time.time()), Rejected(reason, "bad")) for raw in raws])
+
+
+def test_an_oversized_message_is_kept_as_size_digest_and_prefix(store: Store) -> None:
+    big = bytes(range(256)) * 4096  # 1 MiB
+    within = b"\x02" * MAX_MESSAGE_SIZE
+    _reject(store, big, reason=Reason.OVERSIZE)
+    _reject(store, within)
+    newest, oldest = store.quarantined()
+    assert oldest.size == len(big)
+    assert oldest.sha256 == hashlib.sha256(big).digest()
+    assert oldest.raw == big[:QUARANTINE_PREFIX_BYTES]
+    assert newest.raw == within  # a message the protocol allows is evidence: kept whole
+    assert store.used_bytes() < 200_000
+
+
+def test_bytes_cut_by_the_input_keep_the_whole_messages_size_and_digest(store: Store) -> None:
+    original = Original(50_000_000, bytes(32))
+    received = Received(b"\x03" * MAX_MESSAGE_SIZE, "t", "mqtt", time.time())
+    store.record([(received, Rejected(Reason.OVERSIZE, "message is 50000000 bytes", original=original))])
+    row = store.quarantined()[0]
+    assert (row.size, row.sha256, row.raw) == (50_000_000, bytes(32), b"\x03" * QUARANTINE_PREFIX_BYTES)
+
+
+def test_a_long_detail_is_cut(store: Store) -> None:
+    received = Received(b"x", "t" * 70_000, "mqtt", time.time())
+    store.record([(received, Rejected(Reason.TOPIC_MISMATCH, "topic " + "t" * 70_000))])
+    assert len(store.quarantined()[0].detail) == MAX_DETAIL_CHARS
+
+
+def test_the_quarantine_cap_evicts_the_oldest_rows_and_counts_them(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3", quarantine_max_rows=5)
+    s = Sensor.make(45)
+    _reject(store, *(bytes([n]) for n in range(4)))
+    readings = [s.reading() for _ in range(3)]
+    _record(store, readings[0])
+    _reject(store, *(bytes([n]) for n in range(4, 12)))  # one commit past the cap
+    _record(store, readings[1])
+    assert [row.raw for row in store.quarantined()] == [bytes([n]) for n in range(11, 6, -1)]
+    assert store.stats().counters["quarantine_evicted"] == 7
+    # One commit holding more rejections than the cap keeps its newest ones.
+    _reject(store, *(bytes([n]) for n in range(20, 28)))
+    assert [row.raw for row in store.quarantined()] == [bytes([n]) for n in range(27, 22, -1)]
+    assert store.stats().counters["quarantine_evicted"] == 15
+    # Readings, all unanchored, were never touched to make room.
+    assert [r[3] for r in store.readings()] == readings[:2]
+    reopened = Store(tmp_path / "s.sqlite3", quarantine_max_rows=5)  # the count comes back from the file
+    _reject(reopened, b"\xff")
+    assert len(reopened.quarantined()) == 5
+    assert reopened.stats().counters["quarantine_evicted"] == 16
+
+
+def test_a_failed_commit_does_not_count_its_quarantine_rows(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3", quarantine_max_rows=2)
+    bad = Received(b"x", None, object(), time.time())  # type: ignore[arg-type]  # forces the failure
+    ok = Received(b"y", None, "test", time.time())
+    with pytest.raises(sqlite3.Error):
+        store.record([(ok, Rejected(Reason.BAD_CBOR, "a")), (bad, Rejected(Reason.BAD_CBOR, "b"))])
+    _reject(store, b"1", b"2")
+    assert store.stats().quarantined == 2
+    assert "quarantine_evicted" not in store.stats().counters
+
+
+def test_a_full_store_evicts_quarantine_but_no_unanchored_reading(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3", max_bytes=1_000_000)
+    s = Sensor.make(46)
+    _reject(store, *(bytes([n % 256]) * MAX_MESSAGE_SIZE for n in range(300)))
+    with pytest.raises(StoreFull):  # noqa: PT012 - fill until the bound is hit
+        while True:
+            _record(store, *(s.reading() for _ in range(200)))
+    assert store.stats().quarantined == 0
+    assert store.stats().counters["quarantine_evicted"] == 300
+    assert len(store.readings()) == s.seq - 200  # the refused commit wrote nothing
+
+
+def test_a_schema_1_store_is_migrated_and_its_oversized_rows_cut(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    big, small = b"\x05" * 3_000_000, b"\x06" * 100
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE quarantine (id INTEGER PRIMARY KEY, reason TEXT NOT NULL, detail TEXT NOT NULL, "
+        "device BLOB, raw BLOB NOT NULL, source TEXT NOT NULL, received_at REAL NOT NULL);"
+        "PRAGMA user_version=1;"
+    )
+    db.executemany(
+        "INSERT INTO quarantine (reason, detail, raw, source, received_at) VALUES (?, 'd', ?, 'mqtt', 0)",
+        [("oversize", big), ("bad_cbor", small)],
+    )
+    db.commit()
+    db.close()
+    store = Store(path)
+    newest, oldest = store.quarantined()
+    assert (oldest.size, oldest.sha256, oldest.raw) == (
+        len(big),
+        hashlib.sha256(big).digest(),
+        big[:QUARANTINE_PREFIX_BYTES],
+    )
+    assert (newest.size, newest.raw) == (len(small), small)
+    assert store.used_bytes() < 1_000_000
+    store.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
