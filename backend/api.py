@@ -394,17 +394,15 @@ def create_app(ledger: Ledger) -> FastAPI:
         return _json(views.lease(found, ledger.state, ledger.now()))
 
     @app.get("/v1/leases/{lease_id}/periods/{period}/evidence")
-    async def period_evidence(lease_id: str, period: int) -> Response:
+    async def period_evidence(lease_id: str, period: Index) -> Response:
         """What an invoice of an ended period must name: usage, reading count and evidence digest."""
         found = ledger.state.leases.get(lease_id)
         if found is None:
             raise NotFoundError("lease", lease_id)
-        if period < 0:
-            return _error(TxReason.BAD_PERIOD.value, f"period {period} is negative", 422)
         try:
             ev = ended_period_evidence(ledger.state, found, period, ledger.now())
-        except TransactionError as exc:
-            return _error(exc.reason.value, exc.detail, http_status(exc.reason))
+        except TransactionError as exc:  # bad_period, period_not_ended: the ledger's own refusal
+            return error(exc.reason.value, exc.detail, http_status(exc.reason))
         return _json(views.evidence(found, period, ev))
 
     @app.get("/v1/invoices/{invoice_id}")

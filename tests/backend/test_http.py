@@ -85,6 +85,7 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
         deposit=10,
         grace=0,
         fees=[],
+        expires=start + 3 * DAY,
     )["result"]["lease"]
     api.do(lessee, "sign_lease", lease=lease)
     msgs = [
@@ -93,8 +94,18 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
     ]
     anchored = api.do(gateway, "anchor_batch", tx_id="gw-1", **batch_args(msgs))
     assert anchored["result"]["verified"] == 2
-    invoice = api.do(maker, "issue_invoice", lease=lease, period=0)["result"]
+    evidence = server.get(f"/v1/leases/{lease}/periods/0/evidence")
+    assert (evidence["usage_seconds"], evidence["count"]) == (60, 1)
+    invoice = api.do(
+        maker,
+        "issue_invoice",
+        lease=lease,
+        period=0,
+        usage_seconds=evidence["usage_seconds"],
+        evidence=bytes.fromhex(evidence["evidence"]),
+    )["result"]
     assert (invoice["usage_seconds"], invoice["amount"]) == (60, 160)
+    assert server.get(f"/v1/invoices/{invoice['invoice']}")["evidence"] == evidence["evidence"]
     api.do(lessee, "pay_invoice", invoice=invoice["invoice"])
     assert server.get(f"/v1/invoices/{invoice['invoice']}")["payouts"] == [
         {"account": maker.account, "kind": "share", "amount": 160, "basis": 4}
@@ -130,7 +141,8 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
     assert entry["index"] == anchored["index"]
     # the other views
     assert {e["account"] for e in server.get("/v1/enterprises")} >= {maker.account, lessee.account}
-    assert server.get(f"/v1/enterprises/{lessee.account}")["credit"]["late_payments"] == 1
+    # the owner invoiced two days late: the lessee's grace runs from the issue (chain_client.ledger.due)
+    assert server.get(f"/v1/enterprises/{lessee.account}")["credit"]["on_time_payments"] == 1
     assert [t["id"] for t in server.get("/v1/tokens")] == [token]
     assert server.get(f"/v1/tokens/{token}/holders")["holders"] == {maker.account: 4}
     assert server.get(f"/v1/payouts/{maker.account}")["payouts"][0]["amount"] == 160
