@@ -235,3 +235,18 @@ def test_the_auditor_pins_the_log_key(story: Story) -> None:
     other = story.cli.run("audit", "verify", str(story.bundle), "--log-key", "33" * 32, "--json")
     assert other.code == 5
     assert [f["where"] for f in failures(other.json(), "log_key")] == ["the bundle's log_key"]
+
+
+def test_a_claimed_due_date_or_timeliness_is_checked_by_the_ledgers_rule(
+    story: Story, tmp_path: Path
+) -> None:
+    def change(data: Bundle) -> None:
+        data["claims"]["invoice"]["due"] += 3600  # a lessee who paid late would like a later due date
+        data["claims"]["invoice"]["on_time"] = False
+
+    report = tampered(story, tmp_path, change)
+    invoice = story.invoice["id"]
+    assert [f["where"] for f in failures(report, "invoice")] == [f"invoice {invoice} field 'due'"]
+    [late] = failures(report, "payouts")
+    assert late["where"] == f"invoice {invoice} field 'on_time'"
+    assert "computed True, claimed False" in late["detail"]
