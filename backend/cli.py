@@ -3,59 +3,197 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
+import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
-from backend.errors import BackendError
-from backend.keys import load_or_create
+from nacl.signing import SigningKey
+
+from backend import keys, lock
+from backend.errors import BackendError, Stopped
 from backend.ledger import Ledger
 from backend.storage import Storage
 
 DEFAULT_DATA_DIR = "leasechain-data"
+DATABASE_FILE = "ledger.sqlite3"
+KEY_FILE = "operator.key"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _say(line: dict[str, Any]) -> None:
+    print(json.dumps(line), file=sys.stderr, flush=True)
+
+
+# -- the database ------------------------------------------------------------
 
 
 def _storage(args: argparse.Namespace) -> Storage:
-    data_dir = Path(args.data_dir)
+    """The database to serve, creating the data directory of a new SQLite one."""
     if args.db:
         return Storage(args.db, schema=args.db_schema)
+    data_dir = Path(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    return Storage(f"sqlite:///{data_dir / 'ledger.sqlite3'}")
+    return Storage(f"sqlite:///{data_dir / DATABASE_FILE}")
+
+
+def _existing_storage(args: argparse.Namespace) -> Storage:
+    """The database to replay; refuse one that is missing rather than create it empty."""
+    if args.db:
+        storage = Storage(args.db, schema=args.db_schema)
+        path = storage.sqlite_path
+        if path is not None and not path.is_file():
+            raise BackendError(f"database {path} does not exist; nothing to replay")
+    else:
+        data_dir = Path(args.data_dir)
+        if not data_dir.is_dir():
+            raise BackendError(f"data directory {data_dir} does not exist; nothing to replay")
+        path = data_dir / DATABASE_FILE
+        if not path.is_file():
+            raise BackendError(f"database {path} does not exist; nothing to replay")
+        storage = Storage(f"sqlite:///{path}")
+    if not storage.has_log():
+        storage.close()
+        raise BackendError(f"database {storage.name} holds no log; nothing to replay")
+    return storage
+
+
+# -- the listening socket ----------------------------------------------------
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port``, not listening yet; raise naming the address if taken."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except OSError as exc:
+        raise BackendError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        # As asyncio does: a restart must not wait for the old connections' TIME_WAIT to end.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise BackendError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def _listen(sock: socket.socket, host: str, backlog: int) -> str:
+    """Start listening on ``sock``; return its URL."""
+    port = int(sock.getsockname()[1])
+    try:
+        sock.listen(backlog)
+    except OSError as exc:
+        raise BackendError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@contextlib.contextmanager
+def _bound(host: str, port: int) -> Iterator[socket.socket]:
+    sock = _bind(host, port)
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+# -- the operator key --------------------------------------------------------
+
+
+def _key_path(args: argparse.Namespace) -> Path:
+    return Path(args.key) if args.key else Path(args.data_dir) / KEY_FILE
+
+
+def _begin(ledger: Ledger, key_path: Path, args: argparse.Namespace) -> None:
+    """Give the opened ``ledger`` its key and genesis; write a new key file only for a new log."""
+    key = keys.load(key_path)
+    if key is None and ledger.size > 0:
+        raise BackendError(
+            f"operator key {key_path} does not exist, but the log in {ledger.storage.name} "
+            f"belongs to key {ledger.state.operator}: restore that key file or pass --key"
+        )
+    created = key is None
+    ledger.key = key or SigningKey.generate()
+    if created:
+        keys.save(key_path, ledger.key)
+    try:
+        ledger.begin(args.name, args.currency)
+    except BaseException:
+        if created and _log_is_empty(ledger):
+            key_path.unlink(missing_ok=True)
+        raise
+
+
+def _log_is_empty(ledger: Ledger) -> bool:
+    """Whether no genesis was stored; when unsure, say no, since a lost log key cannot be remade."""
+    try:
+        return ledger.storage.log_row(0) is None
+    except Exception:  # noqa: BLE001 - any doubt keeps the key
+        return False
+
+
+# -- the commands -------------------------------------------------------------
+
+
+def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
+    raise Stopped(signum)
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Start the ledger (genesis on an empty log) and serve the HTTP API until stopped."""
+    """Start the ledger (genesis on an empty log) and serve the HTTP API until SIGTERM or SIGINT."""
+    # uvicorn handles these while it serves and raises them again once it has
+    # stopped; then this handler turns them into Stopped so that every
+    # ``finally`` below runs (closing the verifier's worker processes).
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
+    try:
+        _serve(args)
+    except Stopped as stop:
+        _say({"stopped": signal.Signals(stop.signum).name})
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from backend.api import create_app
 
-    key_path = Path(args.key) if args.key else Path(args.data_dir) / "operator.key"
-    ledger = Ledger(_storage(args), load_or_create(key_path), verify_workers=args.verify_workers)
-    ledger.start(args.name, args.currency)
-    print(
-        json.dumps({"listening": f"http://{args.host}:{args.port}", "log_key": ledger.state.operator}),
-        file=sys.stderr,
-        flush=True,
-    )
-    config = uvicorn.Config(
-        create_app(ledger), host=args.host, port=args.port, log_level=args.log_level, access_log=False
-    )
+    storage = _storage(args)
+    ledger = Ledger(storage, None, verify_workers=args.verify_workers)
     try:
-        uvicorn.Server(config).run()
+        # Lock, then port, then log, then key: each refusal comes before anything is written.
+        with lock.held(storage), _bound(args.host, args.port) as sock:
+            ledger.open()
+            _begin(ledger, _key_path(args), args)
+            config = uvicorn.Config(create_app(ledger), log_level=args.log_level, access_log=False)
+            url = _listen(sock, args.host, config.backlog)
+            _say({"listening": url, "log_key": ledger.state.operator})
+            uvicorn.Server(config).run(sockets=[sock])
     finally:
         ledger.close()
-    return 0
 
 
 def replay(args: argparse.Namespace) -> int:
-    """Rebuild the state from the stored log alone and print its size, root and digest as JSON."""
-    ledger = Ledger(_storage(args), None, verify_workers=args.verify_workers)
+    """Rebuild the state from the stored log alone and print its size, root and digest as JSON.
+
+    Replay only reads, so it takes no writer lock and may run beside a server.
+    """
+    ledger = Ledger(_existing_storage(args), None, verify_workers=args.verify_workers)
     started = time.perf_counter()
     try:
-        ledger.open()
+        ledger.open(create=False)
         report = {
             "tree_size": ledger.size,
             "root_hash": ledger.tree.root().hex(),
@@ -66,6 +204,16 @@ def replay(args: argparse.Namespace) -> int:
         ledger.close()
     print(json.dumps(report))
     return 0
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port {text!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 0..65535")
+    return port
 
 
 def parser() -> argparse.ArgumentParser:
@@ -87,11 +235,14 @@ def parser() -> argparse.ArgumentParser:
         )
         cmd.add_argument("--db-schema", default=None, help="PostgreSQL schema to use (created if missing)")
         cmd.add_argument(
-            "--verify-workers", type=int, default=2, help="threads re-verifying device signatures"
+            "--verify-workers",
+            type=int,
+            default=2,
+            help="processes re-verifying the device signatures of big batches",
         )
     serve_cmd = sub.choices["serve"]
     serve_cmd.add_argument("--host", default="127.0.0.1")
-    serve_cmd.add_argument("--port", type=int, default=8080)
+    serve_cmd.add_argument("--port", type=_port, default=8080, help="0 picks a free port")
     serve_cmd.add_argument("--key", default=None, help="operator key file (default: DATA_DIR/operator.key)")
     serve_cmd.add_argument("--name", default="Lease Chain", help="platform name written in the genesis")
     serve_cmd.add_argument("--currency", default="EUR", help="currency of every amount, in minor units")

@@ -75,9 +75,10 @@ class Ledger:
 
     # -- opening and replay ------------------------------------------------
 
-    def open(self) -> None:
-        """Create the tables if needed and rebuild the state from the stored log."""
-        self.storage.create()
+    def open(self, *, create: bool = True) -> None:
+        """Rebuild the state from the stored log, first creating the tables if ``create``."""
+        if create:
+            self.storage.create()
         # The state is a large graph without reference cycles: the cycle
         # collector would only rescan it again and again while it grows, and
         # later on every big batch.  Pause it during the replay and then move
@@ -122,6 +123,10 @@ class Ledger:
     def start(self, name: str, currency: str) -> None:
         """Open the ledger; on an empty log, append the genesis signed by the operator key."""
         self.open()
+        self.begin(name, currency)
+
+    def begin(self, name: str, currency: str) -> None:
+        """On an opened ledger: append the genesis if the log is empty, and check the key is the log's."""
         if self.key is None:
             raise BackendError("the ledger needs the operator key to serve")
         if self.tree.size == 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
 )
 from sqlalchemy.engine import Connection
@@ -154,6 +156,31 @@ class Storage:
             if self.dialect != "postgresql":
                 raise BackendError(f"a schema ({schema!r}) needs PostgreSQL, not {self.dialect}")
             self.engine = self.engine.execution_options(schema_translate_map={None: schema})
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None for PostgreSQL and in-memory SQLite."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            return None
+        return Path(database)
+
+    @property
+    def name(self) -> str:
+        """The database as an operator would name it: a file, or a URL (without password) and schema."""
+        path = self.sqlite_path
+        if path is not None:
+            return str(path)
+        url = self.engine.url.render_as_string(hide_password=True)
+        return url if self.schema is None else f"{url} (schema {self.schema})"
+
+    def has_log(self) -> bool:
+        """Whether the database already holds a log table (asks without creating anything)."""
+        try:
+            with self.engine.connect() as conn:
+                return inspect(conn).has_table(log_table.name, schema=self.schema)
+        except SQLAlchemyError as exc:
+            raise BackendError(f"cannot read database {self.name}: {exc}") from None
 
     def create(self) -> None:
         """Create the schema (if asked) and every table that does not exist yet."""

@@ -141,7 +141,7 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
     assert entry["index"] == anchored["index"]
     # the other views
     assert {e["account"] for e in server.get("/v1/enterprises")} >= {maker.account, lessee.account}
-    # the owner invoiced two days late: the lessee's grace runs from the issue (chain_client.ledger.due)
+    # invoiced by the owner a day after the period ended: the grace runs from the issue
     assert server.get(f"/v1/enterprises/{lessee.account}")["credit"]["on_time_payments"] == 1
     assert [t["id"] for t in server.get("/v1/tokens")] == [token]
     assert server.get(f"/v1/tokens/{token}/holders")["holders"] == {maker.account: 4}
