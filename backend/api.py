@@ -17,6 +17,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from backend import http_errors, views
 from backend.books import settlement
+from backend.domain.rent import ended_period_evidence
 from backend.errors import NotFoundError
 from backend.http_errors import error
 from backend.ledger import Ledger
@@ -78,6 +79,8 @@ _CONFLICT = {
     TxReason.ALREADY_REVIEWER,
     TxReason.ALREADY_REVIEWED,
     TxReason.ALREADY_INVOICED,
+    # The signer saw another meter than the ledger holds (a batch landed in between): read again.
+    TxReason.EVIDENCE_MISMATCH,
     TxReason.ALREADY_PAID,
 }
 
@@ -389,6 +392,18 @@ def create_app(ledger: Ledger) -> FastAPI:
         if found is None:
             raise NotFoundError("lease", lease_id)
         return _json(views.lease(found, ledger.state, ledger.now()))
+
+    @app.get("/v1/leases/{lease_id}/periods/{period}/evidence")
+    async def period_evidence(lease_id: str, period: Index) -> Response:
+        """What an invoice of an ended period must name: usage, reading count and evidence digest."""
+        found = ledger.state.leases.get(lease_id)
+        if found is None:
+            raise NotFoundError("lease", lease_id)
+        try:
+            ev = ended_period_evidence(ledger.state, found, period, ledger.now())
+        except TransactionError as exc:  # bad_period, period_not_ended: the ledger's own refusal
+            return error(exc.reason.value, exc.detail, http_status(exc.reason))
+        return _json(views.evidence(found, period, ev))
 
     @app.get("/v1/invoices/{invoice_id}")
     async def invoice(invoice_id: str) -> Response:

@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.books import Books
 from chain_client import cbor
+from chain_client.ledger.evidence import Evidence, Increment, period_evidence
 from chain_client.ledger.usage import Counter
 
 
@@ -128,6 +129,7 @@ class Invoice:
     amount: int
     holders: dict[str, int]
     issued_at: int
+    evidence: bytes  # the digest the signed issue_invoice names (chain_client.ledger.evidence)
     paid_at: int = 0
     on_time: bool = False
     payouts: list[Payout] = field(default_factory=list)
@@ -166,22 +168,43 @@ class Lease:
 
 @dataclass
 class Meter:
-    """A token's verified usage: run-seconds increments by stamp (kept sorted)."""
+    """A token's verified usage: run-seconds increments by stamp (kept sorted), each with its reading.
+
+    The reading's place in the log (batch index, position) is kept beside each increment because an
+    invoice names its evidence by those places (:mod:`chain_client.ledger.evidence`).
+    """
 
     stamps: list[int] = field(default_factory=list)
     increments: list[int] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
 
-    def add(self, stamp: int, increment: int) -> None:
-        """Record ``increment`` run-seconds at ``stamp``."""
+    def add(self, stamp: int, increment: int, batch: int, position: int) -> None:
+        """Record ``increment`` run-seconds at ``stamp``, added by reading ``batch/position``."""
         at = bisect.bisect_right(self.stamps, stamp)
         self.stamps.insert(at, stamp)
         self.increments.insert(at, increment)
+        self.batches.insert(at, batch)
+        self.positions.insert(at, position)
 
     def usage(self, start: int, end: int) -> int:
         """Run-seconds stamped in ``[start, end)``."""
         lo = bisect.bisect_left(self.stamps, start)
         hi = bisect.bisect_left(self.stamps, end)
         return sum(self.increments[lo:hi])
+
+    def evidence(self, start: int, end: int) -> Evidence:
+        """The readings behind the usage stamped in ``[start, end)`` (the invoice's evidence)."""
+        lo = bisect.bisect_left(self.stamps, start)
+        hi = bisect.bisect_left(self.stamps, end)
+        spans = zip(
+            self.batches[lo:hi],
+            self.positions[lo:hi],
+            self.stamps[lo:hi],
+            self.increments[lo:hi],
+            strict=True,
+        )
+        return period_evidence((Increment(*span) for span in spans), start, end)
 
 
 @dataclass
@@ -219,7 +242,7 @@ class State:
             "balances": dict(self.books.balances),
             "journal": [dataclasses.astuple(p) for p in self.books.journal],
             "counters": {k: dataclasses.astuple(v) for k, v in self.counters.items()},
-            "meters": {k: [v.stamps, v.increments] for k, v in self.meters.items()},
+            "meters": {k: [v.stamps, v.increments, v.batches, v.positions] for k, v in self.meters.items()},
             "seen_readings": sorted(self.seen_readings),
             "readings": [self.readings_verified, self.readings_rejected],
         }

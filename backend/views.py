@@ -8,6 +8,7 @@ from typing import Any
 
 from backend.books import Posting
 from backend.state import Binding, Enterprise, Invoice, Lease, State, Token
+from chain_client.ledger.evidence import Evidence
 from chain_client.message import decode
 from chain_client.payload import Reading
 
@@ -67,8 +68,23 @@ def lease(found: Lease, state: State, now: int) -> dict[str, Any]:
 
 
 def invoice(found: Invoice) -> dict[str, Any]:
-    """An invoice with its holder snapshot and payout lines."""
-    return dataclasses.asdict(found)
+    """An invoice with its holder snapshot, payout lines and evidence digest (hex)."""
+    out = dataclasses.asdict(found)
+    out["evidence"] = found.evidence.hex()
+    return out
+
+
+def evidence(found: Lease, period: int, ev: Evidence) -> dict[str, Any]:
+    """What an invoice of ``period`` must name: its usage and evidence digest (hex)."""
+    return {
+        "lease": found.id,
+        "period": period,
+        "start": ev.start,
+        "end": ev.end,
+        "usage_seconds": ev.usage_seconds,
+        "count": ev.count,
+        "evidence": ev.digest.hex(),
+    }
 
 
 def posting(found: Posting) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from typing import Any
 
 from nacl.signing import SigningKey, VerifyKey
 
+from backend.domain.rent import ended_period_evidence
 from backend.ledger import Ledger
 from backend.storage import Storage
 from chain_client import cbor, merkle, message
@@ -280,7 +281,10 @@ def main() -> None:
 
         # distribution of one payment to every holder
         lessee = world["lessee"]
-        submit_all(ledger, [actor.tx(world["maker"], "issue_invoice", lease=world["lease"], period=0)], 1)
+        found = ledger.state.leases[world["lease"]]
+        evidence = ended_period_evidence(ledger.state, found, 0, ledger.now())
+        bill = {"usage_seconds": evidence.usage_seconds, "evidence": evidence.digest}
+        submit_all(ledger, [actor.tx(world["maker"], "issue_invoice", lease=found.id, period=0, **bill)], 1)
         invoice = next(iter(ledger.state.invoices.values()))
         holders = len(invoice.holders)
         started = time.perf_counter()

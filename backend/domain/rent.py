@@ -6,9 +6,10 @@ from typing import Any
 
 from backend.books import settlement
 from backend.domain.context import Context, lease, refuse
-from backend.state import Invoice, Meter, Payout
+from backend.state import Invoice, Lease, Meter, Payout, State
 from chain_client.ledger.distribution import distribute
 from chain_client.ledger.due import due_date, on_time
+from chain_client.ledger.evidence import Evidence, mismatch
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.usage import usage_charge
 
@@ -18,8 +19,26 @@ def invoice_id(lease_id: str, period: int) -> str:
     return f"{lease_id}.{period}"
 
 
+def period_bounds(found: Lease, period: int) -> tuple[int, int]:
+    """``[start, end)`` of a lease's period; ``bad_period`` when the lease has no such period."""
+    if period >= found.periods:
+        raise refuse(
+            TxReason.BAD_PERIOD, f"lease {found.id!r} has periods 0..{found.periods - 1}, not {period}"
+        )
+    start = found.start + period * found.period
+    return start, start + found.period
+
+
+def ended_period_evidence(state: State, found: Lease, period: int, now: int) -> Evidence:
+    """The evidence of an ended period, from the token's meter (what an invoice must name)."""
+    start, end = period_bounds(found, period)
+    if now < end:
+        raise refuse(TxReason.PERIOD_NOT_ENDED, f"period {period} of {found.id!r} ends at {end}, it is {now}")
+    return state.meters.get(found.token, Meter()).evidence(start, end)
+
+
 def issue_invoice(ctx: Context) -> dict[str, Any]:
-    """The token's owner, the lessee or a reviewer invoices an ended period of an active lease."""
+    """The token's owner, the lessee or a reviewer invoices an ended period, naming its evidence."""
     found = lease(ctx, ctx.args["lease"])
     tok = ctx.state.tokens[found.token]
     if ctx.signer not in (tok.owner, found.lessee) and ctx.signer not in ctx.state.reviewers:
@@ -30,40 +49,44 @@ def issue_invoice(ctx: Context) -> dict[str, Any]:
     if found.status != "active":
         raise refuse(TxReason.LEASE_NOT_ACTIVE, f"lease {found.id!r} is {found.status}, not active")
     period = ctx.args["period"]
-    if period >= found.periods:
-        raise refuse(
-            TxReason.BAD_PERIOD, f"lease {found.id!r} has periods 0..{found.periods - 1}, not {period}"
-        )
-    start = found.start + period * found.period
-    end = start + found.period
-    if ctx.time < end:
-        raise refuse(
-            TxReason.PERIOD_NOT_ENDED, f"period {period} of {found.id!r} ends at {end}, it is {ctx.time}"
-        )
+    evidence = ended_period_evidence(ctx.state, found, period, ctx.time)
     if period in found.invoices:
         raise refuse(
             TxReason.ALREADY_INVOICED, f"period {period} of {found.id!r} is invoice {found.invoices[period]}"
         )
-    seconds = ctx.state.meters.get(tok.id, Meter()).usage(start, end)
+    # The signer states what it bills for; the ledger bills only what its own meter proves, so an
+    # auditor can later hold the bundle's readings against the signed list.
+    wrong = mismatch(evidence, ctx.args["usage_seconds"], ctx.args["evidence"])
+    if wrong:
+        raise refuse(TxReason.EVIDENCE_MISMATCH, f"invoice of period {period} of {found.id!r} {wrong}")
+    seconds = evidence.usage_seconds
     charge = usage_charge(found.usage_rate, seconds)
     iid = invoice_id(found.id, period)
     invoice = Invoice(
         id=iid,
         lease=found.id,
         period=period,
-        start=start,
-        end=end,
-        due=due_date(end, found.grace, ctx.time, by_lessee=ctx.signer == found.lessee),
+        start=evidence.start,
+        end=evidence.end,
+        due=due_date(evidence.end, found.grace, ctx.time, by_lessee=ctx.signer == found.lessee),
         fixed=found.fixed_rent,
         usage_seconds=seconds,
         usage_charge=charge,
         amount=found.fixed_rent + charge,
-        holders=tok.holdings_at(end),
+        holders=tok.holdings_at(evidence.end),
         issued_at=ctx.time,
+        evidence=evidence.digest,
     )
     ctx.state.invoices[iid] = invoice
     found.invoices[period] = iid
-    return {"invoice": iid, "amount": invoice.amount, "usage_seconds": seconds, "usage_charge": charge}
+    return {
+        "invoice": iid,
+        "amount": invoice.amount,
+        "usage_seconds": seconds,
+        "usage_charge": charge,
+        "evidence": evidence.digest.hex(),
+        "evidence_count": evidence.count,
+    }
 
 
 def pay_invoice(ctx: Context) -> dict[str, Any]:

@@ -86,7 +86,9 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
                 state.counters[v.device] = current
                 if added:
                     row["increment"] = added
-                    state.meters.setdefault(row["token"], Meter()).add(row["stamp"], added)
+                    state.meters.setdefault(row["token"], Meter()).add(
+                        row["stamp"], added, ctx.index, position
+                    )
     state.readings_verified += verified
     state.readings_rejected += len(rejected)
     ctx.batch_row = {

@@ -27,6 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chain_client.audit.errors import AuditError
 
 FORMAT = "leasechain-audit/1"
+# The largest bundle file read (docs/cli.md): about a month of minute readings of a busy site's
+# batches, while parsing it stays within a small machine's memory.
+MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 
 
 class _Frozen(BaseModel):
@@ -81,16 +84,36 @@ def save(bundle: Bundle, path: Path) -> None:
         raise AuditError(f"cannot write the bundle to {path}: {exc}") from None
 
 
-def load(path: Path) -> Bundle:
-    """Read a bundle; :class:`AuditError` names what is wrong with the file."""
+def _read(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of the file; :class:`AuditError` if it holds more."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        size = path.stat().st_size
+        if size > limit:
+            raise AuditError(f"{path} is not a readable bundle: {size} bytes, the limit is {limit}")
+        # A FIFO or a device reports no size: the read itself is bounded too.
+        with path.open("rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as exc:
+        raise AuditError(f"{path} is not a readable bundle: {exc}") from None
+    if len(raw) > limit:
+        raise AuditError(f"{path} is not a readable bundle: more than {limit} bytes")
+    return raw
+
+
+def load(path: Path, *, limit: int = MAX_BUNDLE_BYTES) -> Bundle:
+    """Read a bundle; :class:`AuditError` names what is wrong with the file, whatever it holds."""
+    raw = _read(path, limit)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        # json nests one C call per array or object: a file of nothing but brackets ends here.
+        raise AuditError(f"{path} is not a readable bundle: JSON nested too deeply") from None
+    except ValueError as exc:  # bad UTF-8, bad JSON, an integer of more digits than Python converts
         raise AuditError(f"{path} is not a readable bundle: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise AuditError(f"{path} is not an audit bundle: format is {found!r}, expected {FORMAT!r}")
     try:
         return Bundle.model_validate(data)
-    except ValidationError as exc:
+    except (ValidationError, RecursionError) as exc:
         raise AuditError(f"{path} is malformed: {exc}") from None

@@ -16,6 +16,7 @@ CHECKS = (
     "reading_signature",
     "reading_completeness",
     "usage",
+    "evidence",
     "invoice",
     "holders",
     "payouts",

@@ -39,7 +39,9 @@ from chain_client.audit.timeline import Timeline, rebuild
 from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.errors import LeaseChainError
 from chain_client.ledger.distribution import distribute
+from chain_client.ledger.due import due_date, on_time
 from chain_client.ledger.entry import decode_entry
+from chain_client.ledger.evidence import Evidence, Increment, mismatch, period_evidence
 from chain_client.ledger.schema import TxType, check_args, parse_type
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import TreeHead, tree_head_from_json, verify_tree_head
@@ -339,12 +341,13 @@ class _Audit:
 
     # -- usage, invoice, holders, payouts ------------------------------------------
 
-    def usage(self, verdicts: Mapping[tuple[int, int], str], start: int, end: int) -> int:
-        """Run-seconds stamped in ``[start, end)`` by the verified, counted readings."""
+    def usage(self, verdicts: Mapping[tuple[int, int], str], start: int, end: int) -> Evidence:
+        """The evidence of ``[start, end)``: the verified, counted readings that added usage in it."""
         readings = self.raws
         seen: set[tuple[str, str, int, int]] = set()
         counters: dict[str, Counter] = {}
-        total = counted = duplicates = 0
+        increments: list[Increment] = []
+        duplicates = 0
         for spot in sorted(verdicts):
             if verdicts[spot]:
                 continue
@@ -362,20 +365,46 @@ class _Audit:
             if not is_after(last, body.boot, body.seq):
                 continue
             current = Counter(body.boot, body.seq, body.run_seconds)
-            added = increment(last, current)
             counters[device] = current
-            counted += 1
             when = stamp(body.time, body.time_synced, self.log[spot[0]].time)
-            if start <= when < end:
-                total += added
+            increments.append(Increment(spot[0], spot[1], when, increment(last, current)))
+        evidence = period_evidence(increments, start, end)
         self.r.summary.update(
             readings=len(verdicts),
             verified=sum(1 for v in verdicts.values() if not v),
             rejected=sum(1 for v in verdicts.values() if v),
             duplicates=duplicates,
-            counted=counted,
+            counted=len(increments),
+            evidence_count=evidence.count,
+            evidence=evidence.digest.hex(),
         )
-        return total
+        return evidence
+
+    def evidence(self, issues: list[Logged], evidence: Evidence) -> None:
+        """The signed invoice names exactly the readings the bundle proves (none left out, none added)."""
+        name = f"invoice {invoice_id(self.b.lease, self.b.period)}"
+        if len(issues) != 1:
+            self.r.fail("evidence", name, f"{len(issues)} issue_invoice entries to hold the readings against")
+            return
+        issue = issues[0]
+        wrong = mismatch(evidence, issue.tx.args["usage_seconds"], issue.tx.args["evidence"])
+        if wrong:
+            self.r.fail(
+                "evidence",
+                f"{name} (log entry {issue.index})",
+                f"the signed issue_invoice {wrong} in this bundle: the bundle leaves out (or adds) "
+                "an anchored batch or reading of the evidence",
+            )
+            return
+        claimed = self.b.claims.invoice.get("evidence")
+        if claimed != evidence.digest.hex():
+            self.r.fail(
+                "evidence",
+                f"{name} field 'evidence'",
+                f"claimed {claimed!r}, the signed issue_invoice names {evidence.digest.hex()}",
+            )
+            return
+        self.r.good("evidence")
 
     def holders(self, mint: Logged, at: int) -> dict[str, int]:
         """Shares held at ledger time ``at`` (``max(period end, minting time)``), from the entries."""
@@ -430,6 +459,10 @@ class _Audit:
             "usage_charge": charge,
             "amount": amount,
         }
+        if len(issues) == 1:
+            # When rent falls due depends on who invoiced and when (chain_client.ledger.due).
+            by_lessee = issues[0].tx.signer == args.get("lessee")
+            expected["due"] = due_date(end, int(args["grace"]), issues[0].time, by_lessee=by_lessee)
         if claim.get("usage_seconds") != usage:
             self.r.fail(
                 "usage",
@@ -449,6 +482,8 @@ class _Audit:
         self.r.summary.update(
             invoice=iid, start=start, end=end, usage_seconds=usage, usage_charge=charge, amount=amount
         )
+        if "due" in expected:
+            self.r.summary["due"] = expected["due"]
         if mint is None:
             return
         held = self.holders(mint, end)
@@ -461,6 +496,20 @@ class _Audit:
             self.r.good("holders")
         self.payouts(offer, issues, held, amount, name)
 
+    def payment_time(self, paid: Logged, name: str) -> None:
+        """The claimed payment time, and whether it was on time by the due date the log gives."""
+        claim = self.b.claims.invoice
+        if claim.get("paid_at") != paid.time:
+            self.r.fail("payouts", name, f"paid at {paid.time} by the log, claimed {claim.get('paid_at')!r}")
+        due = self.r.summary.get("due")
+        if isinstance(due, int) and claim.get("on_time") != on_time(paid.time, due):
+            self.r.fail(
+                "payouts",
+                f"{name} field 'on_time'",
+                f"paid at {paid.time} with the invoice due at {due}: computed {on_time(paid.time, due)}, "
+                f"claimed {claim.get('on_time')!r}",
+            )
+
     def payouts(
         self, offer: Logged, issues: list[Logged], held: dict[str, int], amount: int, name: str
     ) -> None:
@@ -472,17 +521,15 @@ class _Audit:
             for e in self.of_type(TxType.PAY_INVOICE, invoice=invoice_id(self.b.lease, self.b.period))
             if e.tx.signer == lessee and e.index > after
         ]
-        if not paid and not claim.get("paid_at") and not claim.get("payouts"):
+        if not paid and not claim.get("paid_at") and not claim.get("payouts") and not claim.get("on_time"):
             # Issued, not paid yet: there is no distribution to check, and the ledger claims none.
             self.r.summary["paid"] = False
             return
         self.r.summary["paid"] = bool(paid)
         if not paid:
             self.r.fail("payouts", name, "no pay_invoice entry by the lessee after the invoice was issued")
-        elif claim.get("paid_at") != paid[0].time:
-            self.r.fail(
-                "payouts", name, f"paid at {paid[0].time} by the log, claimed {claim.get('paid_at')!r}"
-            )
+        else:
+            self.payment_time(paid[0], name)
         fees = [(str(f["account"]), int(f["bps"])) for f in offer.tx.args.get("fees", [])]
         split = distribute(amount, fees, held)
         bps = dict(fees)
@@ -550,6 +597,7 @@ def verify_bundle(bundle: Bundle, log_key: str | None = None) -> Report:
         return audit.r
     args = offer.tx.args
     start = int(args["start"]) + bundle.period * int(args["period"])
-    usage = audit.usage(verdicts, start, start + int(args["period"]))
-    audit.money(offer, mint, usage)
+    evidence = audit.usage(verdicts, start, start + int(args["period"]))
+    audit.evidence(issues, evidence)
+    audit.money(offer, mint, evidence.usage_seconds)
     return audit.r

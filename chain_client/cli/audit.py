@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from chain_client.audit import export_bundle, load, save, verify_bundle
 from chain_client.cli.context import Context
-from chain_client.cli.errors import NOT_VERIFIED
+from chain_client.cli.errors import NOT_VERIFIED, UNPINNED
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import uint
 
@@ -28,27 +29,46 @@ def export(ctx: Context) -> int:
     return 0
 
 
+UNPINNED_NOTE = (
+    "only the bundle's internal consistency was checked, not that the log is the operator's: "
+    "a bundle signed with any key passes this far; give --log-key with the operator's published key"
+)
+
+
+def verdict(ok: bool, pinned: bool) -> tuple[int, str]:
+    """Exit status and last line of ``audit verify`` (docs/cli.md, 'Exit codes')."""
+    if not ok:
+        return NOT_VERIFIED, "bundle NOT verified"
+    if not pinned:
+        return UNPINNED, f"bundle consistent, NOT verified against a trusted log key: {UNPINNED_NOTE}"
+    return 0, "bundle verified"
+
+
 def verify(ctx: Context) -> int:
-    """Check a bundle with no network; exit 5 naming each failed check."""
+    """Check a bundle with no network; exit 5 naming each failed check, 6 without --log-key."""
     report = verify_bundle(load(Path(ctx.args.bundle)), ctx.args.log_key)
+    code, last = verdict(report.ok, ctx.args.log_key is not None)
     if ctx.json:
-        ctx.emit(report.to_json())
-    else:
-        for name, count in report.passed.items():
-            failed = len(report.failed(name))
-            mark = "FAIL" if failed else "ok"
-            print(f"{mark:4}  {name:22} {count} passed, {failed} failed", file=ctx.out)
-        for failure in report.failures:
-            print(f"FAILED {failure}", file=ctx.out)
-        s = report.summary
-        if "amount" in s:
-            print(
-                f"invoice {s.get('invoice')}: {s.get('usage_seconds')} run-seconds, "
-                f"amount {s.get('amount')}, {s.get('verified', 0)} verified readings",
-                file=ctx.out,
-            )
-        print("bundle verified" if report.ok else "bundle NOT verified", file=ctx.out)
-    return 0 if report.ok else NOT_VERIFIED
+        ctx.emit({**report.to_json(), "log_key_checked": ctx.args.log_key is not None, "verdict": last})
+        if code == UNPINNED:
+            print(f"leasechain: warning: {UNPINNED_NOTE}", file=sys.stderr)
+        return code
+    for name, count in report.passed.items():
+        failed = len(report.failed(name))
+        mark = "FAIL" if failed else "ok"
+        print(f"{mark:4}  {name:22} {count} passed, {failed} failed", file=ctx.out)
+    for failure in report.failures:
+        print(f"FAILED {failure}", file=ctx.out)
+    s = report.summary
+    if "amount" in s:
+        print(
+            f"invoice {s.get('invoice')}: {s.get('usage_seconds')} run-seconds, "
+            f"amount {s.get('amount')}, {s.get('verified', 0)} verified readings, "
+            f"evidence {s.get('evidence_count', 0)} readings {str(s.get('evidence', ''))[:16]}…",
+            file=ctx.out,
+        )
+    print(last, file=ctx.out)
+    return code
 
 
 def register(
@@ -62,4 +82,7 @@ def register(
     e.add_argument("-o", "--output", required=True, help="bundle file to write (JSON)")
     v = command(cmds, "verify", "check a bundle offline", verify, common)
     v.add_argument("bundle")
-    v.add_argument("--log-key", help="the log key you trust, in hex (default: the one the bundle names)")
+    v.add_argument(
+        "--log-key",
+        help="the log key you trust, in hex; without it only internal consistency is checked (exit 6)",
+    )

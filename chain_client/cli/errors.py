@@ -10,6 +10,7 @@ USAGE = 2  # a malformed command line or argument value
 KEYSTORE = 3  # unknown key, wrong passphrase, unreadable keystore
 UNREACHABLE = 4  # no backend, or it answered something unreadable
 NOT_VERIFIED = 5  # a proof, bundle or monitor check failed
+UNPINNED = 6  # a bundle is consistent in itself, but no trusted log key was given to check it against
 
 
 class CliError(LeaseChainError):

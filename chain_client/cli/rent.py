@@ -12,14 +12,15 @@ PAYOUT_COLUMNS = ["account", "kind", "basis", "amount"]
 
 
 def invoice(ctx: Context) -> int:
-    """Invoice an ended period of a lease (owner or reviewer)."""
+    """Invoice an ended period of a lease (owner, lessee or reviewer), signing the ledger's evidence."""
     with ctx.client(signing=True) as client:
         result = client.issue_invoice(ctx.args.lease, ctx.args.period)
     r = result.result
     return ctx.done(
         result,
         f"invoice {r.get('invoice')}: {r.get('amount')} "
-        f"({r.get('usage_seconds')} run-seconds, usage charge {r.get('usage_charge')})",
+        f"({r.get('usage_seconds')} run-seconds from {r.get('evidence_count')} readings, "
+        f"usage charge {r.get('usage_charge')})",
     )
 
 

@@ -22,6 +22,7 @@ from chain_client.client.errors import RejectedError, UnreachableError
 from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
 from chain_client.client.transactions import SignedTx, TxBuilder, ledger_key_bytes
+from chain_client.ledger.reasons import TxReason
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -113,6 +114,23 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
         """Submit a transaction built by :class:`TxBuilder`."""
         return self.submit(tx.raw, tx_id=tx.id)
 
+    async def issue_invoice(self, lease: str, period: int, *, tx_id: str | None = None) -> m.TxResult:
+        """Owner, lessee or reviewer: invoice an ended period, naming the evidence the ledger serves.
+
+        As :meth:`LedgerClient.issue_invoice <chain_client.client.sync.LedgerClient.issue_invoice>`:
+        read the evidence, sign it in, and read and sign once more on ``evidence_mismatch``.
+        """
+        for attempt in (1, 2):
+            ev = await self.evidence(lease, period)
+            try:
+                return await self.issue_invoice_with(
+                    lease, period, ev.usage_seconds, ev.evidence, tx_id=tx_id
+                )
+            except RejectedError as exc:
+                if exc.tx_reason is not TxReason.EVIDENCE_MISMATCH or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     async def submit_many(self, raws: Iterable[bytes]) -> list[m.TxResult | RejectedError]:
         """Submit several signed transactions in one request; each gets its own outcome."""
         body = cbor.dumps([bytes(r) for r in raws])
@@ -139,6 +157,7 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
     journal = _query(queries.journal)
     leases = _query(queries.leases)
     lease = _query(queries.lease)
+    evidence = _query(queries.evidence)
     invoice = _query(queries.invoice)
     payouts = _query(queries.payouts)
     telemetry = _query(queries.telemetry)

@@ -203,9 +203,22 @@ class Invoice(Model):
     amount: int
     holders: dict[str, int]
     issued_at: int
+    evidence: str = ""  # hex digest of the readings behind usage_seconds (docs/ledger.md)
     paid_at: int = 0
     on_time: bool = False
     payouts: list[Payout] = Field(default_factory=list)
+
+
+class PeriodEvidence(Model):
+    """What an invoice of an ended period must name: its usage and the digest of the readings behind it."""
+
+    lease: str
+    period: int
+    start: int
+    end: int
+    usage_seconds: int
+    count: int
+    evidence: str  # hex
 
 
 class Lease(Model):

@@ -185,6 +185,11 @@ def lease(lease_id: str) -> Query[m.Lease]:
     return Query(f"/v1/leases/{_seg(lease_id)}", _model(m.Lease))
 
 
+def evidence(lease_id: str, period: int) -> Query[m.PeriodEvidence]:
+    """The usage and evidence digest an invoice of an ended period must name."""
+    return Query(f"/v1/leases/{_seg(lease_id)}/periods/{_seg(period)}/evidence", _model(m.PeriodEvidence))
+
+
 def invoice(invoice_id: str) -> Query[m.Invoice]:
     """One invoice with its payout lines."""
     return Query(f"/v1/invoices/{_seg(invoice_id)}", _model(m.Invoice))

@@ -24,6 +24,7 @@ from chain_client.client.errors import RejectedError, UnreachableError
 from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
 from chain_client.client.transactions import SignedTx, TxBuilder, ledger_key_bytes
+from chain_client.ledger.reasons import TxReason
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -114,6 +115,22 @@ class LedgerClient(LedgerActions[m.TxResult]):
         """Submit a transaction built by :class:`TxBuilder`."""
         return self.submit(tx.raw, tx_id=tx.id)
 
+    def issue_invoice(self, lease: str, period: int, *, tx_id: str | None = None) -> m.TxResult:
+        """Owner, lessee or reviewer: invoice an ended period, naming the evidence the ledger serves.
+
+        Reads ``GET /v1/leases/{lease}/periods/{period}/evidence`` and signs its usage and digest.  A
+        batch anchored in between (a late reading stamped in the period) makes the ledger refuse with
+        ``evidence_mismatch``; the evidence is then read and signed once more.
+        """
+        for attempt in (1, 2):
+            ev = self.evidence(lease, period)
+            try:
+                return self.issue_invoice_with(lease, period, ev.usage_seconds, ev.evidence, tx_id=tx_id)
+            except RejectedError as exc:
+                if exc.tx_reason is not TxReason.EVIDENCE_MISMATCH or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     def submit_many(self, raws: Iterable[bytes]) -> list[m.TxResult | RejectedError]:
         """Submit several signed transactions in one request; each gets its own outcome."""
         body = cbor.dumps([bytes(r) for r in raws])
@@ -142,6 +159,7 @@ class LedgerClient(LedgerActions[m.TxResult]):
     journal = _query(queries.journal)
     leases = _query(queries.leases)
     lease = _query(queries.lease)
+    evidence = _query(queries.evidence)
     invoice = _query(queries.invoice)
     payouts = _query(queries.payouts)
     telemetry = _query(queries.telemetry)

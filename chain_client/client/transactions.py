@@ -279,9 +279,26 @@ class TxBuilder:
         """Owner or lessee: end a lease whose every period is invoiced and paid."""
         return self.build(TxType.CLOSE_LEASE, {"lease": lease}, tx_id)
 
-    def issue_invoice(self, lease: str, period: int, *, tx_id: str | None = None) -> SignedTx:
-        """Owner, lessee or reviewer: invoice an ended period (fixed rent plus verified usage)."""
-        return self.build(TxType.ISSUE_INVOICE, {"lease": lease, "period": period}, tx_id)
+    def issue_invoice(
+        self,
+        lease: str,
+        period: int,
+        usage_seconds: int,
+        evidence: bytes | str,
+        *,
+        tx_id: str | None = None,
+    ) -> SignedTx:
+        """Owner, lessee or reviewer: invoice an ended period, naming its usage and evidence digest.
+
+        Take both from ``GET /v1/leases/{lease}/periods/{period}/evidence``; the clients'
+        ``issue_invoice(lease, period)`` does.
+        """
+        try:
+            digest = bytes.fromhex(evidence) if isinstance(evidence, str) else bytes(evidence)
+        except ValueError:
+            raise TransactionError(TxReason.BAD_ARGS, f"evidence {evidence!r} is not hex") from None
+        args = {"lease": lease, "period": period, "usage_seconds": usage_seconds, "evidence": digest}
+        return self.build(TxType.ISSUE_INVOICE, args, tx_id)
 
     def pay_invoice(self, invoice: str, *, tx_id: str | None = None) -> SignedTx:
         """Lessee: pay an invoice; it is distributed at once."""

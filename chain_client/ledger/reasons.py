@@ -69,6 +69,7 @@ class TxReason(StrEnum):
     BAD_PERIOD = "bad_period"
     PERIOD_NOT_ENDED = "period_not_ended"
     ALREADY_INVOICED = "already_invoiced"
+    EVIDENCE_MISMATCH = "evidence_mismatch"
     UNKNOWN_INVOICE = "unknown_invoice"
     ALREADY_PAID = "already_paid"
     # telemetry anchoring

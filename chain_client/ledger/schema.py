@@ -270,7 +270,7 @@ ARGS: dict[TxType, dict[str, Checker]] = {
     TxType.SIGN_LEASE: {"lease": ref},
     TxType.CANCEL_OFFER: {"lease": ref},
     TxType.CLOSE_LEASE: {"lease": ref},
-    TxType.ISSUE_INVOICE: {"lease": ref, "period": uint},
+    TxType.ISSUE_INVOICE: {"lease": ref, "period": uint, "usage_seconds": uint, "evidence": digest},
     TxType.PAY_INVOICE: {"invoice": ref},
     TxType.ANCHOR_BATCH: {"root": digest, "count": posint, "messages": messages},
     TxType.CHECKPOINT: {"size": uint, "digest": digest},

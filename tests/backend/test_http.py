@@ -94,8 +94,18 @@ def test_a_lease_over_http_with_proofs_and_replay(server: Server) -> None:
     ]
     anchored = api.do(gateway, "anchor_batch", tx_id="gw-1", **batch_args(msgs))
     assert anchored["result"]["verified"] == 2
-    invoice = api.do(maker, "issue_invoice", lease=lease, period=0)["result"]
+    evidence = server.get(f"/v1/leases/{lease}/periods/0/evidence")
+    assert (evidence["usage_seconds"], evidence["count"]) == (60, 1)
+    invoice = api.do(
+        maker,
+        "issue_invoice",
+        lease=lease,
+        period=0,
+        usage_seconds=evidence["usage_seconds"],
+        evidence=bytes.fromhex(evidence["evidence"]),
+    )["result"]
     assert (invoice["usage_seconds"], invoice["amount"]) == (60, 160)
+    assert server.get(f"/v1/invoices/{invoice['invoice']}")["evidence"] == evidence["evidence"]
     api.do(lessee, "pay_invoice", invoice=invoice["invoice"])
     assert server.get(f"/v1/invoices/{invoice['invoice']}")["payouts"] == [
         {"account": maker.account, "kind": "share", "amount": 160, "basis": 4}

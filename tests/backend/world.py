@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from nacl.signing import SigningKey
 
+from backend.domain.rent import period_bounds
 from backend.ledger import Ledger
+from backend.state import Meter
 from chain_client import merkle, message
 from chain_client.device import device_id
 from chain_client.ledger import TransactionError, TxReason, sign
@@ -66,7 +68,23 @@ class World:
         return f"t{self._ids}"
 
     def tx(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> bytes:
+        if tx_type == "issue_invoice" and "evidence" not in args:
+            args = {**args, **self.evidence(args["lease"], args["period"])}
         return sign(tx_type, tx_id or self.next_id(), args, party.key, ledger=self.log_key)
+
+    def evidence(self, lease: str, period: int) -> dict[str, Any]:
+        """The ``usage_seconds`` and ``evidence`` an invoice of ``period`` must name, as the meter says now.
+
+        Whether the period exists or has ended is left for the ledger to judge.
+        """
+        found = self.ledger.state.leases.get(lease)
+        try:
+            start, end = period_bounds(found, period) if found is not None else (0, 0)
+        except TransactionError:
+            start = end = 0
+        meter = self.ledger.state.meters.get(found.token if found else "", Meter())
+        ev = meter.evidence(start, end)
+        return {"usage_seconds": ev.usage_seconds, "evidence": ev.digest}
 
     def do(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> dict[str, Any]:
         """Submit and return the handler's result."""

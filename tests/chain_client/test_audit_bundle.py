@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chain_client.audit import AuditError, Bundle, load, verify_bundle
+from chain_client.audit.bundle import MAX_BUNDLE_BYTES
 
 STORY_BUNDLE = (
     Path(__file__).parent.parent / "vectors" / "audit-bundle.json"
@@ -77,3 +81,47 @@ def test_a_bundle_file_with_bad_fields_is_refused_by_name(tmp_path: Path) -> Non
     path.write_text(json.dumps(data))
     with pytest.raises(AuditError, match="malformed"):
         load(path)
+
+
+HOSTILE: dict[str, str | bytes] = {
+    "deeply nested": "[" * 200_000 + "]" * 200_000,
+    "a 100,000-digit integer": '{"format": "leasechain-audit/1", "period": ' + "9" * 100_000 + "}",
+    "not UTF-8": b'{"format": "\xff"}',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_a_hostile_bundle_file_is_not_a_readable_bundle(tmp_path: Path, kind: str) -> None:
+    content = HOSTILE[kind]
+    path = tmp_path / "hostile.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(AuditError, match="is not a readable bundle"):
+        load(path)
+
+
+def test_a_bundle_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    with path.open("wb") as f:
+        f.truncate(MAX_BUNDLE_BYTES + 1)  # sparse: the test writes nothing, a reader would get 256 MiB
+    with pytest.raises(AuditError, match=f"{MAX_BUNDLE_BYTES + 1} bytes, the limit is {MAX_BUNDLE_BYTES}"):
+        load(path)
+    assert load(STORY_BUNDLE).lease.startswith("lease-")
+
+
+def test_a_pipe_that_never_ends_is_cut_off_at_the_limit(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)  # its size is 0 to stat: only the bounded read stops it
+
+    def flood() -> None:
+        with contextlib.suppress(BrokenPipeError), pipe.open("wb") as f:
+            for _ in range(100):
+                f.write(b"[" * 1000)
+
+    writer = threading.Thread(target=flood)
+    writer.start()
+    with pytest.raises(AuditError, match="more than 1000 bytes"):
+        load(pipe, limit=1000)
+    writer.join(timeout=10)
