@@ -19,7 +19,7 @@ from nacl.signing import SigningKey
 
 from backend import keys, lock
 from backend.errors import BackendError, Stopped
-from backend.ledger import Ledger
+from backend.ledger import CHECKPOINT_EVERY, CHECKPOINT_SECONDS, Ledger
 from backend.storage import Storage
 
 DEFAULT_DATA_DIR = "leasechain-data"
@@ -171,7 +171,13 @@ def _serve(args: argparse.Namespace) -> None:
     from backend.api import create_app
 
     storage = _storage(args)
-    ledger = Ledger(storage, None, verify_workers=args.verify_workers)
+    ledger = Ledger(
+        storage,
+        None,
+        verify_workers=args.verify_workers,
+        checkpoint_every=args.checkpoint_every,
+        checkpoint_seconds=args.checkpoint_seconds,
+    )
     try:
         # Lock, then port, then log, then key: each refusal comes before anything is written.
         with lock.held(storage), _bound(args.host, args.port) as sock:
@@ -179,7 +185,7 @@ def _serve(args: argparse.Namespace) -> None:
             _begin(ledger, _key_path(args), args)
             config = uvicorn.Config(create_app(ledger), log_level=args.log_level, access_log=False)
             url = _listen(sock, args.host, config.backlog)
-            _say({"listening": url, "log_key": ledger.state.operator})
+            _say({"listening": url, "log_key": ledger.state.operator, "started_from": ledger.started_from})
             uvicorn.Server(config).run(sockets=[sock])
     finally:
         ledger.close()
@@ -188,14 +194,17 @@ def _serve(args: argparse.Namespace) -> None:
 def replay(args: argparse.Namespace) -> int:
     """Rebuild the state from the stored log alone and print its size, root and digest as JSON.
 
-    Replay only reads, so it takes no writer lock and may run beside a server.
+    By default from the genesis, checking every checkpoint's digest on the way (a refusal names
+    the entry); ``--from-snapshot`` starts as a server does.  Replay only reads, so it takes no
+    writer lock and may run beside a server.
     """
     ledger = Ledger(_existing_storage(args), None, verify_workers=args.verify_workers)
     started = time.perf_counter()
     try:
-        ledger.open(create=False)
+        ledger.open(create=False, full=not args.from_snapshot)
         report = {
             "tree_size": ledger.size,
+            "started_from": ledger.started_from,
             "root_hash": ledger.tree.root().hex(),
             "state_digest": ledger.digest().hex(),
             "seconds": round(time.perf_counter() - started, 3),
@@ -247,6 +256,23 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--name", default="Lease Chain", help="platform name written in the genesis")
     serve_cmd.add_argument("--currency", default="EUR", help="currency of every amount, in minor units")
     serve_cmd.add_argument("--log-level", default="warning")
+    serve_cmd.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=CHECKPOINT_EVERY,
+        help=f"entries between state checkpoints (default {CHECKPOINT_EVERY}; 0: none)",
+    )
+    serve_cmd.add_argument(
+        "--checkpoint-seconds",
+        type=int,
+        default=CHECKPOINT_SECONDS,
+        help=f"or seconds, when anything was appended (default {CHECKPOINT_SECONDS})",
+    )
+    sub.choices["replay"].add_argument(
+        "--from-snapshot",
+        action="store_true",
+        help="start from the newest vouched snapshot, as a server does, instead of the genesis",
+    )
     return top
 
 

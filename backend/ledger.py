@@ -308,9 +308,10 @@ class Ledger:
     def _checkpoint_if_due(self, now: int) -> None:
         if self.key is None or not self.checkpoint_every:
             return
-        since = self.tree.size - self.last_checkpoint
+        # Entries appended after the newest checkpoint (or the genesis), not counting it.
+        since = self.tree.size - self.last_checkpoint - 1
         if since >= self.checkpoint_every or (
-            since > 1 and now - self.last_checkpoint_time >= self.checkpoint_seconds
+            since > 0 and now - self.last_checkpoint_time >= self.checkpoint_seconds
         ):
             self.checkpoint()
 

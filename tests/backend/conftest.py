@@ -62,11 +62,10 @@ def make_ledger(storage_spec: tuple[str, str | None], clock: Clock) -> Iterator[
     """Factory of ledgers over the same database (to restart one)."""
     opened: list[Ledger] = []
 
-    def make(*, workers: int = 2) -> Ledger:
+    def make(*, workers: int = 2, **options: int) -> Ledger:
         url, schema = storage_spec
-        ledger = Ledger(
-            Storage(url, schema=schema), seeded_key("operator"), clock=clock, verify_workers=workers
-        )
+        storage = Storage(url, schema=schema)
+        ledger = Ledger(storage, seeded_key("operator"), clock=clock, verify_workers=workers, **options)
         ledger.start("Test platform", "EUR")
         opened.append(ledger)
         return ledger
