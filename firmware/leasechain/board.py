@@ -101,7 +101,8 @@ def build_transport(cfg, device):
         port=m["port"],
         # The broker's ACL pins each device to its own topics by user name (docs/protocol.md section 6).
         user=m["user"] or device.device_hex,
-        password=m["password"] or None,
+        # umqtt.simple sends a password field whenever a user is set, and fails on None.
+        password=m["password"],
         keepalive=m["keepalive_s"],
         timeout_s=m["timeout_s"],
         ssl=ssl_context,

@@ -56,10 +56,15 @@ def table_path():
 def load_table(path=None):
     """Read a packed base-point table and check its size."""
     name = path or table_path()
+    # One allocation of the exact size: reading to the end would grow a buffer
+    # in steps, which a small, fragmented heap (an ESP32 without PSRAM) cannot do.
+    data = bytearray(TABLE_SIZE)
     with open(name, "rb") as f:
-        data = f.read()
-    if len(data) != TABLE_SIZE:
-        raise Ed25519Error("base table %s is %d bytes, expected %d" % (name, len(data), TABLE_SIZE))
+        n = f.readinto(data)
+        extra = f.read(1)
+    if n != TABLE_SIZE or extra:
+        size = (n or 0) if not extra else os.stat(name)[6]
+        raise Ed25519Error("base table %s is %d bytes, expected %d" % (name, size, TABLE_SIZE))
     return data
 
 

@@ -18,6 +18,8 @@ _MAX_SLEEP_MS = 1000
 # Readings sent per tick: a long backlog (up to buffer_max after an outage) is
 # delivered over several ticks, so the watchdog is fed between batches.
 FLUSH_BATCH = 20
+# A heap line in the log every this many readings (and the low-water mark kept always).
+HEAP_LOG_EVERY = 100
 
 
 class Runner:
@@ -36,9 +38,11 @@ class Runner:
         ntp_resync_s=21600,
         ticks_ms=None,
         log=None,
+        heap=None,
     ):
         """``wifi`` has ``isconnected()`` and ``connect()`` (starts joining, returns at once);
-        ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick.
+        ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick;
+        ``heap`` a heap.HeapWatch, sampled after every tick that did work.
         The clock is set from ``ntp_host`` once the network is up and again every
         ``ntp_resync_s``: the RTC drifts, and a gateway refuses synced times more than 300 s ahead."""
         self.device = device
@@ -52,6 +56,8 @@ class Runner:
         self.ntp_resync_ms = ntp_resync_s * 1000
         self._ticks = ticks_ms or _ticks_ms
         self.log = log or device.log
+        self.heap = heap
+        self._heap_logged = 0
         now = self._ticks()
         self._next_reading = now
         self._next_poll = now
@@ -125,6 +131,7 @@ class Runner:
                 self.led.flash(now)
         if not sent and device.online and device.pending():
             device.flush(FLUSH_BATCH)  # the rest of a backlog, one batch per tick
+            sent = True
         if device.online and self._due(self._next_ping, now):
             self._next_ping = ticks_add(now, self.keepalive_ms)
             try:
@@ -132,6 +139,8 @@ class Runner:
             except OSError as exc:
                 self.log("keep-alive failed: %r" % (exc,))
                 device.disconnect()
+        if sent and self.heap is not None:
+            self._watch_heap()
         if self.led is not None:
             self.led.mode = status.ONLINE if device.online else status.OFFLINE
             self.led.update(now)
@@ -141,6 +150,13 @@ class Runner:
         for at in (self._next_reading, self._next_poll):
             wait = min(wait, max(0, ticks_diff(at, now)))
         return wait
+
+    def _watch_heap(self):
+        free = self.heap.sample()
+        due = self.readings and self.readings % HEAP_LOG_EVERY == 0 and self.readings != self._heap_logged
+        if free is not None and due:
+            self._heap_logged = self.readings
+            self.log("heap: %d bytes free, lowest %d" % (free, self.heap.low))
 
     def run(self, sleep_ms=None):
         """Tick forever."""

@@ -88,7 +88,7 @@ def test_the_board_comes_up_and_publishes_a_signed_reading(
     assert got["ntp"] == [["pool.ntp.org", 2]]
     events = got["mqtt"]
     device = json.loads(json.dumps(events[0]))[1].split("-", 2)[-1]
-    assert events[0] == ["init", f"plant-7-{device}", "gw.local", 1884, device, None, 30]
+    assert events[0] == ["init", f"plant-7-{device}", "gw.local", 1884, device, "", 30]
     assert events[1] == ["will", f"leasechain/v1/dev/{device}/status", "offline", True, 1]
     assert events[2] == ["connect", 5]
     topics = [(t, retain, qos) for t, _, retain, qos in got["sent"]]

@@ -1,0 +1,146 @@
+# The sensor on MicroPython's unix port: leasechain/board.py's counterpart for a workstation.
+#
+# Same parts, same order as on the ESP32: the configuration file, the key and
+# counters in "flash" (a directory), the real drivers (BME280, current clamp,
+# pulse counter, chip temperature) on buses driven by model.MachineModel, and
+# umqtt.simple over a real TCP socket to the broker.  There is no Wi-Fi to
+# join, no watchdog and no LED; the host's clock is already synchronised.
+#
+#     micropython -X heapsize=110K firmware/unix/main.py --flash DIR [--readings N] [--period-ms MS]
+#
+# with DIR/lib holding what `mip install` put there (leasechain, umqtt.simple)
+# and DIR/config.json the board's settings (docs/firmware.md).
+
+import gc
+import os
+
+import model
+from micropython import const
+
+from leasechain import config, ed25519
+from leasechain.app import Device
+from leasechain.board import build_transport
+from leasechain.clock import SystemClock
+from leasechain.heap import HeapWatch
+from leasechain.identity import IdentityError
+from leasechain.runner import Runner
+from leasechain.state import StateError
+from leasechain.store import FileStore
+from leasechain.ticks import sleep_ms, ticks_diff, ticks_ms
+
+EXIT_STOPPED = const(3)  # what the ESP32 shows as the 5 Hz error blink
+_DRAIN_MS = const(30000)
+
+
+def _log(message):
+    print("[leasechain] " + message)
+
+
+class HostClock(SystemClock):
+    """The workstation's clock, which NTP already keeps right."""
+
+    def __init__(self):
+        super().__init__()
+        self.synced = True
+
+    def sync(self, host="", timeout_s=2):
+        self.synced = True
+
+
+def build_sensors(cfg, machine, log):
+    """The drivers the configuration enables, on the model's buses (board.build_sensors on the ESP32)."""
+    from leasechain.sensors import SensorError
+    from leasechain.sensors.bme280 import BME280
+    from leasechain.sensors.chip import ChipTemperature
+    from leasechain.sensors.clamp import CurrentClamp
+    from leasechain.sensors.pulse import PulseCounter
+
+    bme = clamp = pulse = chip = None
+    if cfg["bme280"]["enabled"]:
+        try:
+            bme = BME280(model.ModelI2C(machine), cfg["bme280"]["address"], sleep_ms=lambda ms: None)
+        except (OSError, SensorError) as exc:
+            log("BME280 not available: %r" % (exc,))
+    if cfg["current"]["enabled"]:
+        c = cfg["current"]
+        adc = model.ModelAdc(machine, c["ma_per_volt"])
+        clamp = CurrentClamp(adc, c["ma_per_volt"], c["threshold_ma"], c["samples"])
+    if cfg["pulse"]["enabled"]:
+        guard = (lambda: None, lambda state: None)  # the model calls the handler between ticks
+        pulse = PulseCounter(model.ModelPin(machine), cfg["pulse"]["debounce_ms"], trigger=1, irq_guard=guard)
+    if cfg["chip_temperature"]["enabled"]:
+        chip = ChipTemperature(model.chip_celsius, "C")
+    return [s for s in (bme, clamp, pulse, chip) if s is not None]
+
+
+def _flash_path(path):
+    # The board's absolute paths ("/data") live inside the flash directory.
+    return path.lstrip("/") or "."
+
+
+def main(flash=".", readings=0, period_ms=0):
+    """Boot the sensor in directory ``flash`` and run it; stop after ``readings`` (0: never).
+
+    ``period_ms`` overrides ``period_s`` for runs faster than a reading a second.
+    Returns the exit status: 0, or EXIT_STOPPED when the board would refuse to sign.
+    """
+    # The 24 KB base-point table first, while the heap is still in one piece.
+    ed25519.shared_table()
+    heap = HeapWatch()
+    heap.sample()
+    os.chdir(flash)
+    try:
+        cfg = config.load(config.CONFIG_FILE)
+    except config.ConfigError as exc:
+        _log("stopped: config: %s" % (exc,))
+        return EXIT_STOPPED
+    machine = model.MachineModel()
+    device = Device(
+        FileStore(_flash_path(cfg["data_dir"])),
+        HostClock(),
+        build_sensors(cfg, machine, _log),
+        capacity=cfg["buffer_max"],
+        log=_log,
+    )
+    try:
+        device.start()
+    except (IdentityError, StateError) as exc:
+        _log("stopped: %s: %s" % (type(exc).__name__, exc))
+        return EXIT_STOPPED
+    device.transport = build_transport(cfg, device)
+    runner = Runner(
+        device,
+        period_s=cfg["period_s"],
+        poll_s=cfg["poll_s"],
+        keepalive_s=cfg["mqtt"]["keepalive_s"],
+        log=_log,
+        heap=heap,
+    )
+    if period_ms:
+        runner.period_ms = period_ms
+        runner.poll_ms = min(runner.poll_ms, period_ms)
+    _run(runner, machine, readings)
+    gc.collect()
+    _log(
+        "done: %d readings, %d waiting, heap lowest %d bytes free of %d"
+        % (runner.readings, device.pending(), heap.low, gc.mem_free() + gc.mem_alloc())
+    )
+    device.disconnect()
+    return 0
+
+
+def _run(runner, machine, readings):
+    device = runner.device
+    drain_until = None
+    while True:
+        machine.advance(ticks_ms())
+        wait = runner.tick()
+        if readings and runner.readings >= readings:
+            # Stop taking readings; give the outbox a bounded time to drain.
+            runner.period_ms = 1 << 29
+            if drain_until is None:
+                drain_until = ticks_ms() + _DRAIN_MS
+            if not device.pending() or ticks_diff(ticks_ms(), drain_until) >= 0:
+                return
+            wait = min(wait, 100)
+        sleep_ms(wait)
