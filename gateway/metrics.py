@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from chain_client.reasons import Reason
 from gateway.store import Outcome, Result, Stats
@@ -78,6 +78,12 @@ class Metrics:
         self.registry_devices = Gauge(
             "registry_devices", "Device keys in the registry", namespace=NAMESPACE, registry=r
         )
+        self.registry_synced = Gauge(
+            "registry_synced_timestamp_seconds",
+            "When the registry was last synced from the ledger (Unix seconds; 0: not since start)",
+            namespace=NAMESPACE,
+            registry=r,
+        )
         self.store_full = Gauge(
             "store_full",
             "1 while the store is full and messages are left unacknowledged",
@@ -136,8 +142,3 @@ class Metrics:
         if self._evicted_seen is not None and evicted > self._evicted_seen:
             self.quarantine_evicted.inc(evicted - self._evicted_seen)
         self._evicted_seen = evicted
-
-    def serve(self, host: str, port: int) -> int:
-        """Start the HTTP endpoint in a daemon thread; return the port it listens on."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        return int(server.server_address[1])

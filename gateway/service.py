@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from nacl.signing import SigningKey
 
-from gateway import registry_sync, sdnotify, signatures
+from gateway import endpoint, registry_sync, sdnotify, signatures
 from gateway.anchoring import Anchorer
 from gateway.config import Config
 from gateway.errors import ConfigError, RegistryError
@@ -117,7 +117,13 @@ class Service:
         # Before any input: the counters exported from here on start from the store's totals now.
         self.metrics.update(store.stats(), len(registry))
         if cfg.metrics.enabled:
-            self.metrics_port = self.metrics.serve(cfg.metrics.host, cfg.metrics.port)
+            interval = cfg.registry.sync_interval_seconds if self._syncs() else None
+            self.metrics_port = endpoint.serve(
+                cfg.metrics.host,
+                cfg.metrics.port,
+                self.metrics.registry,
+                lambda: endpoint.registry_document(registry, interval),
+            )
             log.info("metrics on http://%s:%d/metrics", cfg.metrics.host, self.metrics_port)
         inbox = Inbox(loop)
         verifier = Verifier(registry, Limits(cfg.verify.max_future_seconds, cfg.verify.max_age_seconds))
@@ -246,8 +252,13 @@ class Service:
             log.warning("registry sync failed, keeping %d known devices: %s", len(registry), exc)
             return
         registry.merge(synced, from_file)
+        registry.synced_at = time.time()
         self.metrics.registry_devices.set(len(registry))
+        self.metrics.registry_synced.set(registry.synced_at)
         log.debug("registry synced: %d devices", len(registry))
+
+    def _syncs(self) -> bool:
+        return self.config.backend.url is not None and self.config.registry.sync_from_backend
 
     async def _sync_registry(self, registry: Registry, from_file: dict[bytes, Device]) -> None:
         while True:
