@@ -28,15 +28,20 @@ PositiveFloat = Annotated[float, Field(gt=0)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+# A path is written as a TOML string; everything else must have its TOML type
+# (strict: `enabled = "yes"` or `port = "1883"` is an error, not a guess).
+ConfigPath = Annotated[Path, Field(strict=False)]
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class SecretRef(_Section):
     """Where a secret comes from: a systemd credential name or a file path (exactly one)."""
 
     credential: str | None = None
-    file: Path | None = None
+    file: ConfigPath | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretRef:
@@ -72,7 +77,7 @@ class GatewaySection(_Section):
     """Identity and state of this gateway."""
 
     id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-    state_directory: Path | None = None
+    state_directory: ConfigPath | None = None
 
     def state_dir(self) -> Path:
         """The state directory: the configured one, else ``$STATE_DIRECTORY``, else the default."""
@@ -93,7 +98,7 @@ class MqttSection(_Section):
     protocol: Literal["5", "3.1.1"] = "5"
     username: str | None = None
     password: SecretRef | None = None
-    tls_ca_file: Path | None = None
+    tls_ca_file: ConfigPath | None = None
     keepalive_seconds: Annotated[int, Field(ge=5, le=65535)] = 30
     session_expiry_seconds: Annotated[int, Field(ge=0, le=4294967295)] = 7 * 24 * 3600
     share_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] | None = None
@@ -132,7 +137,7 @@ class VerifySection(_Section):
 class StoreSection(_Section):
     """The durable SQLite store."""
 
-    path: Path | None = None
+    path: ConfigPath | None = None
     max_bytes: Annotated[int, Field(ge=1_000_000)] = 1 << 30
     keep_anchored_seconds: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
     # Past this many quarantine rows the oldest are evicted (gateway/quarantine.py bounds a row).
@@ -187,7 +192,7 @@ class BackendSection(_Section):
 class RegistrySection(_Section):
     """Where device keys come from: a file (offline sites), the backend, or both."""
 
-    file: Path | None = None
+    file: ConfigPath | None = None
     sync_from_backend: bool = True
     sync_interval_seconds: Annotated[float, Field(ge=5)] = 300.0
 
@@ -204,6 +209,8 @@ class LogSection(_Section):
     """Logging to stderr (journald when run by systemd)."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # At most one summary line of quarantined messages (by reason and device) this often.
+    quarantine_summary_seconds: Annotated[float, Field(ge=1, le=86400)] = 60.0
 
 
 class Config(_Section):
