@@ -18,6 +18,7 @@ from pathlib import Path
 from gateway import config as config_module
 from gateway import status as status_module
 from gateway.errors import ConfigError, GatewayError
+from gateway.registry import Registry
 from gateway.service import Service, initial_registry, mqtt_password, signing_key
 
 EXIT_ERROR = 2
@@ -104,6 +105,40 @@ def cmd_account(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_broker_access(args: argparse.Namespace) -> int:
+    """Write the broker's password and ACL files from the registry, or print one sensor's login."""
+    from gateway import broker_access
+    from gateway.service import broker_secret, write_broker_access
+
+    path = _config_path(args)
+    cfg = config_module.load(path)
+    _credentials(args)
+    secret = broker_secret(cfg)
+    if secret is None:
+        raise ConfigError(str(path), ["[broker_access] is not configured (password_file, acl_file, secret)"])
+    if args.device is not None:
+        device = args.device.lower()
+        if len(device) != 32 or any(c not in "0123456789abcdef" for c in device):
+            raise ConfigError(
+                "--device", [f"--device {args.device!r}: expected a device id of 32 hex digits"]
+            )
+        # For the sensor's config (mqtt.user, mqtt.password): user name, then password.
+        print(device)
+        print(broker_access.sensor_password(secret, bytes.fromhex(device)))
+        return 0
+    from_file, cached = initial_registry(cfg)
+    registry = Registry()
+    registry.merge(cached, from_file)
+    password = mqtt_password(cfg)
+    assert password is not None  # the config requires it with [broker_access]
+    changed = write_broker_access(cfg, registry.snapshot(), secret, password)
+    state = "written" if changed else "unchanged"
+    print(
+        f"{cfg.broker_access.password_file}, {cfg.broker_access.acl_file}: {state} ({len(registry)} devices)"
+    )
+    return 0
+
+
 def cmd_devices(args: argparse.Namespace) -> int:
     """List every device the store has heard from, unknown ones first, with counts."""
     from gateway import devices as devices_module
@@ -140,6 +175,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "status": (cmd_status, "queue depth, last anchor, rejections by reason"),
     "devices": (cmd_devices, "devices heard from, unknown ones first, with counts"),
     "account": (cmd_account, "the gateway's ledger account, to have it certified"),
+    "broker-access": (cmd_broker_access, "write the broker's password and ACL files, or a sensor's login"),
 }
 
 _CREDENTIALS_HELP = (
@@ -159,7 +195,9 @@ def parser() -> argparse.ArgumentParser:
             # The file may also come first, as in earlier versions: check-config FILE.
             p.add_argument("config_file", nargs="?", metavar="FILE", help="same as --config")
             p.add_argument("--online", action="store_true", help="also connect to the broker and the ledger")
-        if name in ("check-config", "account"):
+        if name == "broker-access":
+            p.add_argument("--device", metavar="ID", help="print this sensor's MQTT user name and password")
+        if name in ("check-config", "account", "broker-access"):
             p.add_argument("--credentials", type=Path, metavar="DIR", help=_CREDENTIALS_HELP)
         if name in ("status", "devices", "account"):
             p.add_argument("--json", action="store_true", help="print JSON")

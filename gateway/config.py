@@ -197,6 +197,27 @@ class RegistrySection(_Section):
     sync_interval_seconds: Annotated[float, Field(ge=5)] = 300.0
 
 
+class BrokerAccessSection(_Section):
+    """Mosquitto's password and ACL files, written from the device registry (gateway/broker_access.py)."""
+
+    password_file: ConfigPath | None = None
+    acl_file: ConfigPath | None = None
+    # The site secret sensor passwords derive from (any long random string; 64 hex digits is fine).
+    secret: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _checks(self) -> BrokerAccessSection:
+        given = [self.password_file is not None, self.acl_file is not None, self.secret is not None]
+        if any(given) and not all(given):
+            raise ValueError("give all of password_file, acl_file and secret, or none")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the gateway keeps the broker's files."""
+        return self.password_file is not None
+
+
 class MetricsSection(_Section):
     """The local Prometheus endpoint."""
 
@@ -225,6 +246,7 @@ class Config(_Section):
     batch: BatchSection = BatchSection()
     backend: BackendSection = BackendSection()
     registry: RegistrySection = RegistrySection()
+    broker_access: BrokerAccessSection = BrokerAccessSection()
     metrics: MetricsSection = MetricsSection()
     log: LogSection = LogSection()
 
@@ -236,6 +258,10 @@ class Config(_Section):
             )
         if self.backend.url is not None and self.backend.key is None:
             raise ValueError("backend.url is set but backend.key is not; the gateway signs its batches")
+        if self.broker_access.enabled and (self.mqtt.username is None or self.mqtt.password is None):
+            raise ValueError(
+                "broker_access needs mqtt.username and mqtt.password: the gateway writes its own entry too"
+            )
         if not self.mqtt.enabled and not self.serial.ports:
             raise ValueError("no input: enable [mqtt] or list [[serial.ports]]")
         return self

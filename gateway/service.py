@@ -24,7 +24,7 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
-from gateway import endpoint, registry_sync, sdnotify, signatures
+from gateway import broker_access, endpoint, registry_sync, sdnotify, signatures
 from gateway.anchoring import Anchorer
 from gateway.config import Config, load
 from gateway.errors import ConfigError, GatewayError, RegistryError
@@ -67,6 +67,41 @@ def mqtt_password(config: Config) -> str | None:
     return None if config.mqtt.password is None else config.mqtt.password.read("mqtt.password")
 
 
+def broker_secret(config: Config) -> bytes | None:
+    """The site secret sensor passwords derive from (``broker_access.secret``), if configured."""
+    ref = config.broker_access.secret
+    if ref is None:
+        return None
+    text = ref.read("broker_access.secret")
+    if len(text) < 32:
+        raise ConfigError(
+            "broker_access.secret",
+            [f"broker_access.secret: the secret is {len(text)} characters; expected at least 32"],
+        )
+    return text.encode()
+
+
+def write_broker_access(
+    config: Config, devices: Mapping[bytes, Device], secret: bytes, password: str
+) -> bool:
+    """Write the broker's password and ACL files for ``devices``; return whether they changed."""
+    access = config.broker_access
+    assert access.password_file is not None
+    assert access.acl_file is not None
+    assert config.mqtt.username is not None
+    files = broker_access.render(devices, secret, config.mqtt.username, password)
+    changed = broker_access.write(access.password_file, access.acl_file, files)
+    if changed:
+        log.info(
+            "broker access: %d sensors and %s written to %s and %s",
+            files.sensors,
+            config.mqtt.username,
+            access.password_file,
+            access.acl_file,
+        )
+    return changed
+
+
 def initial_registry(config: Config) -> tuple[dict[bytes, Device], dict[bytes, Device]]:
     """Keys from the configured file and from the cache of the last sync."""
     from_file = load_file(config.registry.file) if config.registry.file is not None else {}
@@ -90,6 +125,8 @@ class Service:
     # Keys from registry.file and from the last sync; the live registry is their union.
     _from_file: Mapping[bytes, Device] = field(default_factory=dict)
     _synced: Mapping[bytes, Device] = field(default_factory=dict)
+    _broker_secret: bytes | None = None
+    _mqtt_password: str | None = None
 
     def request_reload(self) -> None:
         """Re-read the registry file and sync the registry now (what SIGHUP does)."""
@@ -108,6 +145,8 @@ class Service:
         loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         key = signing_key(cfg)
         password = mqtt_password(cfg)
+        self._broker_secret = broker_secret(cfg)
+        self._mqtt_password = password
         cfg.gateway.state_dir().mkdir(parents=True, exist_ok=True)
         store = Store(
             cfg.store_path(),
@@ -127,6 +166,7 @@ class Service:
             # One sync before any input starts, so readings of freshly enrolled devices
             # are not judged against an empty or stale registry; offline, the cache serves.
             await self._sync_once(registry)
+        await self._registry_changed(registry)
         # Before any input: the counters exported from here on start from the store's totals now.
         self.metrics.update(store.stats(), len(registry))
         if cfg.metrics.enabled:
@@ -268,10 +308,28 @@ class Service:
             log.warning("registry sync failed, keeping %d known devices: %s", len(registry), exc)
             return
         registry.merge(self._synced, self._from_file)
+        await self._registry_changed(registry)
         registry.synced_at = time.time()
         self.metrics.registry_devices.set(len(registry))
         self.metrics.registry_synced.set(registry.synced_at)
         log.debug("registry synced: %d devices", len(registry))
+
+    async def _registry_changed(self, registry: Registry) -> None:
+        """Keep the broker's password and ACL files in step with the registry (if configured)."""
+        if self._broker_secret is None or self._mqtt_password is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(
+                None,
+                write_broker_access,
+                self.config,
+                registry.snapshot(),
+                self._broker_secret,
+                self._mqtt_password,
+            )
+        except OSError as exc:
+            log.error("broker access: cannot write the broker's files: %s", exc)
 
     def _syncs(self) -> bool:
         return self.config.backend.url is not None and self.config.registry.sync_from_backend
@@ -299,6 +357,7 @@ class Service:
             await self._sync_once(registry)
         else:
             registry.merge(self._synced, self._from_file)
+            await self._registry_changed(registry)
             self.metrics.registry_devices.set(len(registry))
         log.info("reloaded: %d devices in the registry", len(registry))
         self._config_changes()
