@@ -134,6 +134,7 @@ class Anchorer:
             now = time.time()
             await loop.run_in_executor(self.store_executor, self.store.mark_anchored, batch.id, receipt, now)
             self.metrics.batches_anchored.inc()
+            self.metrics.last_anchor.set(now)
             self.metrics.anchor_latency.observe(max(0.0, now - batch.created_at))
             log.info("anchored batch %s (%d readings)", batch.id, batch.size)
 

@@ -28,15 +28,20 @@ PositiveFloat = Annotated[float, Field(gt=0)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+# A path is written as a TOML string; everything else must have its TOML type
+# (strict: `enabled = "yes"` or `port = "1883"` is an error, not a guess).
+ConfigPath = Annotated[Path, Field(strict=False)]
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class SecretRef(_Section):
     """Where a secret comes from: a systemd credential name or a file path (exactly one)."""
 
     credential: str | None = None
-    file: Path | None = None
+    file: ConfigPath | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretRef:
@@ -72,7 +77,7 @@ class GatewaySection(_Section):
     """Identity and state of this gateway."""
 
     id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-    state_directory: Path | None = None
+    state_directory: ConfigPath | None = None
 
     def state_dir(self) -> Path:
         """The state directory: the configured one, else ``$STATE_DIRECTORY``, else the default."""
@@ -93,7 +98,7 @@ class MqttSection(_Section):
     protocol: Literal["5", "3.1.1"] = "5"
     username: str | None = None
     password: SecretRef | None = None
-    tls_ca_file: Path | None = None
+    tls_ca_file: ConfigPath | None = None
     keepalive_seconds: Annotated[int, Field(ge=5, le=65535)] = 30
     session_expiry_seconds: Annotated[int, Field(ge=0, le=4294967295)] = 7 * 24 * 3600
     share_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] | None = None
@@ -132,7 +137,7 @@ class VerifySection(_Section):
 class StoreSection(_Section):
     """The durable SQLite store."""
 
-    path: Path | None = None
+    path: ConfigPath | None = None
     max_bytes: Annotated[int, Field(ge=1_000_000)] = 1 << 30
     keep_anchored_seconds: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
     # Past this many quarantine rows the oldest are evicted (gateway/quarantine.py bounds a row).
@@ -187,9 +192,30 @@ class BackendSection(_Section):
 class RegistrySection(_Section):
     """Where device keys come from: a file (offline sites), the backend, or both."""
 
-    file: Path | None = None
+    file: ConfigPath | None = None
     sync_from_backend: bool = True
     sync_interval_seconds: Annotated[float, Field(ge=5)] = 300.0
+
+
+class BrokerAccessSection(_Section):
+    """Mosquitto's password and ACL files, written from the device registry (gateway/broker_access.py)."""
+
+    password_file: ConfigPath | None = None
+    acl_file: ConfigPath | None = None
+    # The site secret sensor passwords derive from (any long random string; 64 hex digits is fine).
+    secret: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _checks(self) -> BrokerAccessSection:
+        given = [self.password_file is not None, self.acl_file is not None, self.secret is not None]
+        if any(given) and not all(given):
+            raise ValueError("give all of password_file, acl_file and secret, or none")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the gateway keeps the broker's files."""
+        return self.password_file is not None
 
 
 class MetricsSection(_Section):
@@ -204,6 +230,8 @@ class LogSection(_Section):
     """Logging to stderr (journald when run by systemd)."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # At most one summary line of quarantined messages (by reason and device) this often.
+    quarantine_summary_seconds: Annotated[float, Field(ge=1, le=86400)] = 60.0
 
 
 class Config(_Section):
@@ -218,6 +246,7 @@ class Config(_Section):
     batch: BatchSection = BatchSection()
     backend: BackendSection = BackendSection()
     registry: RegistrySection = RegistrySection()
+    broker_access: BrokerAccessSection = BrokerAccessSection()
     metrics: MetricsSection = MetricsSection()
     log: LogSection = LogSection()
 
@@ -229,6 +258,10 @@ class Config(_Section):
             )
         if self.backend.url is not None and self.backend.key is None:
             raise ValueError("backend.url is set but backend.key is not; the gateway signs its batches")
+        if self.broker_access.enabled and (self.mqtt.username is None or self.mqtt.password is None):
+            raise ValueError(
+                "broker_access needs mqtt.username and mqtt.password: the gateway writes its own entry too"
+            )
         if not self.mqtt.enabled and not self.serial.ports:
             raise ValueError("no input: enable [mqtt] or list [[serial.ports]]")
         return self

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from chain_client.reasons import Reason
 from gateway.store import Outcome, Result, Stats
 
 NAMESPACE = "leasechain_gateway"
+# Reasons that accept a message with a remark (counted in noted_total, never in rejected_total).
+NOTED = frozenset({Reason.SEQUENCE_GAP})
 
 
 def _package_version() -> str:
@@ -41,7 +43,11 @@ class Metrics:
             registry=r,
         )
         self.rejected = Counter(
-            "rejected", "Messages quarantined, by reason", ["reason"], namespace=NAMESPACE, registry=r
+            "rejected",
+            "Messages not stored, by reason: quarantined, or an identical copy dropped (duplicate)",
+            ["reason"],
+            namespace=NAMESPACE,
+            registry=r,
         )
         self.noted = Counter(
             "noted",
@@ -78,6 +84,12 @@ class Metrics:
         self.registry_devices = Gauge(
             "registry_devices", "Device keys in the registry", namespace=NAMESPACE, registry=r
         )
+        self.registry_synced = Gauge(
+            "registry_synced_timestamp_seconds",
+            "When the registry was last synced from the ledger (Unix seconds; 0: not since start)",
+            namespace=NAMESPACE,
+            registry=r,
+        )
         self.store_full = Gauge(
             "store_full",
             "1 while the store is full and messages are left unacknowledged",
@@ -109,8 +121,19 @@ class Metrics:
         )
         self.build = Info("build", "Gateway build", namespace=NAMESPACE, registry=r)
         self.build.info({"version": _package_version()})
+        self.last_anchor = Gauge(
+            "last_anchor_timestamp_seconds",
+            "When the ledger last accepted a batch of this gateway (Unix seconds; 0: never)",
+            namespace=NAMESPACE,
+            registry=r,
+        )
+        # Every series that can move exists from the start (a rate() over a missing series is
+        # empty, not 0), and none that cannot: a noted reason is accepted, never rejected.
         for reason in Reason:
-            self.rejected.labels(reason.value)
+            if reason in NOTED:
+                self.noted.labels(reason.value)
+            else:
+                self.rejected.labels(reason.value)
 
     def count(self, results: list[Result]) -> None:
         """Count the outcomes of one committed group."""
@@ -120,7 +143,9 @@ class Metrics:
                 if result.reason is not None:
                     self.noted.labels(result.reason.value).inc()
             elif result.outcome is Outcome.DUPLICATE:
+                # Dropped, not stored: a rejection too, so received = verified + rejected.
                 self.duplicates.inc()
+                self.rejected.labels(Reason.DUPLICATE.value).inc()
             else:
                 assert result.reason is not None
                 self.rejected.labels(result.reason.value).inc()
@@ -132,12 +157,9 @@ class Metrics:
         self.store_bytes.set(stats.used_bytes)
         self.registry_devices.set(registry_size)
         self.quarantine_rows.set(stats.quarantined)
+        if stats.last_anchor_at is not None:
+            self.last_anchor.set(stats.last_anchor_at)
         evicted = stats.counters.get("quarantine_evicted", 0)
         if self._evicted_seen is not None and evicted > self._evicted_seen:
             self.quarantine_evicted.inc(evicted - self._evicted_seen)
         self._evicted_seen = evicted
-
-    def serve(self, host: str, port: int) -> int:
-        """Start the HTTP endpoint in a daemon thread; return the port it listens on."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        return int(server.server_address[1])

@@ -20,8 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from gateway.inbox import Acknowledger, Delivery, Inbox
 from gateway.metrics import Metrics
-from gateway.store import Outcome, Result, Store, StoreFull
-from gateway.verifier import Verdict, Verifier
+from gateway.quarantine import Summary
+from gateway.store import Outcome, Received, Result, Store, StoreFull
+from gateway.verifier import Rejected, Verdict, Verifier
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Pipeline:
         *,
         max_batch: int = 500,
         verify_threads: int = 2,
+        summary_seconds: float = 60.0,
     ) -> None:
         self.inbox = inbox
         self.verifier = verifier
@@ -52,6 +54,7 @@ class Pipeline:
         self._verify_pool = ThreadPoolExecutor(verify_threads, thread_name_prefix="verify")
         # Told how many readings each commit stored (the anchorer seals batches as they fill).
         self.on_stored: Callable[[int], None] | None = None
+        self.quarantine_summary = Summary(summary_seconds)
         self._verified: asyncio.Queue[tuple[list[Delivery], list[Verdict]] | None] = asyncio.Queue(maxsize=2)
 
     def _verify(self, deliveries: Sequence[Delivery]) -> list[Verdict]:
@@ -119,8 +122,24 @@ class Pipeline:
             for acknowledger, committed in tokens.items():
                 acknowledger.acknowledge(committed)
             self.metrics.count(results)
+            self._summarise(pairs, results)
             if self.on_stored is not None:
                 self.on_stored(sum(1 for r in results if r.outcome is Outcome.STORED))
+
+    def _summarise(self, pairs: list[tuple[Received, Verdict]], results: list[Result]) -> None:
+        for (_received, verdict), result in zip(pairs, results, strict=True):
+            if result.outcome is Outcome.QUARANTINED:
+                assert result.reason is not None
+                # Not a Rejected: a replay or a broken chain, a verified message of a known device.
+                device = verdict.device if isinstance(verdict, Rejected) else verdict.message.device_id
+                self.quarantine_summary.add(result.reason.value, device)
+        self.log_quarantine()
+
+    def log_quarantine(self) -> None:
+        """Log what was quarantined since the last summary, if one is due (also called by a timer)."""
+        line = self.quarantine_summary.line(time.monotonic())
+        if line is not None:
+            log.warning("%s", line)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run both stages; return once ``stop`` is set and everything taken is committed."""

@@ -159,6 +159,8 @@ class Registry:
     def __init__(self, devices: Mapping[bytes, Device] | None = None) -> None:
         self._devices: Mapping[bytes, Device] = dict(devices or {})
         self._lock = threading.Lock()
+        # When the keys were last synced from the ledger (Unix seconds); None: not since start.
+        self.synced_at: float | None = None
 
     def get(self, device: bytes) -> Device | None:
         """The registered key of ``device``, if any."""

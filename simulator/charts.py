@@ -59,9 +59,7 @@ def line_chart(
     out.append(f'<text x="{left}" y="16" font-size="14" font-weight="bold">{escape(title)}</text>')
     out.append(f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="#ccc"/>')
     for y in ticks:
-        out.append(
-            f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="10" text-anchor="end">{y:g}</text>'
-        )
+        out.append(f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="10" text-anchor="end">{y:g}</text>')
         out.append(f'<line x1="{left}" x2="{left + w}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" stroke="#eee"/>')
     for i in range(3):
         x = x0 + (x1 - x0) * i / 2

@@ -58,6 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         backend=args.backend,
         gateway_store=args.gateway_store,
         gateway_metrics=args.gateway_metrics,
+        registry_wait=args.registry_wait,
         reviewer=args.reviewer_key,
         manufacturer=args.manufacturer_key,
     )
@@ -123,6 +124,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--backend", help="ledger URL: enrol the fleet and read what was anchored")
     r.add_argument("--gateway-store", type=Path, help="the gateway's gateway.sqlite3 (read-only)")
     r.add_argument("--gateway-metrics", help="the gateway's metrics URL, to wait for its registry")
+    r.add_argument(
+        "--registry-wait",
+        type=float,
+        metavar="SECONDS",
+        help="how long to wait for the gateway to know the fleet (default: 120, or its sync interval + 30)",
+    )
     r.add_argument("--reviewer-key", type=_key, help="file with a reviewer's seed (hex) to certify the fleet")
     r.add_argument("--manufacturer-key", type=_key, help="file with a certified manufacturer's seed (hex)")
     r.add_argument("--report", type=Path, help="write the JSON report here")

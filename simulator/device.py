@@ -18,6 +18,7 @@ import random
 import time
 from typing import Any
 
+from firmware.leasechain import state as firmware_state
 from firmware.leasechain.app import STATUS_OFFLINE, STATUS_ONLINE, Device
 from simulator import faults
 from simulator.errors import MqttError
@@ -71,6 +72,7 @@ class VirtualDevice:
         broker: tuple[str, int],
         max_future: int,
         keepalive: int,
+        first_boot: int = 1,
     ) -> None:
         self.index = index
         self.seed = seed
@@ -81,6 +83,12 @@ class VirtualDevice:
         self.keepalive = keepalive
         self.max_future = max_future
         self.flash = MemoryFlash()
+        if first_boot > 1:
+            # As if the board had kept its counters since an earlier run: the boot number goes on
+            # from there, so a site that saw that run never sees its (boot, seq) again.
+            earlier = firmware_state.State()
+            earlier.boot = first_boot - 1
+            firmware_state.save(self.flash, earlier)
         self.machine = MachineModel(profile, seed, index)
         self.clock = VirtualClock(plan.skew)
         self.clock.now = time.time()  # the birth of the first connection, before any reading is due

@@ -43,8 +43,13 @@ class Fleet:
         scenario: Scenario,
         broker: tuple[str, int],
         progress: Callable[[str], None] | None = None,
+        first_boot: int | None = None,
     ) -> None:
         self.scenario = scenario
+        # Boot numbers go on from the wall clock (one boot per second at most since the epoch):
+        # every run boots its devices anew, so a site that anchored an earlier run of the same
+        # fleet (same seed, same keys) sees new boots, never old (boot, seq) with new bytes.
+        self.first_boot = int(time.time()) if first_boot is None else first_boot
         self.broker = broker
         self.truth = Truth()
         self.plans = faults.plan(scenario)
@@ -61,6 +66,7 @@ class Fleet:
                 broker,
                 scenario.gateway.max_future_seconds,
                 run.keepalive_seconds,
+                self.first_boot,
             )
             for index, plan in enumerate(self.plans)
         ]

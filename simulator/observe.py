@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +64,19 @@ class LedgerView:
     rows: int = 0
 
 
-def read_ledger(url: str, devices: Iterable[str], workers: int = 8) -> LedgerView:
-    """Every anchored message of ``devices`` (hex ids), queried device by device."""
+def read_ledger(
+    url: str,
+    devices: Iterable[str],
+    workers: int = 8,
+    min_boot: int = 0,
+    digests: Collection[bytes] = (),
+) -> LedgerView:
+    """Every anchored message of ``devices`` (hex ids) from boot ``min_boot`` on, device by device.
+
+    Earlier runs of the same fleet on this ledger used lower boot numbers (simulator/fleet.py),
+    so ``min_boot`` keeps the view to one run; a message in ``digests`` (this run's) is kept
+    whatever its boot (a malformed one has none).
+    """
     view = LedgerView()
     with LedgerClient(url, timeout=60) as client:
 
@@ -81,7 +92,8 @@ def read_ledger(url: str, devices: Iterable[str], workers: int = 8) -> LedgerVie
                     if (r.batch, r.position) not in seen:
                         seen.add((r.batch, r.position))
                         digest = hashlib.sha256(bytes.fromhex(r.message)).digest()
-                        out.append((digest, r.status, r.reason, r.boot, r.seq))
+                        if r.boot >= min_boot or digest in digests:
+                            out.append((digest, r.status, r.reason, r.boot, r.seq))
                 if len(rows) < PAGE:
                     return out
                 # A whole page inside one stamp (more than PAGE readings of one device in one

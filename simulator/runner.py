@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from nacl.signing import SigningKey
 
@@ -36,6 +39,7 @@ class Target:
     reviewer: SigningKey | None = None  # approves the simulator's manufacturer enterprise
     manufacturer: SigningKey | None = None
     fee_terms: tuple[tuple[str, int], ...] = ()  # (account, bps) fees leases of the tokens may take
+    registry_wait: float | None = None  # seconds to wait for it; None: 120 s or one sync interval
 
 
 @dataclass
@@ -67,29 +71,105 @@ def enrolments(fleet: Fleet) -> list[Enrolment]:
     return out
 
 
-def _registry_size(url: str) -> int:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - the operator's own gateway URL
-        for line in response.read().decode().splitlines():
-            if line.startswith("leasechain_gateway_registry_devices"):
-                return int(float(line.split()[-1]))
-    return 0
+DEFAULT_REGISTRY_WAIT = 120.0
+SYNC_MARGIN = 30.0  # beyond one sync interval: the sync itself, a slow ledger
 
 
-def wait_for_registry(url: str, expected: int, log: Log, timeout: float = 120.0) -> None:
-    """Wait until the gateway's registry holds ``expected`` devices (it syncs from the ledger)."""
-    deadline = time.monotonic() + timeout
-    size = -1
-    while time.monotonic() < deadline:
-        try:
-            size = _registry_size(url)
-        except OSError:
-            size = -1
-        if size >= expected:
-            return
+@dataclass(frozen=True)
+class GatewayRegistry:
+    """What the gateway says about its registry (``GET /registry`` beside its metrics)."""
+
+    devices: dict[str, str]  # device id hex -> state
+    sync_interval: float | None  # None: it does not sync from a ledger
+
+
+def registry_url(metrics_url: str) -> str:
+    """The gateway's ``/registry`` address, beside its ``/metrics``."""
+    parts = urlsplit(metrics_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/registry", "", ""))
+
+
+def read_gateway_registry(metrics_url: str) -> GatewayRegistry:
+    """The device ids the gateway accepts now; raise SimError naming the address if it cannot say."""
+    url = registry_url(metrics_url)
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise SimError(f"gateway metrics {metrics_url!r}: expected http://HOST:PORT/metrics")
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - the operator's own gateway
+            data = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise SimError(
+            f"the gateway at {metrics_url} answered {exc.code} for /registry; expected its list of device "
+            "ids (a gateway of this version; is this the address of its [metrics] endpoint?)"
+        ) from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise SimError(
+            f"the gateway's metrics at {metrics_url} are unreachable ({reason}); expected the address of "
+            "its [metrics] endpoint, e.g. http://GATEWAY:9108/metrics"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("devices"), dict):
+        raise SimError(f"{url} did not answer a device registry: {str(data)[:200]}")
+    interval = data.get("sync_interval_seconds")
+    return GatewayRegistry(
+        {str(k): str(v) for k, v in data["devices"].items()},
+        float(interval) if isinstance(interval, int | float) else None,
+    )
+
+
+def wait_for_registry(
+    metrics_url: str, expected: Iterable[str], log: Log, timeout: float | None = None
+) -> None:
+    """Wait until the gateway's registry holds every device id in ``expected`` (in any state).
+
+    The state is not waited for: a gateway that missed a revocation must be caught by the run,
+    not wait it out.  ``timeout`` None waits ``DEFAULT_REGISTRY_WAIT`` or, when the gateway
+    syncs less often than that, one sync interval and a margin; either way it says so first.
+    """
+    wanted = set(expected)
+    known = read_gateway_registry(metrics_url)
+    missing = wanted - known.devices.keys()
+    if not missing:
+        return
+    interval = known.sync_interval
+    wait = timeout if timeout is not None else DEFAULT_REGISTRY_WAIT
+    if interval is None:
+        log(
+            f"the gateway does not sync its registry from a ledger and lacks {len(missing)} of this fleet's "
+            f"{len(wanted)} devices; list them in its registry.file (leasechain-sim keys) "
+            f"and reload it; waiting up to {wait:.0f} s"
+        )
+    elif interval + SYNC_MARGIN > wait:
+        longer = interval + SYNC_MARGIN
+        advice = "send it SIGHUP (systemctl reload leasechain-gateway) to sync now"
+        if timeout is None:
+            wait = longer
+            log(
+                f"the gateway syncs its registry every {interval:.0f} s (registry.sync_interval_seconds), "
+                f"longer than the {DEFAULT_REGISTRY_WAIT:.0f} s a run waits: waiting up to {wait:.0f} s for "
+                f"{len(missing)} of this fleet's devices; {advice}, or lower the interval"
+            )
+        else:
+            log(
+                f"the gateway syncs its registry every {interval:.0f} s (registry.sync_interval_seconds) "
+                f"and this run waits only {wait:.0f} s (--registry-wait) for {len(missing)} of this "
+                f"fleet's devices; {advice}"
+            )
+    else:
+        log(f"waiting for the gateway to learn {len(missing)} of this fleet's {len(wanted)} devices")
+    deadline = time.monotonic() + wait
+    while True:
         time.sleep(1)
+        missing = wanted - read_gateway_registry(metrics_url).devices.keys()
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            break
+    sample = ", ".join(sorted(missing)[:3])
     raise SimError(
-        f"the gateway at {url} knows {size} devices after {timeout:.0f} s, expected {expected}; "
-        "is its registry syncing from this ledger (registry.sync_interval_seconds)?"
+        f"the gateway at {metrics_url} still lacks {len(missing)} of this fleet's {len(wanted)} devices "
+        f"after {wait:.0f} s (e.g. {sample}); is its registry syncing from this ledger "
+        "(registry.sync_interval_seconds)?"
     )
 
 
@@ -146,8 +226,8 @@ def run(
     if after_enrol is not None:
         after_enrol(probe, tokens)
     if target.gateway_metrics is not None:
-        expected = sum(1 for vd in probe.devices if vd.plan.role != faults.WRONG_KEY)
-        wait_for_registry(target.gateway_metrics, expected, log)
+        expected = [vd.device_hex for vd in probe.devices if vd.plan.role != faults.WRONG_KEY]
+        wait_for_registry(target.gateway_metrics, expected, log, target.registry_wait)
     stream = None
     if target.backend is not None:
         stream = AnchorStream(target.backend)
@@ -166,7 +246,10 @@ def run(
         gateway = read_gateway(target.gateway_store)
     ledger: LedgerView | None = None
     if target.backend is not None:
-        ledger = read_ledger(target.backend, [vd.device_hex for vd in fleet.devices])
+        devices = [vd.device_hex for vd in fleet.devices]
+        ledger = read_ledger(
+            target.backend, devices, min_boot=fleet.first_boot, digests=fleet.truth.sent.keys()
+        )
     verdict = judge(
         scenario,
         fleet.truth,
@@ -210,6 +293,7 @@ def build_report(
     return {
         "scenario": scenario.name,
         "seed": run.seed,
+        "first_boot": fleet.first_boot,
         "devices": len(fleet.devices),
         "rate": run.rate,
         "duration_seconds": run.duration_seconds,

@@ -71,3 +71,20 @@ def test_service_notifies_ready_watchdog_and_stopping(mosquitto: Mosquitto, tmp_
         assert gateway.process.wait(timeout=30) == 0
     finally:
         gateway.kill()
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_the_broker_access_path_unit_passes_verify(tmp_path: Path) -> None:
+    """The path unit that reloads Mosquitto when the gateway rewrites its password or ACL file."""
+    configs = UNIT.parent
+    for name in ("leasechain-broker-access.path", "leasechain-broker-access.service"):
+        (tmp_path / name).write_text((configs / name).read_text())
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(tmp_path / "leasechain-broker-access.path")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+    text = (configs / "leasechain-broker-access.path").read_text()
+    assert "PathChanged=/var/lib/leasechain-gateway/broker/passwd" in text
