@@ -20,18 +20,23 @@ from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
 from backend.errors import NotFoundError
 from backend.http_errors import error
-from backend.ledger import Ledger
+from backend.ledger import Ledger, WithMessages
 from backend.params import MAX_ENTRIES, Index, JournalLimit, Position, ReadingsLimit, Seconds
 from backend.submitter import Submitter
 from chain_client import cbor
+from chain_client.cose import MAX_MESSAGE_SIZE
 from chain_client.device import parse_device_id
 from chain_client.errors import ProtocolError
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.errors import TransactionError
 from chain_client.ledger.reasons import TxReason
+from chain_client.ledger.schema import MAX_MESSAGES
 from chain_client.ledger.transaction import MAX_TX_SIZE, decode
 
 MAX_BODY = 8 * 1024 * 1024
+# An anchor_batch and its messages: the transaction plus MAX_MESSAGES messages of at most
+# MAX_MESSAGE_SIZE bytes, with room for their CBOR heads.
+MAX_BATCH_BODY = MAX_TX_SIZE + MAX_MESSAGES * (MAX_MESSAGE_SIZE + 16)
 STREAM_QUEUE = 10_000
 CBOR_BODY = {
     "requestBody": {
@@ -231,6 +236,39 @@ def create_app(ledger: Ledger) -> FastAPI:
             return error("bad_encoding", "a batch must be a CBOR array of signed transactions (bstr)", 400)
         outcomes = await writer().submit(items)
         return _json({"results": [_refusal(o) if isinstance(o, TransactionError) else o for o in outcomes]})
+
+    @app.post("/v1/batches", openapi_extra=CBOR_BODY)
+    async def submit_anchor(request: Request) -> Response:
+        """Submit an ``anchor_batch`` with its messages: the CBOR array ``[transaction, [message, ...]]``."""
+        body = await read_body(request, MAX_BATCH_BODY)
+        if isinstance(body, Response):
+            return body
+        try:
+            item = cbor.loads(body, what="batch submission")
+        except ProtocolError as exc:
+            return error("bad_encoding", exc.detail, 400)
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], bytes)
+            and isinstance(item[1], list)
+            and all(isinstance(m, bytes) for m in item[1])
+        ):
+            shape = "a batch submission is the CBOR array [transaction, [message, ...]]"
+            return error("bad_encoding", shape, 400)
+        outcome = (await writer().submit([WithMessages(item[0], item[1])]))[0]
+        if isinstance(outcome, TransactionError):
+            return _json(_refusal(outcome), http_status(outcome.reason))
+        return _json(outcome)
+
+    @app.get("/v1/batches/{index}")
+    async def batch(index: Index) -> Response:
+        """An anchored batch: its transaction's root and count, and its messages in leaf order."""
+        stored = await asyncio.to_thread(ledger.storage.batch, index)
+        if stored is None:
+            raise NotFoundError("batch", index)
+        messages = await asyncio.to_thread(ledger.storage.batch_messages, index)
+        return _json(views.batch(stored, messages))
 
     def entry_json(index: int) -> dict[str, Any]:
         row = ledger.storage.log_row(index)

@@ -49,6 +49,17 @@ class _Seen:
     digest: bytes | None  # None: an entry before the snapshot of the start, read when needed
 
 
+@dataclass(frozen=True)
+class WithMessages:
+    """An ``anchor_batch`` transaction and the device messages that travel beside it."""
+
+    raw: bytes
+    messages: Sequence[bytes]
+
+
+Submission = bytes | WithMessages
+
+
 def _id_key(tx: Transaction) -> bytes:
     return hashlib.sha256(tx.public_key + tx.id.encode()).digest()[:16]
 
@@ -121,7 +132,9 @@ class Ledger:
         entry = decode_entry(row.entry)
         try:
             tx = decode(entry.tx)
-            apply(self.state, tx, row.index, entry.time, self.verifier)
+            # A batch's messages are stored once, in the readings table, not in its entry.
+            messages = self.storage.batch_messages(row.index) if tx.type == TxType.ANCHOR_BATCH else None
+            apply(self.state, tx, row.index, entry.time, self.verifier, messages)
         except TransactionError as exc:
             raise BackendError(f"log entry {row.index} does not replay: {exc}") from None
         self._seen[_id_key(tx)] = _Seen(row.index, hashlib.sha256(entry.tx).digest())
@@ -212,19 +225,22 @@ class Ledger:
 
     # -- submission --------------------------------------------------------
 
-    def submit(self, raw: bytes) -> dict[str, Any]:
+    def submit(self, raw: Submission) -> dict[str, Any]:
         """Submit one signed transaction; raise :class:`TransactionError` if it is refused."""
         outcome = self.submit_many([raw])[0]
         if isinstance(outcome, TransactionError):
             raise outcome
         return outcome
 
-    def submit_many(self, raws: Sequence[bytes]) -> list[dict[str, Any] | TransactionError]:
-        """Submit transactions in order, committing every accepted one in one database transaction."""
+    def submit_many(self, raws: Sequence[Submission]) -> list[dict[str, Any] | TransactionError]:
+        """Submit transactions in order, committing every accepted one in one database transaction.
+
+        An ``anchor_batch`` comes as :class:`WithMessages`: its messages travel beside it.
+        """
         return self._append(raws)
 
     def _append(
-        self, raws: Sequence[bytes], snap: Snapshot | None = None
+        self, raws: Sequence[Submission], snap: Snapshot | None = None
     ) -> list[dict[str, Any] | TransactionError]:
         now = max(int(self.clock()), self.last_time)
         pending = Pending.empty()
@@ -232,7 +248,8 @@ class Ledger:
         outcomes: list[dict[str, Any] | TransactionError] = []
         duplicates: list[tuple[int, int, Transaction]] = []
         verified_rows: list[dict[str, Any]] = []
-        for raw in raws:
+        for item in raws:
+            raw, messages = (item.raw, item.messages) if isinstance(item, WithMessages) else (item, None)
             try:
                 tx = decode(raw)
                 key = _id_key(tx)
@@ -247,7 +264,7 @@ class Ledger:
                     outcomes.append({})
                     continue
                 index = self.tree.size
-                outcome = apply(self.state, tx, index, now, self.verifier)
+                outcome = apply(self.state, tx, index, now, self.verifier, messages)
             except TransactionError as exc:
                 outcomes.append(exc)
                 continue
@@ -406,8 +423,7 @@ class Ledger:
         message = self.storage.reading(batch, position)
         if message is None:
             raise NotFoundError("reading", f"{batch}/{position}")
-        blob = bytes(stored["leaf_hashes"])
-        hashes = [blob[i : i + 32] for i in range(0, len(blob), 32)]
+        hashes = [leaf_hash(m) for m in self.storage.batch_messages(batch)]
         head = self.tree_head()
         row = self.storage.log_row(batch)
         if row is None:

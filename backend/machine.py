@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from backend.state import State
 from backend.verify import Verifier
 from chain_client.ledger.errors import TransactionError
 from chain_client.ledger.reasons import TxReason
-from chain_client.ledger.schema import TxType, check_args, parse_type
+from chain_client.ledger.schema import TxType, batch_messages, check_args, parse_type
 from chain_client.ledger.transaction import Transaction
 
 
@@ -23,8 +24,19 @@ class Outcome:
     reading_rows: list[dict[str, Any]]
 
 
-def apply(state: State, tx: Transaction, index: int, time: int, verifier: Verifier | None = None) -> Outcome:
-    """Apply ``tx`` as log entry ``index`` at ``time``; refuse it without changing ``state``."""
+def apply(
+    state: State,
+    tx: Transaction,
+    index: int,
+    time: int,
+    verifier: Verifier | None = None,
+    messages: Sequence[bytes] | None = None,
+) -> Outcome:
+    """Apply ``tx`` as log entry ``index`` at ``time``; refuse it without changing ``state``.
+
+    ``messages`` are the device messages that travel beside an ``anchor_batch`` (its entry
+    commits to them by root and count only); any other type takes none.
+    """
     tx_type = parse_type(tx.type)
     if index == 0 and tx_type is not TxType.GENESIS:
         raise TransactionError(
@@ -39,6 +51,9 @@ def apply(state: State, tx: Transaction, index: int, time: int, verifier: Verifi
             f"transaction {tx.id!r} is for the ledger {tx.ledger.hex()}, this is {expected.hex()}",
         )
     args = check_args(tx_type, tx.args)
-    ctx = Context(state=state, tx=tx, args=args, index=index, time=time, verifier=verifier)
+    if messages is not None and tx_type is not TxType.ANCHOR_BATCH:
+        raise TransactionError(TxReason.BAD_ARGS, f"{tx.type} takes no messages beside it, only anchor_batch")
+    sidecar = None if messages is None else batch_messages("messages", list(messages))
+    ctx = Context(state=state, tx=tx, args=args, index=index, time=time, verifier=verifier, messages=sidecar)
     result = HANDLERS[tx_type](ctx)
     return Outcome(result=result, batch_row=ctx.batch_row, reading_rows=ctx.reading_rows)

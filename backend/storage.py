@@ -69,7 +69,6 @@ batches_table = Table(
     Column("gateway", String(64), nullable=False),
     Column("root", LargeBinary(32), nullable=False),
     Column("count", Integer, nullable=False),
-    Column("leaf_hashes", LargeBinary, nullable=False),
 )
 
 readings_table = Table(
@@ -353,6 +352,16 @@ class Storage:
         with self.engine.connect() as conn:
             row = conn.execute(select(batches_table).where(batches_table.c.idx == index)).first()
         return None if row is None else dict(row._mapping)
+
+    def batch_messages(self, index: int) -> list[bytes]:
+        """The messages of the batch anchored by entry ``index``, in leaf order (stored once, here)."""
+        t = readings_table
+        query = select(t.c.position, t.c.message).where(t.c.batch == index).order_by(t.c.position)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if [r.position for r in rows] != list(range(len(rows))):
+            raise BackendError(f"the stored messages of batch {index} are not positions 0..{len(rows) - 1}")
+        return [bytes(r.message) for r in rows]
 
     def reading(self, batch: int, position: int) -> Mapping[str, Any] | None:
         """One stored message of a batch."""

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from backend.ledger import Ledger
+from backend.ledger import Ledger, Submission
 from chain_client.ledger.errors import TransactionError
 
 MAX_GROUP = 1024
@@ -26,7 +26,7 @@ class Submitter:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.lock = asyncio.Lock()
-        self._queue: asyncio.Queue[tuple[list[bytes], asyncio.Future[list[Outcome]]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[list[Submission], asyncio.Future[list[Outcome]]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -40,7 +40,7 @@ class Submitter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def submit(self, raws: list[bytes]) -> list[Outcome]:
+    async def submit(self, raws: list[Submission]) -> list[Outcome]:
         """Queue ``raws`` and wait for their outcomes, in order."""
         future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
         await self._queue.put((raws, future))

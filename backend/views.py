@@ -132,3 +132,15 @@ def _json(value: Any) -> Any:  # noqa: ANN401 - JSON of any shape
     if isinstance(value, list | tuple):
         return [_json(v) for v in value]
     return value
+
+
+def batch(row: Mapping[str, Any], messages: list[bytes]) -> dict[str, Any]:
+    """An anchored batch and its messages (hex), in leaf order."""
+    return {
+        "index": row["idx"],
+        "batch_id": row["batch_id"],
+        "gateway": row["gateway"],
+        "root": bytes(row["root"]).hex(),
+        "count": row["count"],
+        "messages": [m.hex() for m in messages],
+    }

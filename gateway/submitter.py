@@ -1,11 +1,11 @@
 """Submitting sealed batches to the ledger backend.
 
 A batch becomes one ``anchor_batch`` transaction (docs/ledger.md, 'Telemetry
-anchoring'): its id is the batch id, its args the Merkle root, the count and
-the original signed messages in leaf order, signed with the gateway's
-service key.  Ed25519 is deterministic and the batch is fixed once sealed,
-so every retry sends the same bytes, and the ledger answers a repeat with
-``status: "duplicate"`` instead of anchoring twice.
+anchoring'): its id is the batch id, its args the Merkle root and the count,
+signed with the gateway's service key; the original signed messages travel
+beside it, in leaf order (``POST /v1/batches``).  Ed25519 is deterministic and
+the batch is fixed once sealed, so every retry sends the same bytes, and the
+ledger answers a repeat with ``status: "duplicate"`` instead of anchoring twice.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def anchor_transaction(batch: Batch, leaves: Sequence[bytes], key: SigningKey, l
         raise SubmitError(
             f"batch {batch.id} has {len(leaves)} stored messages, expected {batch.size}", retry=False
         )
-    args = {"root": batch.root, "count": batch.size, "messages": list(leaves)}
+    args = {"root": batch.root, "count": batch.size}
     return ledger.sign(ANCHOR_TYPE, batch.id, args, key, ledger=log_key)
 
 
@@ -68,7 +68,7 @@ class HttpSubmitter:
         """Post the batch's transaction; accepted and duplicate answers are both success."""
         try:
             body = anchor_transaction(batch, leaves, self.key, self._log_key())
-            receipt = self.client.submit(body, tx_id=batch.id)
+            receipt = self.client.submit_batch(body, leaves, tx_id=batch.id)
         except LedgerHTTPError as exc:
             # 5xx and 429 are the backend's trouble; 403 and 404 are the site's enrolment (the
             # gateway's enterprise not certified yet), which an operator fixes on the ledger.

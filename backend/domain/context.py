@@ -24,6 +24,7 @@ class Context:
     index: int
     time: int
     verifier: Verifier | None = None
+    messages: list[bytes] | None = None  # beside an anchor_batch
     batch_row: dict[str, Any] | None = None
     reading_rows: list[dict[str, Any]] = field(default_factory=list)
 

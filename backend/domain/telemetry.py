@@ -20,7 +20,12 @@ def _dedupe_key(device: str, kind: str, boot: int, seq: int) -> bytes:
 def anchor_batch(ctx: Context) -> dict[str, Any]:
     """Check a batch's count and root, judge every message, keep the readings and feed the meters."""
     certified(ctx, ctx.signer, (Role.SERVICE,))
-    messages: list[bytes] = ctx.args["messages"]
+    messages = ctx.messages
+    if messages is None:
+        raise refuse(
+            TxReason.BATCH_MESSAGES_MISSING,
+            f"anchor_batch {ctx.tx.id!r} came without its messages: they travel beside it (POST /v1/batches)",
+        )
     count, root = ctx.args["count"], ctx.args["root"]
     if count != len(messages):
         raise refuse(TxReason.BATCH_COUNT_MISMATCH, f"batch says {count} messages but holds {len(messages)}")
@@ -97,7 +102,6 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
         "gateway": ctx.signer,
         "root": root,
         "count": count,
-        "leaf_hashes": b"".join(leaves),
     }
     return {
         "batch": ctx.index,

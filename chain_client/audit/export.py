@@ -70,6 +70,18 @@ def _relevant(tx: Transaction, token: str, lease: str, invoice: str, period: int
     return False
 
 
+def _batch_messages(client: LedgerClient, index: int, tx: Transaction) -> list[bytes]:
+    """The messages of the batch anchored at ``index``, checked against its signed root and count."""
+    served = client.batch(index)
+    messages = [bytes.fromhex(m) for m in served.messages]
+    if len(messages) != tx.args.get("count") or merkle.root(messages) != tx.args.get("root"):
+        raise AuditError(
+            f"the ledger served {len(messages)} messages for batch {index} that do not give the root "
+            "and count its entry signs: the ledger's answers are inconsistent"
+        )
+    return messages
+
+
 def export_bundle(
     client: LedgerClient, lease: str, period: int, *, progress: Progress | None = None
 ) -> Bundle:
@@ -111,8 +123,9 @@ def export_bundle(
                 bound = tx.args.get("public_key")
                 if isinstance(bound, bytes) and len(bound) == 32:
                     devices.add(device_id(bound).hex())
-        elif tx.type == TxType.ANCHOR_BATCH and issued_at is None:
-            messages: list[bytes] = list(tx.args.get("messages", []))
+        elif tx.type == TxType.ANCHOR_BATCH and issued_at is None and devices:
+            # The entry commits to the messages by root; they are fetched and checked against it.
+            messages = _batch_messages(client, row.index, tx)
             if any(message_device(m) in devices for m in messages):
                 kept[row.index] = raw
                 batches.append((row.index, messages))

@@ -14,7 +14,6 @@ CHECKS = (
     "device_bindings",
     "batch_inclusion",
     "reading_signature",
-    "reading_completeness",
     "usage",
     "evidence",
     "invoice",

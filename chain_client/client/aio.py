@@ -7,7 +7,7 @@ Every read and every transaction method is a coroutine:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -23,6 +23,7 @@ from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
 from chain_client.client.transactions import SignedTx, TxBuilder, ledger_key_bytes
 from chain_client.ledger.reasons import TxReason
+from chain_client.ledger.schema import TxType
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -111,8 +112,16 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
         return run()
 
     def submit_tx(self, tx: SignedTx) -> Awaitable[m.TxResult]:
-        """Submit a transaction built by :class:`TxBuilder`."""
+        """Submit a transaction built by :class:`TxBuilder` (a batch with its messages)."""
+        if tx.type is TxType.ANCHOR_BATCH:
+            return self.submit_batch(tx.raw, tx.messages, tx_id=tx.id)
         return self.submit(tx.raw, tx_id=tx.id)
+
+    async def submit_batch(self, raw: bytes, messages: Sequence[bytes], *, tx_id: str = "") -> m.TxResult:
+        """Submit a signed ``anchor_batch`` and the messages that travel beside it (``POST /v1/batches``)."""
+        body = cbor.dumps([bytes(raw), [bytes(x) for x in messages]])
+        response = await self._send("POST", "/v1/batches", content=body, headers=CBOR)
+        return answers.tx_result(answers.check(response, tx_id=tx_id))
 
     async def issue_invoice(self, lease: str, period: int, *, tx_id: str | None = None) -> m.TxResult:
         """Owner, lessee or reviewer: invoice an ended period, naming the evidence the ledger serves.
@@ -162,6 +171,7 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
     payouts = _query(queries.payouts)
     telemetry = _query(queries.telemetry)
     reading_proof = _query(queries.reading_proof)
+    batch = _query(queries.batch)
 
     async def iter_entries(self, start: int = 0, end: int | None = None) -> AsyncIterator[m.RawEntry]:
         """Every raw entry in ``[start, end)`` (default: to the current size), page by page."""

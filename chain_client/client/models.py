@@ -287,6 +287,17 @@ class Payouts(Model):
     payouts: list[PayoutLine]
 
 
+class AnchoredBatch(Model):
+    """An anchored batch: its entry's root and count, and the messages they commit to (hex, leaf order)."""
+
+    index: int
+    batch_id: str
+    gateway: str
+    root: str
+    count: int
+    messages: list[str]
+
+
 class TelemetryReading(Model):
     """A stored device message with its decoded fields and the ledger's verdict."""
 

@@ -219,6 +219,11 @@ def telemetry(
     return Query("/v1/telemetry", _field_list("readings", m.TelemetryReading), params)
 
 
+def batch(index: int) -> Query[m.AnchoredBatch]:
+    """An anchored batch with its messages (hex, leaf order)."""
+    return Query(f"/v1/batches/{_seg(index)}", _model(m.AnchoredBatch))
+
+
 def reading_proof(batch: int, position: int) -> Query[dict[str, Any]]:
     """A reading proof (docs/ledger.md); check it with ``verify_reading_proof``."""
     return Query(f"/v1/telemetry/{_seg(batch)}/{_seg(position)}/proof", _json)

@@ -9,7 +9,7 @@ same signed bytes, which the ledger answers idempotently.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -25,6 +25,7 @@ from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
 from chain_client.client.transactions import SignedTx, TxBuilder, ledger_key_bytes
 from chain_client.ledger.reasons import TxReason
+from chain_client.ledger.schema import TxType
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -112,8 +113,16 @@ class LedgerClient(LedgerActions[m.TxResult]):
         return self.submit_tx(make(self.tx))
 
     def submit_tx(self, tx: SignedTx) -> m.TxResult:
-        """Submit a transaction built by :class:`TxBuilder`."""
+        """Submit a transaction built by :class:`TxBuilder` (a batch with its messages)."""
+        if tx.type is TxType.ANCHOR_BATCH:
+            return self.submit_batch(tx.raw, tx.messages, tx_id=tx.id)
         return self.submit(tx.raw, tx_id=tx.id)
+
+    def submit_batch(self, raw: bytes, messages: Sequence[bytes], *, tx_id: str = "") -> m.TxResult:
+        """Submit a signed ``anchor_batch`` and the messages that travel beside it (``POST /v1/batches``)."""
+        body = cbor.dumps([bytes(raw), [bytes(x) for x in messages]])
+        response = self._send("POST", "/v1/batches", content=body, headers=CBOR)
+        return answers.tx_result(answers.check(response, tx_id=tx_id))
 
     def issue_invoice(self, lease: str, period: int, *, tx_id: str | None = None) -> m.TxResult:
         """Owner, lessee or reviewer: invoice an ended period, naming the evidence the ledger serves.
@@ -164,6 +173,7 @@ class LedgerClient(LedgerActions[m.TxResult]):
     payouts = _query(queries.payouts)
     telemetry = _query(queries.telemetry)
     reading_proof = _query(queries.reading_proof)
+    batch = _query(queries.batch)
 
     def iter_entries(self, start: int = 0, end: int | None = None) -> Iterator[m.RawEntry]:
         """Every raw entry in ``[start, end)`` (default: to the current size), page by page."""

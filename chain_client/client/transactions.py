@@ -19,7 +19,7 @@ from nacl.signing import SigningKey
 from chain_client import merkle
 from chain_client.ledger.errors import TransactionError
 from chain_client.ledger.reasons import TxReason
-from chain_client.ledger.schema import TxType, check_args
+from chain_client.ledger.schema import MAX_MESSAGES, TxType, check_args
 from chain_client.ledger.transaction import account_of, sign
 
 
@@ -30,6 +30,7 @@ class SignedTx:
     type: TxType
     id: str
     raw: bytes
+    messages: tuple[bytes, ...] = ()  # an anchor_batch's messages, which travel beside it
 
 
 OFFER_LIFETIME = 7 * 86_400  # seconds an offer stays open unless told otherwise
@@ -311,5 +312,10 @@ class TxBuilder:
         items = [bytes(m) for m in messages]
         if not items:
             raise TransactionError(TxReason.BAD_ARGS, "a batch needs at least one message")
-        args = {"root": merkle.root(items), "count": len(items), "messages": items}
-        return self.build(TxType.ANCHOR_BATCH, args, tx_id)
+        if len(items) > MAX_MESSAGES:
+            raise TransactionError(
+                TxReason.BAD_ARGS, f"a batch holds at most {MAX_MESSAGES} messages, not {len(items)}"
+            )
+        args = {"root": merkle.root(items), "count": len(items)}
+        built = self.build(TxType.ANCHOR_BATCH, args, tx_id)
+        return SignedTx(built.type, built.id, built.raw, tuple(items))

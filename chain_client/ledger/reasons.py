@@ -76,5 +76,6 @@ class TxReason(StrEnum):
     BATCH_COUNT_MISMATCH = "batch_count_mismatch"
     BATCH_ROOT_MISMATCH = "batch_root_mismatch"
     BATCH_DUPLICATE_MESSAGE = "batch_duplicate_message"
+    BATCH_MESSAGES_MISSING = "batch_messages_missing"
     # state checkpoints
     CHECKPOINT_MISMATCH = "checkpoint_mismatch"

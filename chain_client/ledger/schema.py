@@ -217,7 +217,7 @@ def fees(name: str, value: Any) -> list[tuple[str, int]]:  # noqa: ANN401 - vali
     return out
 
 
-def messages(name: str, value: Any) -> list[bytes]:  # noqa: ANN401 - validating untyped CBOR
+def batch_messages(name: str, value: Any) -> list[bytes]:  # noqa: ANN401 - validating untyped CBOR
     """A non-empty list of at most ``MAX_MESSAGES`` signed device messages (bstr each)."""
     if not isinstance(value, list) or not 0 < len(value) <= MAX_MESSAGES:
         raise _bad(name, f"<{type(value).__name__}>", f"a list of 1..{MAX_MESSAGES} messages")
@@ -272,7 +272,7 @@ ARGS: dict[TxType, dict[str, Checker]] = {
     TxType.CLOSE_LEASE: {"lease": ref},
     TxType.ISSUE_INVOICE: {"lease": ref, "period": uint, "usage_seconds": uint, "evidence": digest},
     TxType.PAY_INVOICE: {"invoice": ref},
-    TxType.ANCHOR_BATCH: {"root": digest, "count": posint, "messages": messages},
+    TxType.ANCHOR_BATCH: {"root": digest, "count": posint},
     TxType.CHECKPOINT: {"size": uint, "digest": digest},
 }
 

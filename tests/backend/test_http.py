@@ -33,6 +33,12 @@ class Actor:
         return sign(tx_type, tx_id or f"h{self.n}", args, party.key, ledger=bytes(OPERATOR.key.verify_key))
 
     def do(self, party: Party, tx_type: str, /, **args: Any) -> dict[str, Any]:
+        if tx_type == "anchor_batch":
+            messages = args.pop("messages")
+            sent = cbor.dumps([self.tx(party, tx_type, **args), messages])
+            status, body = self.server.post("/v1/batches", sent)
+            assert status == 200, body
+            return body  # type: ignore[no-any-return]
         status, body = self.server.post("/v1/transactions", self.tx(party, tx_type, **args))
         assert status == 200, body
         return body  # type: ignore[no-any-return]

@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 import pytest
 
-from backend.ledger import Ledger
+from backend.ledger import Ledger, WithMessages
 from chain_client.device import device_id
 from chain_client.errors import MerkleError
 from chain_client.ledger import TransactionError, TxReason
 from chain_client.ledger.proofs import verify_reading_proof
+from chain_client.ledger.schema import MAX_MESSAGES
 from chain_client.ledger.usage import Counter, increment
 from chain_client.reasons import Reason
 from tests.backend.world import DAY, T0, Party, World, batch_args, reading, seeded_key
@@ -34,6 +35,25 @@ def test_batch_level_checks(world: World) -> None:
     world.refused(TxReason.BATCH_ROOT_MISMATCH, gateway, "anchor_batch", **{**args, "root": bytes(32)})
     world.refused(TxReason.BATCH_DUPLICATE_MESSAGE, gateway, "anchor_batch", **batch_args([msgs[0], msgs[0]]))
     world.refused(TxReason.BAD_ARGS, gateway, "anchor_batch", **{**args, "messages": ["text"]})
+    # The messages travel beside the transaction, and only beside an anchor_batch.
+    bare = world.tx(gateway, "anchor_batch", root=args["root"], count=2)
+    with pytest.raises(TransactionError) as info:
+        world.ledger.submit(bare)
+    assert info.value.reason is TxReason.BATCH_MESSAGES_MISSING
+    with pytest.raises(TransactionError) as info:
+        world.ledger.submit(WithMessages(world.tx(gateway, "withdraw", amount=1, reference="r"), msgs))
+    assert info.value.reason is TxReason.BAD_ARGS
+
+
+def test_a_batch_entry_commits_to_its_messages_without_holding_them(world: World, ledger: Ledger) -> None:
+    _, gateway, _ = _setup(world)
+    dev = seeded_key("dev")
+    msgs = [reading(dev, seq=i, run_seconds=i) for i in range(1, MAX_MESSAGES + 1)]
+    batch = world.do(gateway, "anchor_batch", **batch_args(msgs))["batch"]
+    row = ledger.storage.log_row(batch)
+    assert row is not None
+    assert len(row.entry) < 1024  # a C2SP tile entry may be up to 64 KiB
+    assert ledger.storage.batch_messages(batch) == msgs
 
 
 def test_each_message_gets_its_verdict(world: World, ledger: Ledger) -> None:
@@ -109,7 +129,7 @@ def test_reading_proofs_verify_with_the_foundation(world: World, ledger: Ledger)
     _, gateway, _ = _setup(world)
     dev = seeded_key("dev")
     msgs = [reading(dev, seq=i, run_seconds=i) for i in range(1, 8)]
-    batch = world.ledger.submit(world.tx(gateway, "anchor_batch", **batch_args(msgs)))["index"]
+    batch = world.ledger.submit(world.submission(gateway, "anchor_batch", **batch_args(msgs)))["index"]
     world.do(world.operator, "add_reviewer", account=gateway.account)  # the log grows after the batch
     for position in (0, 3, 6):
         proof = ledger.reading_proof(batch, position)
@@ -123,7 +143,7 @@ def test_reading_proofs_verify_with_the_foundation(world: World, ledger: Ledger)
 def test_a_retried_batch_is_counted_once(world: World, ledger: Ledger) -> None:
     _, gateway, token = _setup(world)
     dev = seeded_key("dev")
-    raw = world.tx(
+    raw = world.submission(
         gateway,
         "anchor_batch",
         tx_id="gw-batch-7",
@@ -136,7 +156,7 @@ def test_a_retried_batch_is_counted_once(world: World, ledger: Ledger) -> None:
     assert (second["index"], second["result"]) == (first["index"], first["result"])
     assert ledger.size == size
     assert ledger.state.meters[token].usage(0, 2**40) == 60
-    other = world.tx(gateway, "anchor_batch", tx_id="gw-batch-7", **batch_args([reading(dev, seq=3)]))
+    other = world.submission(gateway, "anchor_batch", tx_id="gw-batch-7", **batch_args([reading(dev, seq=3)]))
     with pytest.raises(TransactionError) as info:
         ledger.submit(other)
     assert info.value.reason is TxReason.ID_CONFLICT

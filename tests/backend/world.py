@@ -10,7 +10,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from backend.domain.rent import period_bounds
-from backend.ledger import Ledger
+from backend.ledger import Ledger, Submission, WithMessages
 from backend.state import Meter
 from chain_client import merkle, message
 from chain_client.device import device_id
@@ -86,16 +86,22 @@ class World:
         ev = meter.evidence(start, end)
         return {"usage_seconds": ev.usage_seconds, "evidence": ev.digest}
 
+    def submission(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> Submission:
+        """Signed bytes to submit; an ``anchor_batch``'s ``messages`` go beside the transaction."""
+        messages = args.pop("messages", None) if tx_type == "anchor_batch" else None
+        raw = self.tx(party, tx_type, tx_id, **args)
+        return raw if messages is None else WithMessages(raw, messages)
+
     def do(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> dict[str, Any]:
         """Submit and return the handler's result."""
-        return self.ledger.submit(self.tx(party, tx_type, tx_id, **args))["result"]  # type: ignore[no-any-return]
+        return self.ledger.submit(self.submission(party, tx_type, tx_id, **args))["result"]  # type: ignore[no-any-return]
 
     def refused(self, why: TxReason, party: Party, tx_type: str, /, **args: Any) -> TransactionError:
         """Submit and check it is refused for ``reason`` without a new entry."""
         size = self.ledger.size
         digest = self.ledger.digest()
         with pytest.raises(TransactionError) as info:
-            self.ledger.submit(self.tx(party, tx_type, **args))
+            self.ledger.submit(self.submission(party, tx_type, **args))
         assert info.value.reason is why, info.value
         assert self.ledger.size == size
         assert self.ledger.digest() == digest
