@@ -107,15 +107,19 @@ def unit(entry: Sensor) -> str:
     return UNIT_SYMBOLS.get(entry.unit, entry.unit)
 
 
+def _value(entry: Sensor, value: float) -> str:
+    if entry.unit == "bool":
+        return "yes" if value else "no"
+    places = len(str(entry.scale)) - 1  # the registry's scales are powers of ten
+    return f"{value:.{places}f} {unit(entry)}"
+
+
 def reading(key: int | str, raw: int) -> str:
     """One wire value as its physical value and unit, ``21.50 °C``; an unknown sensor's value as is."""
     entry = sensor(key)
     if entry is None:
         return f"{raw} (unknown unit)"
-    if entry.unit == "bool":
-        return "yes" if raw else "no"
-    places = len(str(entry.scale)) - 1  # the registry's scales are powers of ten
-    return f"{raw / entry.scale:.{places}f} {unit(entry)}"
+    return _value(entry, raw / entry.scale)
 
 
 def readings(values: Mapping[Any, int]) -> str:
@@ -125,6 +129,16 @@ def readings(values: Mapping[Any, int]) -> str:
     for key, raw in ordered:
         entry = sensor(key)
         shown.append(f"{entry.name if entry else 'sensor ' + str(key)} {reading(key, raw)}")
+    return ", ".join(shown) or "-"
+
+
+def physical(values: Mapping[str, float]) -> str:
+    """Readings already in physical units, keyed by sensor name (``Reading.physical()``), with units."""
+    by_name = {entry.name: entry for entry in SENSORS.values()}
+    order = sorted(values, key=lambda name: by_name[name].key if name in by_name else len(SENSORS) + 1)
+    shown = [
+        f"{n} {_value(by_name[n], values[n]) if n in by_name else format(values[n], 'g')}" for n in order
+    ]
     return ", ".join(shown) or "-"
 
 
