@@ -213,3 +213,16 @@ def test_plot_help_lists_the_channels(capsys: pytest.CaptureFixture[str]) -> Non
     text = " ".join(capsys.readouterr().out.split())
     for channel in ("1 temperature (°C)", "2 humidity (%RH)", "4 current (A)", "6 running (0 = no, 1 = yes)"):
         assert channel in text
+
+
+def test_followed_readings_are_one_readable_line(story: Story) -> None:
+    from chain_client.cli.telemetry import _line
+    from chain_client.client import LedgerClient
+
+    with LedgerClient(story.backend.url) as client:
+        row = next(r for r in client.telemetry(token=story.token, status="verified") if r.seq == 1)
+    assert re.fullmatch(
+        rf"{story.batch}/0 {ISO.pattern} device {row.device} \({story.token}\) boot 1 seq 1, "
+        r"run 0\.17 machine-hours: temperature 21\.50 °C, running yes",
+        _line(row),
+    )
