@@ -45,6 +45,8 @@ def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
         "verified them offline",
     ):
         assert step in done.stdout
+    # the summary's money is in the ledger's currency, with its decimals
+    assert re.search(r"paid by Bolt Fabrication\s+[\d,]+\.\d\d EUR", done.stdout), done.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["machines"] == 9
     assert summary["readings_verified"] == 9 * 24  # 2 readings per second for 12 s
