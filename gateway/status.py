@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from chain_client import human
 from gateway.store import Stats, open_readonly, read_stats
 
 
@@ -57,7 +58,7 @@ def render(path: Path, stats: Stats, now: float | None = None) -> str:
     if stats.last_anchor_at is None:
         last = "never"
     else:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stats.last_anchor_at))
+        stamp = human.when(stats.last_anchor_at)
         last = f"{stamp} ({_ago(now - stats.last_anchor_at)}), batch {stats.last_anchor_batch}"
     rejected = ", ".join(f"{k} {v}" for k, v in data["rejected"].items()) or "none"
     noted = ", ".join(f"{k} {v}" for k, v in data["noted"].items()) or "none"

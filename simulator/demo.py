@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chain_client import human
 from chain_client.audit import export_bundle, save, verify_bundle
 from chain_client.client import LedgerClient
+from chain_client.payload import SENSORS
 from simulator import html_report, story
 from simulator.fleet import Fleet, tty_progress
 from simulator.runner import Target, run
@@ -33,6 +35,7 @@ from simulator.services import Backend, Broker, Gateway, Service, raise_fd_limit
 PERIOD = 86400  # one device day per lease period
 PERIODS = 2
 LEAD_SECONDS = 5.0  # connecting the fleet before the first reading is due
+TEMPERATURE, CURRENT = 1, 4  # sensor registry keys (chain_client.payload.SENSORS)
 
 
 @dataclass(frozen=True)
@@ -197,74 +200,34 @@ class Demo:
     ) -> dict[str, Any]:
         out = self.options.output
         (out / "audit").mkdir(parents=True, exist_ok=True)
-        audit: list[tuple[str, bool, str]] = []
-        telemetry: dict[str, list[tuple[str, list[tuple[float, float]]]]] = {
-            "Current drawn (A)": [],
-            "Temperature (°C)": [],
-        }
-        usage: list[tuple[str, list[tuple[str, float]]]] = []
         with LedgerClient(url) as client:
-            shown: set[str] = set()
-            for deal in self.deals:
-                lease = client.lease(deal.lease)
-                usage.append(
-                    (
-                        f"{deal.kind} {deal.token[4:10]}",
-                        [(f"day {i.period + 1}", i.usage_seconds / 3600) for i in lease.invoices],
-                    )
-                )
-                if deal.kind in shown:
-                    continue
-                shown.add(deal.kind)
-                rows = client.telemetry(device=deal.device, status="verified", limit=10_000)
-                label = f"{deal.kind} {deal.device[:6]}"
-                telemetry["Current drawn (A)"].append(
-                    (label, [(r.time, r.readings.get("4", 0) / 1000) for r in rows if "4" in r.readings])
-                )
-                telemetry["Temperature (°C)"].append(
-                    (label, [(r.time, r.readings.get("1", 0) / 100) for r in rows if "1" in r.readings])
-                )
-                for period in range(PERIODS):
-                    bundle = export_bundle(client, deal.lease, period)
-                    name = f"{deal.lease}.{period}.json"
-                    save(bundle, out / "audit" / name)
-                    report = verify_bundle(bundle)
-                    checked = sum(report.passed.values())
-                    detail = (
-                        f"{checked} checks passed"
-                        if report.ok
-                        else "; ".join(str(f) for f in report.failures[:3])
-                    )
-                    audit.append((f"audit/{name}", report.ok, detail))
-            self.say(
-                f"auditor exported {len(audit)} evidence bundles and verified them offline: "
-                f"{sum(1 for _, ok, _ in audit if ok)} of {len(audit)} hold"
-            )
-            payouts: list[tuple[str, list[tuple[str, float]]]] = []
-            names = {p.account: p.name for p in cast.parties} | {cast.operator_account: "Platform operator"}
-            received: dict[str, float] = {}
-            for account, name in names.items():
-                lines = client.payouts(account).payouts
-                kinds: dict[str, float] = {}
-                for line in lines:
-                    kinds[line.kind] = kinds.get(line.kind, 0.0) + line.amount / 100
-                if kinds:
-                    payouts.append((name, sorted(kinds.items())))
-                    received[name] = round(sum(kinds.values()), 2)
+            currency = client.info().currency
+            machines = self._machines(client)
+            telemetry = self._telemetry(client, machines)
+            audit = self._audit(client, machines, out)
+            money = self._money(client, cast)
             head = client.tree_head()
         data = html_report.ReportData(
             title="Lease Chain demo",
+            currency=currency,
             facts=[
                 ("machines", f"{len(self.deals)} ({', '.join(sorted({d.kind for d in self.deals}))})"),
                 ("broker", broker),
-                ("rent paid", f"{total / 100:,.2f} EUR over {len(self.deals) * PERIODS} invoices"),
+                (
+                    "rent paid",
+                    f"{human.money(total, currency)} over {len(self.deals) * PERIODS} invoices",
+                ),
                 ("ledger", f"{head.size} log entries, root {head.root.hex()[:16]}…"),
             ],
             fleet=fleet,
             telemetry=telemetry,
-            usage=usage,
-            payouts=payouts,
+            machines=machines,
+            money=money,
             audit=audit,
+            audit_scope=(
+                f"The auditor exported and verified the evidence of every invoice: {len(self.deals)} "
+                f"leases, {PERIODS} periods each."
+            ),
             events=self.events,
         )
         (out / "report.html").write_text(html_report.render(data))
@@ -273,15 +236,97 @@ class Demo:
             "machines": len(self.deals),
             "readings_verified": fleet["ledger"]["by_status"].get("verified", 0) if fleet["ledger"] else 0,
             "fleet_passed": fleet["passed"],
+            "currency": currency,
             "rent_paid": total,
-            "received": received,
+            "paid": {p.name: p.paid_rent for p in money if p.paid_rent},
+            "received": {p.name: sum(p.received.values()) for p in money if p.received},
             "audit_bundles": len(audit),
-            "audit_verified": sum(1 for _, ok, _ in audit if ok),
+            "audit_verified": sum(1 for a in audit if a.ok),
             "tree_size": head.size,
             "report": str(out / "report.html"),
         }
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         return summary
+
+    def _machines(self, client: LedgerClient) -> list[html_report.Machine]:
+        """Every leased machine by its serial, with its verified hours per period."""
+        machines = []
+        for deal in self.deals:
+            lease = client.lease(deal.lease)
+            machines.append(
+                html_report.Machine(
+                    serial=client.token(deal.token).serial,
+                    kind=deal.kind,
+                    token=deal.token,
+                    lease=deal.lease,
+                    hours=[i.usage_seconds / 3600 for i in lease.invoices],
+                )
+            )
+        return machines
+
+    def _telemetry(
+        self, client: LedgerClient, machines: list[html_report.Machine]
+    ) -> dict[str, list[tuple[str, list[tuple[float, float]]]]]:
+        """Current and temperature of the first machine of each kind, from its verified readings."""
+        current, temperature = SENSORS[CURRENT], SENSORS[TEMPERATURE]
+        charts: dict[str, list[tuple[str, list[tuple[float, float]]]]] = {
+            f"Current drawn ({human.unit(current)})": [],
+            f"Temperature ({human.unit(temperature)})": [],
+        }
+        shown: set[str] = set()
+        for deal, machine in zip(self.deals, machines, strict=True):
+            if deal.kind in shown:
+                continue
+            shown.add(deal.kind)
+            rows = client.telemetry(device=deal.device, status="verified", limit=10_000)
+            label = f"{machine.serial} ({deal.kind})"
+            for title, sensor in zip(charts, (current, temperature), strict=True):
+                key = str(sensor.key)
+                charts[title].append(
+                    (label, [(r.time, r.readings[key] / sensor.scale) for r in rows if key in r.readings])
+                )
+        return charts
+
+    def _audit(
+        self, client: LedgerClient, machines: list[html_report.Machine], out: Path
+    ) -> list[html_report.AuditRow]:
+        """Export and verify offline the evidence bundle of every invoice of every lease."""
+        rows = []
+        for machine in machines:
+            for period in range(PERIODS):
+                bundle = export_bundle(client, machine.lease, period)
+                name = f"audit/{machine.lease}.{period}.json"
+                save(bundle, out / name)
+                report = verify_bundle(bundle)
+                detail = (
+                    f"{sum(report.passed.values())} checks passed"
+                    if report.ok
+                    else "; ".join(str(f) for f in report.failures[:3])
+                )
+                rows.append(html_report.AuditRow(name, machine.serial, period, report.ok, detail))
+        self.say(
+            f"auditor exported {len(rows)} evidence bundles, one per invoice, and verified them offline: "
+            f"{sum(1 for r in rows if r.ok)} of {len(rows)} hold"
+        )
+        return rows
+
+    @staticmethod
+    def _money(client: LedgerClient, cast: story.Cast) -> list[html_report.Money]:
+        """What each party paid in rent and received in payouts, from the ledger's payout lines."""
+        parties = [(p.account, p.name, ", ".join(p.roles)) for p in cast.parties]
+        parties.append((cast.operator_account, "Platform operator", "operator"))
+        paid: dict[str, int] = {}
+        for lease in client.leases():
+            for invoice in lease.invoices:
+                if invoice.paid_at:
+                    paid[lease.lessee] = paid.get(lease.lessee, 0) + invoice.amount
+        money = []
+        for account, name, role in parties:
+            received: dict[str, int] = {}
+            for line in client.payouts(account).payouts:
+                received[line.kind] = received.get(line.kind, 0) + line.amount
+            money.append(html_report.Money(name, role, paid.get(account, 0), received))
+        return money
 
 
 def run_demo(options: DemoOptions) -> int:
@@ -303,9 +348,12 @@ def run_demo(options: DemoOptions) -> int:
         print()
         print(f"Lease Chain demo finished in {summary['seconds']} s")
         print(f"  readings verified on the ledger  {summary['readings_verified']}")
-        print(f"  rent paid and distributed        {summary['rent_paid'] / 100:,.2f} EUR")
+        currency = summary["currency"]
+        print(f"  rent paid and distributed        {human.money(summary['rent_paid'], currency)}")
+        for name, amount in summary["paid"].items():
+            print(f"    {'paid by ' + name:40s} {human.money(amount, currency):>16}")
         for name, amount in summary["received"].items():
-            print(f"    {name:30s} {amount:>12,.2f} EUR")
+            print(f"    {'received by ' + name:40s} {human.money(amount, currency):>16}")
         print(f"  audit bundles verified offline   {summary['audit_verified']} of {summary['audit_bundles']}")
         print(f"  report                           {summary['report']}")
     ok = summary["fleet_passed"] and summary["audit_verified"] == summary["audit_bundles"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from nacl.signing import SigningKey
 
+from chain_client import human
 from chain_client.client import LedgerClient
 
 DEPOSIT_INVESTOR = 20_000_000  # minor units: 200,000.00
@@ -135,6 +136,9 @@ def invoice_and_pay(url: str, cast: Cast, deals: list[Deal], periods: int, log: 
                 lessee.pay_invoice(invoice)
                 total += maker.invoice(invoice).amount
             lessee.close_lease(deal.lease)  # every period paid: the deposit goes back to the lessee
-    log(f"{len(deals) * periods} invoices issued and paid, {total / 100:,.2f} in rent distributed")
+        currency = maker.info().currency
+    log(
+        f"{len(deals) * periods} invoices issued and paid, {human.money(total, currency)} in rent distributed"
+    )
     log(f"{len(deals)} leases closed, deposits returned to {cast.lessee.name}")
     return total

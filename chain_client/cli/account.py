@@ -14,14 +14,16 @@ def deposit(ctx: Context) -> int:
     account = ctx.account(ctx.args.account)
     with ctx.client(signing=True) as client:
         result = client.deposit(account, ctx.args.amount, ctx.args.reference)
-    return ctx.done(result, f"{account} now holds {result.result.get('balance')}")
+    balance = int(result.result.get("balance", 0))
+    return ctx.done(result, lambda v: f"{v.party(account)} now holds {v.money(balance)}")
 
 
 def withdraw(ctx: Context) -> int:
     """Take money out of your settlement balance."""
     with ctx.client(signing=True) as client:
         result = client.withdraw(ctx.args.amount, ctx.args.reference)
-    return ctx.done(result, f"balance {result.result.get('balance')}")
+    balance = int(result.result.get("balance", 0))
+    return ctx.done(result, lambda v: f"balance {v.money(balance)}")
 
 
 def balance(ctx: Context) -> int:
@@ -32,7 +34,10 @@ def balance(ctx: Context) -> int:
         account = ctx.account(name) if name else ctx.own_account()
     with ctx.client() as client:
         found = client.balance(account)
-    ctx.emit(found, f"{found.account}: {found.balance}")
+    if ctx.json:
+        ctx.emit(found)
+        return 0
+    ctx.emit(found, f"{ctx.view.party(found.account)}: {ctx.view.money(found.balance)}")
     return 0
 
 

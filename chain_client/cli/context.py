@@ -9,14 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from nacl.signing import SigningKey
 
 from chain_client.cli import output
 from chain_client.cli.errors import CliError
-from chain_client.cli.values import ACCOUNT_RE
+from chain_client.cli.human import View
+from chain_client.cli.values import ACCOUNT_PREFIX_RE, ACCOUNT_RE
 from chain_client.client import KeystoreError, LedgerClient, TxResult
 from chain_client.client.keystore import Keystore, passphrase
 
@@ -36,6 +37,7 @@ class Context:
         self.keystore = Keystore(getattr(args, "keystore", None))
         self.key_name: str | None = getattr(args, "key", None) or os.environ.get(KEY_ENV)
         self._clients: list[LedgerClient] = []
+        self.view = View(self.client, self.keystore)
 
     def signing_key(self) -> SigningKey:
         """The key named by ``--key``, unlocked with the passphrase."""
@@ -58,16 +60,25 @@ class Context:
             made.close()
 
     def account(self, value: str) -> str:
-        """An account id given as 64 hex digits or as the name of a key in the keystore."""
+        """An account id: 64 hex digits, the name of a key in the keystore, or the short form
+        (``9cc3a1b2…``, any prefix of at least 8 hex digits) of exactly one known account."""
         if ACCOUNT_RE.fullmatch(value):
             return value
         try:
             return self.keystore.info(value).account
         except KeystoreError:
-            raise CliError(
-                f"{value!r} is neither an account id (64 lowercase hex digits) "
-                f"nor a key in {self.keystore.path}"
-            ) from None
+            pass
+        prefix = ACCOUNT_PREFIX_RE.fullmatch(value)
+        if prefix is not None:
+            found = sorted(a for a in self.view.parties if a.startswith(prefix.group(1)))
+            if len(found) == 1:
+                return found[0]
+            if found:
+                raise CliError(f"{value!r} is the start of {len(found)} accounts: give more digits")
+        raise CliError(
+            f"{value!r} is neither an account id (64 lowercase hex digits), a key in "
+            f"{self.keystore.path}, nor the start of a known account's id"
+        )
 
     def own_account(self) -> str:
         """The account of ``--key`` (no passphrase needed)."""
@@ -106,10 +117,14 @@ class Context:
         else:
             output.block(plain, self.out, keys)
 
-    def done(self, result: TxResult, what: str = "") -> int:
-        """Report an accepted (or duplicate) transaction."""
-        extra = f": {what}" if what else ""
-        self.emit(result, f"{result.status} {result.type} {result.id} at log index {result.index}{extra}")
+    def done(self, result: TxResult, what: str | Callable[[View], str] = "") -> int:
+        """Report an accepted (or duplicate) transaction; ``what`` may need the view (names, money)."""
+        if self.json:
+            self.emit(result)
+            return 0
+        said = what(self.view) if callable(what) else what
+        extra = f": {said}" if said else ""
+        print(f"{result.status} {result.type} {result.id} at log index {result.index}{extra}", file=self.out)
         return 0
 
     def progress(self, label: str) -> output.Progress:

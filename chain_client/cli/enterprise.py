@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from chain_client import human
 from chain_client.cli.context import Context
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import pairs
 from chain_client.ledger.schema import REGISTRABLE_ROLES
 
-COLUMNS = ["account", "name", "roles", "status"]
+COLUMNS = ["name", "account", "roles", "status", "registered"]
 
 
 def register_enterprise(ctx: Context) -> int:
@@ -17,7 +18,7 @@ def register_enterprise(ctx: Context) -> int:
     info = pairs(ctx.args.info, "info")
     with ctx.client(signing=True) as client:
         result = client.register_enterprise(ctx.args.name, ctx.args.role, info)
-    return ctx.done(result, f"{result.signer} is pending review")
+    return ctx.done(result, f"{ctx.args.name} ({result.signer}) is pending review")
 
 
 def approve(ctx: Context) -> int:
@@ -25,7 +26,7 @@ def approve(ctx: Context) -> int:
     account = ctx.account(ctx.args.enterprise)
     with ctx.client(signing=True) as client:
         result = client.approve_enterprise(account, ctx.args.reason)
-    return ctx.done(result, f"{account} approved")
+    return ctx.done(result, lambda v: f"{v.party(account)} approved")
 
 
 def reject(ctx: Context) -> int:
@@ -33,14 +34,15 @@ def reject(ctx: Context) -> int:
     account = ctx.account(ctx.args.enterprise)
     with ctx.client(signing=True) as client:
         result = client.reject_enterprise(account, ctx.args.reason)
-    return ctx.done(result, f"{account} rejected")
+    return ctx.done(result, lambda v: f"{v.party(account)} rejected")
 
 
 def add_reviewer(ctx: Context) -> int:
     """Let an account review enterprises and record deposits (operator)."""
     account = ctx.account(ctx.args.account)
     with ctx.client(signing=True) as client:
-        return ctx.done(client.add_reviewer(account), f"{account} is a reviewer")
+        result = client.add_reviewer(account)
+    return ctx.done(result, lambda v: f"{v.party(account)} is a reviewer")
 
 
 def review_service(ctx: Context) -> int:
@@ -48,7 +50,7 @@ def review_service(ctx: Context) -> int:
     service = ctx.account(ctx.args.service)
     with ctx.client(signing=True) as client:
         result = client.review_service(service, ctx.args.rating, ctx.args.comment)
-    return ctx.done(result, f"{service} has {result.result.get('reviews')} reviews")
+    return ctx.done(result, lambda v: f"{v.party(service)} has {result.result.get('reviews')} reviews")
 
 
 def show(ctx: Context) -> int:
@@ -57,6 +59,14 @@ def show(ctx: Context) -> int:
         found = client.enterprise(ctx.account(ctx.args.enterprise))
     data = found.model_dump()
     data.update({f"credit.{k}": v for k, v in data.pop("credit").items()})
+    if ctx.json:
+        ctx.emit(data)
+        return 0
+    v = ctx.view
+    data["registered_at"] = human.when(found.registered_at)
+    data["reviewed_by"] = v.party(found.reviewed_by)
+    data["credit.certified_at"] = human.when(found.credit.certified_at)
+    data["reviews_given"] = [v.party(a) for a in found.reviews_given]
     ctx.record(data)
     return 0
 
@@ -64,7 +74,21 @@ def show(ctx: Context) -> int:
 def list_all(ctx: Context) -> int:
     """Every enterprise."""
     with ctx.client() as client:
-        ctx.rows(client.enterprises(), COLUMNS)
+        found = client.enterprises()
+    if ctx.json:
+        ctx.emit(found)
+        return 0
+    rows = [
+        {
+            "name": e.name,
+            "account": human.short_account(e.account),
+            "roles": e.roles,
+            "status": e.status,
+            "registered": human.when(e.registered_at),
+        }
+        for e in found
+    ]
+    ctx.rows(rows, COLUMNS)
     return 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
+from chain_client import human
 from chain_client.cli.context import Context
 from chain_client.cli.errors import CliError
 from chain_client.cli.registry import command, group
@@ -39,15 +40,21 @@ def import_key(ctx: Context) -> int:
     return 0
 
 
+def _readable(info: KeyInfo) -> dict[str, object]:
+    return {**_shown(info), "created": human.when(info.created)}
+
+
 def list_keys(ctx: Context) -> int:
     """Every key in the keystore (no passphrase needed)."""
-    ctx.rows([_shown(i) for i in ctx.keystore.list()], ["name", "account", "created"])
+    infos = ctx.keystore.list()
+    ctx.rows([_shown(i) if ctx.json else _readable(i) for i in infos], ["name", "account", "created"])
     return 0
 
 
 def show(ctx: Context) -> int:
     """One key's account id."""
-    ctx.record(_shown(ctx.keystore.info(ctx.args.name)))
+    info = ctx.keystore.info(ctx.args.name)
+    ctx.record(_shown(info) if ctx.json else _readable(info))
     return 0
 
 

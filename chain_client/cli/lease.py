@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+from chain_client import human
 from chain_client.cli.context import Context
 from chain_client.cli.errors import CliError
+from chain_client.cli.human import View
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import fee, posint, uint, when
 
 COLUMNS = ["id", "token", "lessee", "status", "start", "end", "period", "fixed_rent", "usage_rate"]
-INVOICE_COLUMNS = ["id", "start", "end", "usage_seconds", "amount", "paid_at", "on_time"]
+INVOICE_COLUMNS = ["id", "start", "end", "usage", "amount", "paid_at", "on_time"]
+TIME_FIELDS = ("start", "end", "offered_at", "expires", "signed_at", "closed_at", "ended_at")
 
 
 def offer(ctx: Context) -> int:
@@ -35,7 +39,11 @@ def offer(ctx: Context) -> int:
             expires=a.expires,
         )
     return ctx.done(
-        result, f"lease {result.lease} ({result.result.get('periods')} periods) awaits the lessee"
+        result,
+        lambda v: (
+            f"lease {result.lease} ({result.result.get('periods')} periods of "
+            f"{human.duration(a.period)} from {human.when(a.start)}) awaits {v.party(ctx.account(a.lessee))}"
+        ),
     )
 
 
@@ -55,7 +63,8 @@ def end(ctx: Context) -> int:
     """Close an ended lease whose every period is paid (owner or lessee)."""
     with ctx.client(signing=True) as client:
         result = client.close_lease(ctx.args.lease)
-    return ctx.done(result, f"lease closed, deposit {result.result.get('deposit_returned')} returned")
+    returned = int(result.result.get("deposit_returned", 0))
+    return ctx.done(result, lambda v: f"lease closed, deposit {v.money(returned)} returned")
 
 
 def show(ctx: Context) -> int:
@@ -65,18 +74,50 @@ def show(ctx: Context) -> int:
     if ctx.json:
         ctx.emit(found)
         return 0
-    data = found.model_dump()
-    invoices = data.pop("invoices")
+    v = ctx.view
+    data = _readable(found.model_dump(exclude={"invoices"}), v)
+    data["lessor"] = v.party(found.lessor)
+    data["grace"] = human.duration(found.grace)
+    data["deposit"] = v.money(found.deposit)
+    data["fees"] = v.fees([(f.account, f.bps) for f in found.fees])
     ctx.record(data)
     print("\ninvoices:", file=ctx.out)
-    ctx.rows(invoices, INVOICE_COLUMNS)
+    rows = [
+        {
+            "id": i.id,
+            "start": human.when(i.start),
+            "end": human.when(i.end),
+            "usage": human.machine_hours(i.usage_seconds),
+            "amount": v.money(i.amount),
+            "paid_at": human.when(i.paid_at),
+            "on_time": i.on_time if i.paid_at else None,
+        }
+        for i in found.invoices
+    ]
+    ctx.rows(rows, INVOICE_COLUMNS)
     return 0
+
+
+def _readable(data: dict[str, Any], view: View) -> dict[str, Any]:
+    """The times, accounts, period and rent of a lease record, for people."""
+    for name in TIME_FIELDS:
+        if name in data:
+            data[name] = human.when(data[name])
+    data["lessee"] = view.party(data["lessee"])
+    data["period"] = human.duration(data["period"])
+    data["fixed_rent"] = view.money(data["fixed_rent"])
+    data["usage_rate"] = f"{view.money(data['usage_rate'])} per machine-hour"
+    return data
 
 
 def list_all(ctx: Context) -> int:
     """Every lease."""
     with ctx.client() as client:
-        ctx.rows(client.leases(), COLUMNS)
+        found = client.leases()
+    if ctx.json:
+        ctx.emit(found)
+        return 0
+    ctx.rows([_readable(lease.model_dump(include=set(COLUMNS)), ctx.view) for lease in found], COLUMNS)
     return 0
 
 
@@ -88,8 +129,10 @@ def register(
     o = command(cmds, "offer", "offer a lease (owner)", offer, common)
     o.add_argument("token")
     o.add_argument("--lessee", required=True, help="account id or key name")
-    o.add_argument("--start", type=when, default="now", help="Unix seconds, now, or +SECONDS (default now)")
-    o.add_argument("--end", type=when, help="Unix seconds or +SECONDS")
+    o.add_argument(
+        "--start", type=when, default="now", help="ISO 8601, Unix seconds, now, or +SECONDS (default now)"
+    )
+    o.add_argument("--end", type=when, help="ISO 8601, Unix seconds or +SECONDS")
     o.add_argument("--periods", type=posint, help="instead of --end: this many periods")
     o.add_argument("--period", type=posint, required=True, help="rent period in seconds")
     o.add_argument("--fixed-rent", type=uint, required=True, help="minor units per period")
@@ -100,7 +143,8 @@ def register(
     o.add_argument(
         "--expires",
         type=when,
-        help="Unix seconds or +SECONDS: the lessee must sign before (default a week, or the lease end)",
+        help="ISO 8601, Unix seconds or +SECONDS: the lessee must sign before "
+        "(default a week, or the lease end)",
     )
     command(cmds, "withdraw", "withdraw a pending offer (owner)", withdraw, common).add_argument("lease")
     command(cmds, "sign", "accept a lease (lessee)", sign, common).add_argument("lease")

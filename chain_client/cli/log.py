@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chain_client import merkle
+from chain_client import human, merkle
 from chain_client.cli.context import Context
 from chain_client.cli.errors import NOT_VERIFIED, CliError
 from chain_client.cli.registry import command, group
@@ -25,7 +25,7 @@ def head(ctx: Context) -> int:
         verify_tree_head(found, _log_key(ctx, client))
     ctx.emit(
         {**found.to_json(), "verified": True},
-        f"tree size {found.size}, root {found.root.hex()}, time {found.time}: signature verified",
+        f"tree size {found.size}, root {found.root.hex()}, time {human.when(found.time)}: signature verified",
     )
     return 0
 

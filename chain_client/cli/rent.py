@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from chain_client import human
 from chain_client.cli.context import Context
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import uint
 
 PAYOUT_COLUMNS = ["account", "kind", "basis", "amount"]
+INVOICE_TIMES = ("start", "end", "due", "issued_at", "paid_at")
 
 
 def invoice(ctx: Context) -> int:
@@ -18,9 +20,12 @@ def invoice(ctx: Context) -> int:
     r = result.result
     return ctx.done(
         result,
-        f"invoice {r.get('invoice')}: {r.get('amount')} "
-        f"({r.get('usage_seconds')} run-seconds from {r.get('evidence_count')} readings, "
-        f"usage charge {r.get('usage_charge')})",
+        lambda v: (
+            f"invoice {r.get('invoice')}: {v.money(int(r.get('amount', 0)))} "
+            f"({human.machine_hours(int(r.get('usage_seconds', 0)))} "
+            f"from {r.get('evidence_count')} readings, "
+            f"usage charge {v.money(int(r.get('usage_charge', 0)))})"
+        ),
     )
 
 
@@ -30,7 +35,9 @@ def pay(ctx: Context) -> int:
         result = client.pay_invoice(ctx.args.invoice)
     r = result.result
     timing = "on time" if r.get("on_time") else "late"
-    return ctx.done(result, f"paid {r.get('paid')} {timing}, {r.get('payouts')} payout lines")
+    return ctx.done(
+        result, lambda v: f"paid {v.money(int(r.get('paid', 0)))} {timing}, {r.get('payouts')} payout lines"
+    )
 
 
 def payouts(ctx: Context) -> int:
@@ -41,14 +48,51 @@ def payouts(ctx: Context) -> int:
             if ctx.json:
                 ctx.emit(found)
                 return 0
-            ctx.record(found.model_dump(exclude={"payouts", "holders"}))
+            v = ctx.view
+            data = found.model_dump(exclude={"payouts", "holders"})
+            for name in INVOICE_TIMES:
+                data[name] = human.when(data[name])
+            for name in ("fixed", "usage_charge", "amount"):
+                data[name] = v.money(data[name])
+            data["usage_seconds"] = f"{found.usage_seconds} s ({human.machine_hours(found.usage_seconds)})"
+            data["on_time"] = found.on_time if found.paid_at else None
+            ctx.record(data)
             print("\npayouts:", file=ctx.out)
-            ctx.rows(found.payouts, PAYOUT_COLUMNS)
+            rows = [
+                {
+                    "account": v.party(p.account),
+                    "kind": p.kind,
+                    "basis": _basis(p.kind, p.basis),
+                    "amount": v.money(p.amount),
+                }
+                for p in found.payouts
+            ]
+            ctx.rows(rows, PAYOUT_COLUMNS)
             return 0
         account = ctx.account(ctx.args.account) if ctx.args.account else ctx.own_account()
         lines = client.payouts(account)
-    ctx.rows(lines.payouts, ["invoice", "kind", "basis", "amount"])
+    if ctx.json:
+        ctx.emit(lines.payouts)
+        return 0
+    rows = [
+        {
+            "invoice": p.invoice,
+            "kind": p.kind,
+            "basis": _basis(p.kind, p.basis),
+            "amount": ctx.view.money(p.amount),
+        }
+        for p in lines.payouts
+    ]
+    print(f"payouts received by {ctx.view.party(account)}:", file=ctx.out)
+    ctx.rows(rows, ["invoice", "kind", "basis", "amount"])
+    if rows:
+        print(f"total: {ctx.view.money(sum(p.amount for p in lines.payouts))}", file=ctx.out)
     return 0
+
+
+def _basis(kind: str, basis: int) -> str:
+    """A fee's basis is in basis points, a holder's in shares."""
+    return human.percent_bps(basis) if kind == "fee" else f"{basis} shares"
 
 
 def register(

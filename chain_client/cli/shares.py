@@ -13,7 +13,9 @@ def buy(ctx: Context) -> int:
     """Buy shares the manufacturer still holds (investor)."""
     with ctx.client(signing=True) as client:
         result = client.buy_shares(ctx.args.token, ctx.args.count)
-    return ctx.done(result, f"holding {result.result.get('shares')} shares, paid {result.result.get('paid')}")
+    r = result.result
+    paid = int(r.get("paid", 0))
+    return ctx.done(result, lambda v: f"holding {r.get('shares')} shares, paid {v.money(paid)}")
 
 
 def transfer(ctx: Context) -> int:
@@ -21,7 +23,7 @@ def transfer(ctx: Context) -> int:
     to = ctx.account(ctx.args.to)
     with ctx.client(signing=True) as client:
         result = client.transfer_shares(ctx.args.token, to, ctx.args.count)
-    return ctx.done(result, f"{ctx.args.count} shares to {to}")
+    return ctx.done(result, lambda v: f"{ctx.args.count} shares to {v.party(to)}")
 
 
 def holders(ctx: Context) -> int:
@@ -32,10 +34,10 @@ def holders(ctx: Context) -> int:
         ctx.emit(found)
         return 0
     rows = [
-        {"account": a, "shares": n, "percent": f"{100 * n / found.total_shares:.2f}"}
+        {"holder": ctx.view.party(a), "shares": n, "percent": f"{100 * n / found.total_shares:.2f} %"}
         for a, n in sorted(found.holders.items(), key=lambda x: (-x[1], x[0]))
     ]
-    ctx.rows(rows, ["account", "shares", "percent"])
+    ctx.rows(rows, ["holder", "shares", "percent"])
     return 0
 
 

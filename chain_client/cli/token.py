@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+from chain_client import human
 from chain_client.cli.context import Context
+from chain_client.cli.human import View
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import fee, pairs, posint, uint
 from chain_client.ledger.schema import TokenStatus
 
 COLUMNS = ["id", "serial", "model", "owner", "status", "user", "lease"]
 DEVICE_COLUMNS = ["device", "status", "bound_at", "ended_at", "reason"]
+MONEY_FIELDS = ("price", "salvage_value", "share_price")
+TIME_FIELDS = ("user_expires", "minted_at")
+PARTY_FIELDS = ("manufacturer", "owner", "approved", "user")
 
 
 def mint(ctx: Context) -> int:
@@ -35,8 +41,7 @@ def fee_terms(ctx: Context) -> int:
     terms = [(ctx.account(account), bps) for account, bps in ctx.args.fee or []]
     with ctx.client(signing=True) as client:
         result = client.set_fee_terms(ctx.args.token, terms)
-    shown = ", ".join(f"{a[:12]}…: {b} bps" for a, b in terms) or "no fees"
-    return ctx.done(result, f"fee terms of {ctx.args.token}: {shown}")
+    return ctx.done(result, lambda v: f"fee terms of {ctx.args.token}: {v.fees(terms)}")
 
 
 def bind_device(ctx: Context) -> int:
@@ -64,14 +69,16 @@ def transfer(ctx: Context) -> int:
     """Give a token to a certified enterprise (owner or approved)."""
     to = ctx.account(ctx.args.to)
     with ctx.client(signing=True) as client:
-        return ctx.done(client.transfer_token(ctx.args.token, to), f"{ctx.args.token} now owned by {to}")
+        result = client.transfer_token(ctx.args.token, to)
+    return ctx.done(result, lambda v: f"{ctx.args.token} now owned by {v.party(to)}")
 
 
 def approve(ctx: Context) -> int:
     """Let one account transfer the token (owner); ``none`` clears the approval."""
     spender = "" if ctx.args.spender == "none" else ctx.account(ctx.args.spender)
     with ctx.client(signing=True) as client:
-        return ctx.done(client.approve_token(ctx.args.token, spender), f"approved {spender or 'nobody'}")
+        result = client.approve_token(ctx.args.token, spender)
+    return ctx.done(result, lambda v: f"approved {v.party(spender) if spender else 'nobody'}")
 
 
 def status(ctx: Context) -> int:
@@ -86,16 +93,37 @@ def status(ctx: Context) -> int:
         return 0
     data = found.model_dump()
     devices = data.pop("devices")
+    _readable(data, ctx.view)
+    data["fee_terms"] = ctx.view.fees([(f.account, f.bps) for f in found.fee_terms])
     ctx.record(data)
     print("\ndevices:", file=ctx.out)
+    for row in devices:
+        row["bound_at"], row["ended_at"] = human.when(row["bound_at"]), human.when(row["ended_at"])
     ctx.rows(devices, DEVICE_COLUMNS)
     return 0
+
+
+def _readable(data: dict[str, Any], view: View) -> None:
+    """Money, times and accounts of a token record, for people."""
+    for name in MONEY_FIELDS:
+        data[name] = view.money(data[name])
+    for name in TIME_FIELDS:
+        data[name] = human.when(data[name])
+    for name in PARTY_FIELDS:
+        data[name] = view.party(data[name])
 
 
 def list_all(ctx: Context) -> int:
     """Every token."""
     with ctx.client() as client:
-        ctx.rows(client.tokens(), COLUMNS)
+        found = client.tokens()
+    if ctx.json:
+        ctx.emit(found)
+        return 0
+    rows = [t.model_dump(include=set(COLUMNS)) for t in found]
+    for row in rows:
+        row["owner"], row["user"] = ctx.view.party(row["owner"]), ctx.view.party(row["user"])
+    ctx.rows(rows, COLUMNS)
     return 0
 
 

@@ -6,8 +6,11 @@ import argparse
 import re
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 ACCOUNT_RE = re.compile(r"[0-9a-f]{64}")
+# The short form people read (``9cc3a1b2…``), or any longer prefix, with or without the ellipsis.
+ACCOUNT_PREFIX_RE = re.compile(r"([0-9a-f]{8,63})…?")
 
 
 def uint(text: str) -> int:
@@ -30,14 +33,29 @@ def posint(text: str) -> int:
 
 
 def when(text: str) -> int:
-    """Unix seconds, ``now``, or ``now+N`` / ``+N`` seconds from now."""
+    """Unix seconds, ISO 8601 (UTC unless it names an offset), ``now``, ``+N`` / ``now+N`` seconds
+    from now, or ``-N`` / ``now-N`` seconds ago."""
     now = int(time.time())
     if text == "now":
         return now
     for prefix in ("now+", "+"):
         if text.startswith(prefix):
             return now + uint(text[len(prefix) :])
-    return uint(text)
+    for prefix in ("now-", "-"):
+        if text.startswith(prefix):
+            return max(0, now - uint(text[len(prefix) :]))
+    if text.isdigit():
+        return uint(text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time: give ISO 8601 (2024-05-01T12:00:00Z), Unix seconds, now, "
+            "+SECONDS or -SECONDS"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return uint(str(int(parsed.timestamp())))
 
 
 def pairs(items: Sequence[str] | None, what: str) -> dict[str, str]:

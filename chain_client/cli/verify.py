@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chain_client import human
 from chain_client.cli.context import Context
 from chain_client.cli.errors import CliError
 from chain_client.cli.registry import command
@@ -60,10 +61,12 @@ def run(ctx: Context) -> int:
     signed = (
         "device signature verified" if device_key is not None else "device signature not checked (no key)"
     )
+    values = f": {human.readings(body.readings)}" if isinstance(body, Reading) else ""
     ctx.emit(
         data,
-        f"reading {data['batch']}/{data['position']} of device {data['device']} is in the log "
-        f"of size {data['tree_size']}: inclusion and tree head verified, {signed}",
+        f"reading {data['batch']}/{data['position']} of device {data['device']} at "
+        f"{human.when(body.time)} is in the log of size {data['tree_size']}: inclusion and tree head "
+        f"verified, {signed}{values}",
     )
     return 0
 

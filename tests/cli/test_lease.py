@@ -58,8 +58,8 @@ def test_human_output_is_a_table(story: Story) -> None:
     result = story.cli.run("shares", "holders", story.token)
     assert result.code == 0
     header, *rows = result.out.splitlines()
-    assert header.split() == ["ACCOUNT", "SHARES", "PERCENT"]
-    assert rows[0].split() == [story.accounts["maker"], "70", "70.00"]
+    assert header.split() == ["HOLDER", "SHARES", "PERCENT"]
+    assert rows[0].split() == ["maker", "GmbH", f"({story.accounts['maker'][:8]}…)", "70", "70.00", "%"]
     listing = story.cli.run("enterprise", "list").out
     assert "maker GmbH" in listing
     assert "approved" in listing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ def test_a_provisioned_board_passes_every_check_it_can_make(
     assert "checked from this computer" in details["broker"]
     human = cli("doctor", "--port", board.port)
     assert "OK    firmware" in human.out
+    assert re.search(r"OK    clock\s+board time \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(within", human.out)
 
 
 def test_doctor_failures_and_their_exit_codes(

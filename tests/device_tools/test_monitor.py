@@ -203,3 +203,21 @@ def test_monitor_takes_key_and_broker_from_the_board(
     run = cli("monitor", "--port", fresh.port, "--broker", f"mqtt://{mosquitto.host}:{mosquitto.port}")
     assert run.code == VerificationError.exit_code
     assert "no device key yet" in run.err
+
+
+def test_a_verified_reading_is_printed_with_its_time_and_units(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from nacl.signing import SigningKey
+
+    from firmware.tools.device.cli import _print_event
+    from tests.backend.world import reading
+
+    key = SigningKey(bytes(32))
+    event = monitor.verify(reading(key, seq=7, time=1_714_564_800, run_seconds=1800), bytes(key.verify_key))
+    _print_event(argparse.Namespace(json=False))(event)
+    assert capsys.readouterr().out == (
+        "verified reading boot 1 seq 7 at 2024-05-01T12:00:00Z: temperature 21.50 °C, running yes; "
+        "run 0.50 machine-hours, 7 cycles\n"
+    )
+    assert event["time"] == 1_714_564_800  # --json keeps Unix seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from chain_client.audit import load, verify_bundle
+from tests.simulator.browser import chromium, layout_problems
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
 
 
+@pytest.mark.browser
 def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     done = subprocess.run(
@@ -42,16 +45,24 @@ def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
         "verified them offline",
     ):
         assert step in done.stdout
+    # the summary's money is in the ledger's currency, with its decimals
+    assert re.search(r"paid by Bolt Fabrication\s+[\d,]+\.\d\d EUR", done.stdout), done.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["machines"] == 9
     assert summary["readings_verified"] == 9 * 24  # 2 readings per second for 12 s
-    assert summary["audit_verified"] == summary["audit_bundles"] == 6
-    assert sum(summary["received"].values()) * 100 == pytest.approx(summary["rent_paid"])
+    assert summary["audit_verified"] == summary["audit_bundles"] == 18  # every period of every lease
+    assert summary["paid"] == {"Bolt Fabrication": summary["rent_paid"]}
+    assert sum(summary["received"].values()) == summary["rent_paid"]
     html = (out / "report.html").read_text()
     assert html.count("<svg") == 4
     assert "Rent received per party" in html
+    assert "sim-42-000000 (cnc-mill)" in html  # machines by serial
     bundles = sorted((out / "audit").glob("*.json"))
-    assert len(bundles) == 6
+    assert len(bundles) == 18
+    links = re.findall(r'<a href="(audit/[^"]+)">', html)
+    assert sorted(out / link for link in links) == bundles
+    with chromium() as browser:
+        assert layout_problems(browser, out / "report.html") == []
     assert all(verify_bundle(load(path)).ok for path in bundles)
     cli = subprocess.run(
         [sys.executable, "-m", "chain_client.cli", "audit", "verify", str(bundles[0])],

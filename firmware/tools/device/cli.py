@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from chain_client import human
+
 from firmware.tools.device import deploy, doctor, enroll, mip, monitor, provisioning
 from firmware.tools.device.errors import (
     BrokerUnreachableError,
@@ -163,11 +165,11 @@ def _print_event(args: argparse.Namespace) -> Callable[[monitor.Event], None]:
             return
         kind = event["kind"]
         if kind == "reading":
-            values = ", ".join(f"{k}={v:g}" for k, v in sorted(event["readings"].items()))
+            values = human.physical(event["readings"]) if event["readings"] else "no sensors"
             print(
-                f"verified reading boot {event['boot']} seq {event['seq']} time {event['time']}"
-                f"{'' if event['synced'] else ' (clock not synced)'}: {values or 'no sensors'}; "
-                f"run {event['run_seconds']} s, {event['cycles']} cycles"
+                f"verified reading boot {event['boot']} seq {event['seq']} at {human.when(event['time'])}"
+                f"{'' if event['synced'] else ' (clock not synced)'}: {values}; "
+                f"run {human.machine_hours(event['run_seconds'])}, {event['cycles']} cycles"
             )
         elif kind == "birth":
             print(f"verified birth of {event['device']}: boot {event['boot']}, firmware {event['firmware']}")

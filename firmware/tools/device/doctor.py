@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chain_client import human
+
 from firmware.tools.device import monitor
 from firmware.tools.device.deploy import FIRMWARE_DIR, firmware_version, installed
 from firmware.tools.device.errors import (
@@ -123,7 +125,7 @@ def _check_board(board: Board, report: Report, broker: str | None, source: Path)
         report.add("firmware", f"Lease Chain firmware {expected}, every file as shipped")
     try:
         check_clock(int(info.get("time", 0)))
-        report.add("clock", f"board time {int(info['time'])} (within 300 s of this computer)")
+        report.add("clock", f"board time {human.when(int(info['time']))} (within 300 s of this computer)")
     except DeviceToolError as exc:
         report.add("clock", "", exc)
     if not info.get("config"):
