@@ -383,8 +383,8 @@ def create_app(ledger: Ledger) -> FastAPI:
     async def usage(token_id: str, start: Seconds, end: Seconds) -> Response:
         """Verified run-seconds of a token stamped in ``[start, end)``."""
         find_token(token_id)
-        meter = ledger.state.meters.get(token_id)
-        seconds = meter.usage(start, end) if meter is not None else 0
+        found = await asyncio.to_thread(ledger.readings.increments, token_id, start, end, ledger.size)
+        seconds = sum(i.seconds for i in found)
         return _json({"token": token_id, "start": start, "end": end, "run_seconds": seconds})
 
     @app.get("/v1/devices")
@@ -438,7 +438,9 @@ def create_app(ledger: Ledger) -> FastAPI:
         if found is None:
             raise NotFoundError("lease", lease_id)
         try:
-            ev = ended_period_evidence(ledger.state, found, period, ledger.now())
+            ev = await asyncio.to_thread(
+                ended_period_evidence, ledger.readings, found, period, ledger.now(), ledger.size
+            )
         except TransactionError as exc:  # bad_period, period_not_ended: the ledger's own refusal
             return error(exc.reason.value, exc.detail, http_status(exc.reason))
         return _json(views.evidence(found, period, ev))

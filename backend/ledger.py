@@ -23,6 +23,7 @@ from nacl.signing import SigningKey
 from backend import snapshot
 from backend.errors import BackendError, NotFoundError
 from backend.machine import apply
+from backend.readings import StoredReadings
 from backend.state import State
 from backend.storage import LogRow, Pending, Snapshot, Storage
 from backend.tree import MerkleTree
@@ -84,6 +85,7 @@ class Ledger:
         self.checkpoint_seconds = checkpoint_seconds
         self.workers = verify_workers
         self.verifier = Verifier(verify_workers)
+        self.readings = StoredReadings(storage)
         self.listeners: list[ReadingListener] = []
         self._reset()
 
@@ -134,7 +136,7 @@ class Ledger:
             tx = decode(entry.tx)
             # A batch's messages are stored once, in the readings table, not in its entry.
             messages = self.storage.batch_messages(row.index) if tx.type == TxType.ANCHOR_BATCH else None
-            apply(self.state, tx, row.index, entry.time, self.verifier, messages)
+            apply(self.state, tx, row.index, entry.time, self.verifier, messages, self.readings)
         except TransactionError as exc:
             raise BackendError(f"log entry {row.index} does not replay: {exc}") from None
         self._seen[_id_key(tx)] = _Seen(row.index, hashlib.sha256(entry.tx).digest())
@@ -245,6 +247,16 @@ class Ledger:
         now = max(int(self.clock()), self.last_time)
         pending = Pending.empty()
         pending.snapshot = snap
+        # Rules read the increments of this call's batches before they are committed.
+        self.readings.pending = pending.readings
+        try:
+            return self._apply_and_write(raws, pending, now)
+        finally:
+            self.readings.pending = ()
+
+    def _apply_and_write(
+        self, raws: Sequence[Submission], pending: Pending, now: int
+    ) -> list[dict[str, Any] | TransactionError]:
         outcomes: list[dict[str, Any] | TransactionError] = []
         duplicates: list[tuple[int, int, Transaction]] = []
         verified_rows: list[dict[str, Any]] = []
@@ -264,7 +276,7 @@ class Ledger:
                     outcomes.append({})
                     continue
                 index = self.tree.size
-                outcome = apply(self.state, tx, index, now, self.verifier, messages)
+                outcome = apply(self.state, tx, index, now, self.verifier, messages, self.readings)
             except TransactionError as exc:
                 outcomes.append(exc)
                 continue

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.domain import HANDLERS, Context
+from backend.readings import Readings
 from backend.state import State
 from backend.verify import Verifier
 from chain_client.ledger.errors import TransactionError
@@ -31,6 +32,7 @@ def apply(
     time: int,
     verifier: Verifier | None = None,
     messages: Sequence[bytes] | None = None,
+    readings: Readings | None = None,
 ) -> Outcome:
     """Apply ``tx`` as log entry ``index`` at ``time``; refuse it without changing ``state``.
 
@@ -54,6 +56,6 @@ def apply(
     if messages is not None and tx_type is not TxType.ANCHOR_BATCH:
         raise TransactionError(TxReason.BAD_ARGS, f"{tx.type} takes no messages beside it, only anchor_batch")
     sidecar = None if messages is None else batch_messages("messages", list(messages))
-    ctx = Context(state=state, tx=tx, args=args, index=index, time=time, verifier=verifier, messages=sidecar)
+    ctx = Context(state, tx, args, index, time, verifier, messages=sidecar, readings=readings)
     result = HANDLERS[tx_type](ctx)
     return Outcome(result=result, batch_row=ctx.batch_row, reading_rows=ctx.reading_rows)

@@ -13,7 +13,8 @@ from typing import Any
 
 from backend.books import Books, Posting
 from backend.errors import BackendError
-from backend.state import Binding, Credit, Enterprise, Invoice, Lease, Meter, Payout, State, Token
+from backend.seen import SeenReadings
+from backend.state import Binding, Credit, Enterprise, Invoice, Lease, Payout, State, Token
 from chain_client import cbor
 from chain_client.errors import ProtocolError
 from chain_client.ledger.usage import Counter
@@ -67,8 +68,7 @@ def restore(data: bytes) -> State:
             invoices={k: _invoice(v) for k, v in s["invoices"].items()},
             books=Books(dict(s["balances"]), [Posting(*p) for p in s["journal"]]),
             counters={k: Counter(*v) for k, v in s["counters"].items()},
-            meters={k: Meter(*v) for k, v in s["meters"].items()},
-            seen_readings=set(s["seen_readings"]),
+            seen=SeenReadings.restore(s["seen"]),
             readings_verified=s["readings"][0],
             readings_rejected=s["readings"][1],
         )

@@ -2,20 +2,22 @@
 
 The state is a deterministic function of the log.  :meth:`State.digest`
 hashes a canonical encoding of all of it, so two replays of the same log
-give the same digest and any divergence shows.
+give the same digest and any divergence shows.  Nothing here grows with the
+number of readings: the readings and their usage increments live in the
+database (:class:`backend.readings.StoredReadings`), exactly-once is kept as
+ranges per device and boot (:class:`backend.seen.SeenReadings`).
 """
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from backend.books import Books
+from backend.seen import SeenReadings
 from chain_client import cbor
-from chain_client.ledger.evidence import Evidence, Increment, period_evidence
 from chain_client.ledger.usage import Counter
 
 
@@ -167,47 +169,6 @@ class Lease:
 
 
 @dataclass
-class Meter:
-    """A token's verified usage: run-seconds increments by stamp (kept sorted), each with its reading.
-
-    The reading's place in the log (batch index, position) is kept beside each increment because an
-    invoice names its evidence by those places (:mod:`chain_client.ledger.evidence`).
-    """
-
-    stamps: list[int] = field(default_factory=list)
-    increments: list[int] = field(default_factory=list)
-    batches: list[int] = field(default_factory=list)
-    positions: list[int] = field(default_factory=list)
-
-    def add(self, stamp: int, increment: int, batch: int, position: int) -> None:
-        """Record ``increment`` run-seconds at ``stamp``, added by reading ``batch/position``."""
-        at = bisect.bisect_right(self.stamps, stamp)
-        self.stamps.insert(at, stamp)
-        self.increments.insert(at, increment)
-        self.batches.insert(at, batch)
-        self.positions.insert(at, position)
-
-    def usage(self, start: int, end: int) -> int:
-        """Run-seconds stamped in ``[start, end)``."""
-        lo = bisect.bisect_left(self.stamps, start)
-        hi = bisect.bisect_left(self.stamps, end)
-        return sum(self.increments[lo:hi])
-
-    def evidence(self, start: int, end: int) -> Evidence:
-        """The readings behind the usage stamped in ``[start, end)`` (the invoice's evidence)."""
-        lo = bisect.bisect_left(self.stamps, start)
-        hi = bisect.bisect_left(self.stamps, end)
-        spans = zip(
-            self.batches[lo:hi],
-            self.positions[lo:hi],
-            self.stamps[lo:hi],
-            self.increments[lo:hi],
-            strict=True,
-        )
-        return period_evidence((Increment(*span) for span in spans), start, end)
-
-
-@dataclass
 class State:
     """Everything the log has established."""
 
@@ -222,8 +183,7 @@ class State:
     invoices: dict[str, Invoice] = field(default_factory=dict)
     books: Books = field(default_factory=Books)
     counters: dict[str, Counter] = field(default_factory=dict)
-    meters: dict[str, Meter] = field(default_factory=dict)
-    seen_readings: set[bytes] = field(default_factory=set)
+    seen: SeenReadings = field(default_factory=SeenReadings)
     readings_verified: int = 0
     readings_rejected: int = 0
 
@@ -242,8 +202,7 @@ class State:
             "balances": dict(self.books.balances),
             "journal": [dataclasses.astuple(p) for p in self.books.journal],
             "counters": {k: dataclasses.astuple(v) for k, v in self.counters.items()},
-            "meters": {k: [v.stamps, v.increments, v.batches, v.positions] for k, v in self.meters.items()},
-            "seen_readings": sorted(self.seen_readings),
+            "seen": self.seen.snapshot(),
             "readings": [self.readings_verified, self.readings_rejected],
         }
 

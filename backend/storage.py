@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.errors import BackendError
+from chain_client.ledger.evidence import Increment
 
 metadata = MetaData()
 
@@ -352,6 +353,19 @@ class Storage:
         with self.engine.connect() as conn:
             row = conn.execute(select(batches_table).where(batches_table.c.idx == index)).first()
         return None if row is None else dict(row._mapping)
+
+    def increments(self, token: str, start: int, end: int, before: int) -> list[Increment]:
+        """Verified increments > 0 of ``token`` stamped in ``[start, end)``, of batches before ``before``."""
+        t = readings_table
+        query = select(t.c.batch, t.c.position, t.c.stamp, t.c.increment).where(
+            t.c.token == token,
+            t.c.stamp >= start,
+            t.c.stamp < end,
+            t.c.increment > 0,
+            t.c.batch < before,
+        )
+        with self.engine.connect() as conn:
+            return [Increment(r.batch, r.position, r.stamp, r.increment) for r in conn.execute(query).all()]
 
     def batch_messages(self, index: int) -> list[bytes]:
         """The messages of the batch anchored by entry ``index``, in leaf order (stored once, here)."""

@@ -282,7 +282,7 @@ def main() -> None:
         # distribution of one payment to every holder
         lessee = world["lessee"]
         found = ledger.state.leases[world["lease"]]
-        evidence = ended_period_evidence(ledger.state, found, 0, ledger.now())
+        evidence = ended_period_evidence(ledger.readings, found, 0, ledger.now(), ledger.size)
         bill = {"usage_seconds": evidence.usage_seconds, "evidence": evidence.digest}
         submit_all(ledger, [actor.tx(world["maker"], "issue_invoice", lease=found.id, period=0, **bill)], 1)
         invoice = next(iter(ledger.state.invoices.values()))

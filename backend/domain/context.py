@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.readings import Readings
 from backend.state import Enterprise, Lease, State, Token
 from backend.verify import Verifier
 from chain_client.ledger.errors import TransactionError
@@ -25,6 +26,7 @@ class Context:
     time: int
     verifier: Verifier | None = None
     messages: list[bytes] | None = None  # beside an anchor_batch
+    readings: Readings | None = None  # the usage increments, in the database
     batch_row: dict[str, Any] | None = None
     reading_rows: list[dict[str, Any]] = field(default_factory=list)
 

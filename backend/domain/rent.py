@@ -6,10 +6,12 @@ from typing import Any
 
 from backend.books import settlement
 from backend.domain.context import Context, lease, refuse
-from backend.state import Invoice, Lease, Meter, Payout, State
+from backend.errors import BackendError
+from backend.readings import Readings
+from backend.state import Invoice, Lease, Payout
 from chain_client.ledger.distribution import distribute
 from chain_client.ledger.due import due_date, on_time
-from chain_client.ledger.evidence import Evidence, mismatch
+from chain_client.ledger.evidence import Evidence, mismatch, period_evidence
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.usage import usage_charge
 
@@ -29,12 +31,12 @@ def period_bounds(found: Lease, period: int) -> tuple[int, int]:
     return start, start + found.period
 
 
-def ended_period_evidence(state: State, found: Lease, period: int, now: int) -> Evidence:
-    """The evidence of an ended period, from the token's meter (what an invoice must name)."""
+def ended_period_evidence(readings: Readings, found: Lease, period: int, now: int, before: int) -> Evidence:
+    """The evidence of an ended period, from the readings of batches before log entry ``before``."""
     start, end = period_bounds(found, period)
     if now < end:
         raise refuse(TxReason.PERIOD_NOT_ENDED, f"period {period} of {found.id!r} ends at {end}, it is {now}")
-    return state.meters.get(found.token, Meter()).evidence(start, end)
+    return period_evidence(readings.increments(found.token, start, end, before), start, end)
 
 
 def issue_invoice(ctx: Context) -> dict[str, Any]:
@@ -49,7 +51,9 @@ def issue_invoice(ctx: Context) -> dict[str, Any]:
     if found.status != "active":
         raise refuse(TxReason.LEASE_NOT_ACTIVE, f"lease {found.id!r} is {found.status}, not active")
     period = ctx.args["period"]
-    evidence = ended_period_evidence(ctx.state, found, period, ctx.time)
+    if ctx.readings is None:
+        raise BackendError("issuing an invoice needs the ledger's readings")
+    evidence = ended_period_evidence(ctx.readings, found, period, ctx.time, ctx.index)
     if period in found.invoices:
         raise refuse(
             TxReason.ALREADY_INVOICED, f"period {period} of {found.id!r} is invoice {found.invoices[period]}"

@@ -5,16 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from backend.domain.context import Context, certified, refuse
-from backend.state import Meter
 from backend.verify import Key, judge_chunk
 from chain_client import merkle
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.schema import Role
 from chain_client.ledger.usage import Counter, increment, is_after, stamp
-
-
-def _dedupe_key(device: str, kind: str, boot: int, seq: int) -> bytes:
-    return bytes.fromhex(device) + kind[:1].encode() + boot.to_bytes(4, "big") + seq.to_bytes(4, "big")
 
 
 def anchor_batch(ctx: Context) -> dict[str, Any]:
@@ -75,12 +70,10 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
         if v.reason:
             rejected.append({"position": position, "reason": v.reason})
             continue
-        key = _dedupe_key(v.device, v.kind, v.boot, v.seq)
-        if key in state.seen_readings:
+        if not state.seen.add(v.device, v.kind, v.boot, v.seq):
             row["status"] = "duplicate"
             duplicates += 1
             continue
-        state.seen_readings.add(key)
         row["status"] = "verified"
         verified += 1
         if v.kind == "reading":
@@ -89,11 +82,7 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
                 current = Counter(v.boot, v.seq, v.run_seconds)
                 added = increment(last, current)
                 state.counters[v.device] = current
-                if added:
-                    row["increment"] = added
-                    state.meters.setdefault(row["token"], Meter()).add(
-                        row["stamp"], added, ctx.index, position
-                    )
+                row["increment"] = added  # the usage meter is these rows, indexed by (token, stamp)
     state.readings_verified += verified
     state.readings_rejected += len(rejected)
     ctx.batch_row = {

@@ -11,10 +11,10 @@ from nacl.signing import SigningKey
 
 from backend.domain.rent import period_bounds
 from backend.ledger import Ledger, Submission, WithMessages
-from backend.state import Meter
 from chain_client import merkle, message
 from chain_client.device import device_id
 from chain_client.ledger import TransactionError, TxReason, sign
+from chain_client.ledger.evidence import period_evidence
 from chain_client.payload import Reading
 
 T0 = 1_700_000_000
@@ -82,8 +82,8 @@ class World:
             start, end = period_bounds(found, period) if found is not None else (0, 0)
         except TransactionError:
             start = end = 0
-        meter = self.ledger.state.meters.get(found.token if found else "", Meter())
-        ev = meter.evidence(start, end)
+        token = found.token if found else ""
+        ev = period_evidence(self.ledger.readings.increments(token, start, end, self.ledger.size), start, end)
         return {"usage_seconds": ev.usage_seconds, "evidence": ev.digest}
 
     def submission(self, party: Party, tx_type: str, /, tx_id: str | None = None, **args: Any) -> Submission:
