@@ -56,6 +56,8 @@ def payouts(ctx: Context) -> int:
                 data[name] = v.money(data[name])
             data["usage_seconds"] = f"{found.usage_seconds} s ({human.machine_hours(found.usage_seconds)})"
             data["on_time"] = found.on_time if found.paid_at else None
+            if data.get("evidence"):  # the digest the invoice signs; the full value is in --json
+                data["evidence"] = f"{data['evidence'][:16]}… (see audit export)"
             ctx.record(data)
             print("\npayouts:", file=ctx.out)
             rows = [
