@@ -108,6 +108,8 @@ class Ledger:
         """
         if create:
             self.storage.create()
+        else:
+            self.storage.check_version()
         # The state is a large graph without reference cycles: the cycle
         # collector would only rescan it again and again while it grows, and
         # later on every big batch.  Pause it during the replay and then move
@@ -389,11 +391,11 @@ class Ledger:
         """A tree head for the current size, signed now unless one exists already."""
         if self.key is None:
             raise BackendError("signing a tree head needs the operator key")
-        heads = self.storage.tree_heads()
-        if heads and heads[-1][0] == self.tree.size:
-            size, root, when, signature = heads[-1]
+        latest = self.storage.latest_tree_head()
+        if latest is not None and latest[0] == self.tree.size:
+            size, root, when, signature = latest
             return TreeHead(size, root, when, bytes(self.key.verify_key), signature)
-        when = max([int(self.clock()), self.last_time] + [h[2] for h in heads[-1:]])
+        when = max([int(self.clock()), self.last_time] + ([latest[2]] if latest else []))
         head = sign_tree_head(self.tree.size, self.tree.root(), when, self.key)
         self.storage.save_tree_head(head.size, head.root, head.time, head.signature)
         return head

@@ -95,6 +95,17 @@ readings_table = Table(
 )
 
 
+# The layout of the tables and the version of the log they hold.  Version 2: transactions of
+# version 2 (bound to one ledger), batches' messages beside their entries, state snapshots.
+SCHEMA_VERSION = 2
+
+meta_table = Table(
+    "meta",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("value", String(64), nullable=False),
+)
+
 snapshots_table = Table(
     "snapshots",
     metadata,
@@ -213,14 +224,44 @@ class Storage:
             raise BackendError(f"cannot read database {self.name}: {exc}") from None
 
     def create(self) -> None:
-        """Create the schema (if asked) and every table that does not exist yet."""
+        """Create the schema (if asked) and every table that does not exist yet; refuse an old database."""
         try:
             with self.engine.begin() as conn:
                 if self.schema is not None:
                     conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                tables = inspect(conn)
+                fresh = not tables.has_table(meta_table.name, schema=self.schema)
+                if fresh and tables.has_table(log_table.name, schema=self.schema):
+                    raise BackendError(self._older(1))
                 metadata.create_all(conn)
+                if fresh:
+                    conn.execute(meta_table.insert(), {"key": "schema_version", "value": str(SCHEMA_VERSION)})
         except SQLAlchemyError as exc:
-            raise BackendError(f"cannot create the tables in {self.url!r}: {exc}") from None
+            raise BackendError(f"cannot create the tables in {self.name}: {exc}") from None
+        self.check_version()
+
+    def check_version(self) -> None:
+        """Refuse a database whose tables another version of the backend wrote."""
+        try:
+            with self.engine.connect() as conn:
+                if not inspect(conn).has_table(meta_table.name, schema=self.schema):
+                    raise BackendError(self._older(1))
+                found = conn.execute(
+                    select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+                ).scalar_one_or_none()
+        except SQLAlchemyError as exc:
+            raise BackendError(f"cannot read database {self.name}: {exc}") from None
+        if found != str(SCHEMA_VERSION):
+            raise BackendError(self._older(found))
+
+    def _older(self, version: object) -> str:
+        return (
+            f"database {self.name} holds a log of schema version {version}, this backend reads version "
+            f"{SCHEMA_VERSION}. A version 1 log's transactions are not bound to one ledger and each is "
+            "signed by its own party, so they cannot be carried over: keep that database for the "
+            "release that wrote it, and start this one on a new data directory or schema "
+            "(docs/backend.md, 'Upgrading')"
+        )
 
     def close(self) -> None:
         """Release every pooled connection."""

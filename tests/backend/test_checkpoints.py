@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
+from backend.errors import BackendError
 from backend.ledger import Ledger
 from backend.storage import Storage, snapshots_table
 from chain_client.ledger import TransactionError, TxReason
@@ -169,3 +170,19 @@ def test_a_kill_during_checkpoints_leaves_a_ledger_that_starts(
     replayed = server.replay()
     assert (replayed["tree_size"], replayed["state_digest"]) == (live["tree_size"], live["state_digest"])
     assert replayed["started_from"] == 0
+
+
+def test_a_database_of_the_first_version_is_refused_by_name(tmp_path: Path) -> None:
+    """A log of version 1 transactions can't be carried over: the start says so and changes nothing."""
+    path = tmp_path / "old.sqlite3"
+    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE log (idx INTEGER PRIMARY KEY, entry BLOB)")
+    engine.dispose()
+    ledger = Ledger(Storage(f"sqlite:///{path}"), seeded_key("operator"))
+    with pytest.raises(BackendError, match=r"schema version 1, this backend reads version 2.*'Upgrading'"):
+        ledger.open()
+    ledger.close()
+    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+    assert sqlalchemy.inspect(engine).get_table_names() == ["log"]  # nothing created beside it
+    engine.dispose()
