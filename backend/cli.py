@@ -19,7 +19,7 @@ from nacl.signing import SigningKey
 
 from backend import keys, lock
 from backend.errors import BackendError, Stopped
-from backend.ledger import CHECKPOINT_EVERY, CHECKPOINT_SECONDS, Ledger
+from backend.ledger import CHECKPOINT_EVERY, CHECKPOINT_READINGS, CHECKPOINT_SECONDS, Ledger
 from backend.storage import Storage
 
 DEFAULT_DATA_DIR = "leasechain-data"
@@ -177,6 +177,7 @@ def _serve(args: argparse.Namespace) -> None:
         verify_workers=args.verify_workers,
         checkpoint_every=args.checkpoint_every,
         checkpoint_seconds=args.checkpoint_seconds,
+        checkpoint_readings=args.checkpoint_readings,
     )
     try:
         # Lock, then port, then log, then key: each refusal comes before anything is written.
@@ -261,6 +262,12 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=CHECKPOINT_EVERY,
         help=f"entries between state checkpoints (default {CHECKPOINT_EVERY}; 0: none)",
+    )
+    serve_cmd.add_argument(
+        "--checkpoint-readings",
+        type=int,
+        default=CHECKPOINT_READINGS,
+        help=f"or anchored readings (default {CHECKPOINT_READINGS}; 0: no such limit)",
     )
     serve_cmd.add_argument(
         "--checkpoint-seconds",

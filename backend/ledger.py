@@ -38,6 +38,7 @@ from chain_client.merkle import inclusion_proof, leaf_hash
 
 Clock = Callable[[], float]
 CHECKPOINT_EVERY = 10_000  # entries between state checkpoints
+CHECKPOINT_READINGS = 50_000  # or anchored readings: a start replays about this many at most
 CHECKPOINT_SECONDS = 3_600  # or this long, when anything was appended
 log = logging.getLogger(__name__)
 ReadingListener = Callable[[list[dict[str, Any]]], None]
@@ -77,12 +78,14 @@ class Ledger:
         verify_workers: int = 2,
         checkpoint_every: int = CHECKPOINT_EVERY,
         checkpoint_seconds: int = CHECKPOINT_SECONDS,
+        checkpoint_readings: int = CHECKPOINT_READINGS,
     ) -> None:
         self.storage = storage
         self.key = key
         self.clock = clock
         self.checkpoint_every = checkpoint_every
         self.checkpoint_seconds = checkpoint_seconds
+        self.checkpoint_readings = checkpoint_readings
         self.workers = verify_workers
         self.verifier = Verifier(verify_workers)
         self.readings = StoredReadings(storage)
@@ -96,6 +99,7 @@ class Ledger:
         self._seen: dict[bytes, _Seen] = {}
         self.last_checkpoint = 0  # log index of the newest checkpoint entry (0: none yet)
         self.last_checkpoint_time = 0
+        self.readings_since_checkpoint = 0
         self.started_from = 0  # the snapshot the state was loaded from (0: a full replay)
         self._digest: tuple[int, bytes] | None = None
 
@@ -150,6 +154,9 @@ class Ledger:
         # The genesis starts the clock of the time-based checkpoints.
         if tx.type == TxType.CHECKPOINT or index == 0:
             self.last_checkpoint, self.last_checkpoint_time = index, when
+            self.readings_since_checkpoint = 0
+        elif tx.type == TxType.ANCHOR_BATCH:
+            self.readings_since_checkpoint += int(tx.args.get("count", 0))
 
     def _restore_snapshot(self) -> int:
         """Load the newest snapshot that its checkpoint entry vouches for; the size it covers."""
@@ -341,7 +348,8 @@ class Ledger:
             return
         # Entries appended after the newest checkpoint (or the genesis), not counting it.
         since = self.tree.size - self.last_checkpoint - 1
-        if since >= self.checkpoint_every or (
+        many_readings = 0 < self.checkpoint_readings <= self.readings_since_checkpoint
+        if since >= self.checkpoint_every or many_readings or (
             since > 0 and now - self.last_checkpoint_time >= self.checkpoint_seconds
         ):
             self.checkpoint()

@@ -23,13 +23,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from nacl.signing import SigningKey, VerifyKey
 
 from backend.domain.rent import ended_period_evidence
-from backend.ledger import Ledger
+from backend.ledger import Ledger, Submission, WithMessages
 from backend.storage import Storage
 from chain_client import cbor, merkle, message
 from chain_client.device import device_id
@@ -90,7 +91,7 @@ def raw_verify_seconds(msgs: list[bytes], dev: SigningKey) -> float:
     return time.perf_counter() - started
 
 
-def submit_all(ledger: Ledger, txs: list[bytes], chunk: int) -> None:
+def submit_all(ledger: Ledger, txs: Sequence[Submission], chunk: int) -> None:
     for i in range(0, len(txs), chunk):
         for outcome in ledger.submit_many(txs[i : i + chunk]):
             if not isinstance(outcome, dict):
@@ -253,21 +254,11 @@ def main() -> None:
 
         # anchoring: warm the worker processes once, then a batch of --readings messages
         warm = readings(dev, 600, 1, world["start"] + 1)
-        submit_all(
-            ledger,
-            [
-                actor.tx(
-                    world["gateway"], "anchor_batch", root=merkle.root(warm), count=len(warm), messages=warm
-                )
-            ],
-            1,
-        )
-        anchor = actor.tx(
-            world["gateway"],
-            "anchor_batch",
-            root=merkle.root(batch_msgs),
-            count=len(batch_msgs),
-            messages=batch_msgs,
+        warm_tx = actor.tx(world["gateway"], "anchor_batch", root=merkle.root(warm), count=len(warm))
+        submit_all(ledger, [WithMessages(warm_tx, warm)], 1)
+        anchor = WithMessages(
+            actor.tx(world["gateway"], "anchor_batch", root=merkle.root(batch_msgs), count=len(batch_msgs)),
+            batch_msgs,
         )
         started = time.perf_counter()
         result = ledger.submit(anchor)["result"]
