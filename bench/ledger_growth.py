@@ -1,0 +1,265 @@
+"""How the ledger's cost grows with the readings it has anchored; prints one JSON object.
+
+Anchors ``--readings N`` readings (default 2,000,000) from ``--devices`` devices (default 1,000) in
+batches of ``--batch`` (default 1,000), one reading of every device per batch, in process on SQLite
+(or on the database ``--db URL``).  In the same run it measures:
+
+- ``rss_mb_per_million_readings``: growth of the process's resident memory between N/2 and N;
+- ``disk_bytes_per_reading``: database size (after a WAL checkpoint) per reading anchored;
+- ``restart_seconds_half`` and ``restart_seconds``: opening the ledger again after N/2 and after N
+  (the newest snapshot plus the tail);
+- ``digest_ms``: ``GET /v1/state/digest``'s work after a new entry (the digest is cached per size);
+- ``anchor_over_raw_verify``: anchoring time per reading over raw PyNaCl verification of the same
+  messages (one core, no decoding), the baseline measured in the same run;
+- ``invoice_ms``: issuing an invoice over ``--invoice-readings`` readings (default 100,000) of one token.
+
+Run: ``python -m bench.ledger_growth [--readings N] [--db URL]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+from nacl.signing import SigningKey
+
+from backend.domain.rent import ended_period_evidence
+from backend.domain.tokens import token_id
+from backend.ledger import Ledger, WithMessages
+from backend.storage import Storage
+from bench.ledger import Actor, account, key, raw_verify_seconds, submit_all
+from chain_client import merkle, message
+from chain_client.device import device_id
+from chain_client.payload import Reading
+
+T0 = 1_780_000_000
+DAY = 86_400
+
+
+def _reading(dev: SigningKey, did: bytes, seq: int, when: int) -> bytes:
+    body = Reading(did, 1, seq, when, True, {1: 2100, 6: 1}, run_seconds=seq * 10, cycles=seq)
+    return message.sign(body, dev)
+
+
+class Fleet:
+    """Devices bound to tokens, and the batches they send."""
+
+    def __init__(self, ledger: Ledger, actor: Actor, count: int) -> None:
+        self.ledger, self.actor = ledger, actor
+        self.op, self.maker, self.gateway = key("operator"), key("maker"), key("gateway")
+        self.lessee = key("lessee")
+        self.devices = [key(f"growth-dev-{i}") for i in range(count)]
+        self.ids = [device_id(bytes(d.verify_key)) for d in self.devices]
+        self.seq = 0
+
+    def enrol(self) -> None:
+        """Certify the parties, mint a token per device and bind it."""
+        txs = []
+        for k, roles in (
+            (self.maker, ["manufacturer"]),
+            (self.gateway, ["service"]),
+            (self.lessee, ["lessee"]),
+        ):
+            txs.append(self.actor.tx(k, "register_enterprise", name=account(k)[:8], roles=roles, info={}))
+            txs.append(
+                self.actor.tx(
+                    self.op, "review_enterprise", enterprise=account(k), decision="approve", reason=""
+                )
+            )
+        txs.append(
+            self.actor.tx(self.op, "deposit", account=account(self.lessee), amount=10**9, reference="r")
+        )
+        for i, dev in enumerate(self.devices):
+            txs.append(self._mint(f"G-{i}"))
+            txs.append(
+                self.actor.tx(
+                    self.maker, "bind_device", token=self.token(i), public_key=bytes(dev.verify_key)
+                )
+            )
+        submit_all(self.ledger, txs, 500)
+
+    def _mint(self, serial: str) -> bytes:
+        terms = {"specs": {}, "price": 1, "salvage_value": 0, "shares": 1, "share_price": 0, "fee_terms": []}
+        return self.actor.tx(self.maker, "mint_token", serial=serial, model="M", **terms)
+
+    def token(self, i: int) -> str:
+        """The token of device ``i``."""
+        return token_id(account(self.maker), f"G-{i}")
+
+    def batches(self, count: int, size: int) -> Iterator[list[bytes]]:
+        """``count`` batches of ``size`` readings, one per device in turn."""
+        n = len(self.devices)
+        for _ in range(count):
+            batch = []
+            for _ in range(size):
+                self.seq += 1
+                i = self.seq % n
+                turn = self.seq // n + 1
+                batch.append(_reading(self.devices[i], self.ids[i], turn, T0 + turn))
+            yield batch
+
+    def anchor(self, batch: list[bytes]) -> float:
+        """Anchor one batch; the seconds the ledger took."""
+        tx = self.actor.tx(self.gateway, "anchor_batch", root=merkle.root(batch), count=len(batch))
+        started = time.perf_counter()
+        submit_all(self.ledger, [WithMessages(tx, batch)], 1)
+        return time.perf_counter() - started
+
+
+class Clock:
+    """Wall-clock time that the bench can move forward (to let a lease period end)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+def _rss_mb() -> float:
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+def _disk_bytes(work: Path, db: str | None) -> int:
+    if db is not None:
+        return 0
+    path = work / "ledger.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return sum(p.stat().st_size for p in work.glob("ledger.sqlite3*"))
+
+
+def _open(url: str, schema: str | None, clock: Clock) -> tuple[Ledger, float]:
+    started = time.perf_counter()
+    ledger = Ledger(Storage(url, schema=schema), key("operator"), clock=clock, verify_workers=2)
+    ledger.open()
+    return ledger, time.perf_counter() - started
+
+
+def _anchor_half(fleet: Fleet, batches: int, size: int) -> float:
+    seconds = 0.0
+    for batch in fleet.batches(batches, size):
+        seconds += fleet.anchor(batch)
+    return seconds
+
+
+def _digest_ms(ledger: Ledger, actor: Actor) -> float:
+    submit_all(ledger, [actor.tx(key("operator"), "add_reviewer", account=account(key("late-reviewer")))], 1)
+    started = time.perf_counter()
+    ledger.digest()
+    return (time.perf_counter() - started) * 1000
+
+
+def _invoice_ms(ledger: Ledger, clock: Clock, fleet: Fleet, readings: int, size: int) -> float:
+    """Issue an invoice over ``readings`` readings of one token: its own device, one lease period."""
+    actor, maker = fleet.actor, fleet.maker
+    dev = key("growth-invoice-dev")
+    did, token = device_id(bytes(dev.verify_key)), _token(fleet, "INV")
+    bind = actor.tx(maker, "bind_device", token=token, public_key=bytes(dev.verify_key))
+    submit_all(ledger, [fleet._mint("INV"), bind], 1)
+    start = int(clock())
+    terms = {
+        "start": start,
+        "end": start + DAY,
+        "period": DAY,
+        "fixed_rent": 1,
+        "usage_rate": 1,
+        "deposit": 0,
+        "grace": 0,
+        "fees": [],
+        "expires": start + DAY,
+    }
+    submit_all(
+        ledger, [actor.tx(maker, "offer_lease", token=token, lessee=account(fleet.lessee), **terms)], 1
+    )
+    lease = next(lid for lid, v in ledger.state.leases.items() if v.token == token)
+    submit_all(ledger, [actor.tx(fleet.lessee, "sign_lease", lease=lease)], 1)
+    for first in range(1, readings + 2, size):
+        seqs = range(first, min(first + size, readings + 2))  # the first reading is the baseline
+        fleet.anchor([_reading(dev, did, seq, start + seq % DAY) for seq in seqs])
+    clock.offset += DAY + 1
+    started = time.perf_counter()
+    ev = ended_period_evidence(ledger.readings, ledger.state.leases[lease], 0, ledger.now(), ledger.size)
+    bill = {"usage_seconds": ev.usage_seconds, "evidence": ev.digest}
+    submit_all(ledger, [actor.tx(maker, "issue_invoice", lease=lease, period=0, **bill)], 1)
+    elapsed = (time.perf_counter() - started) * 1000
+    if ev.count != readings:
+        raise RuntimeError(f"the invoice rests on {ev.count} readings, expected {readings}")
+    return elapsed
+
+
+def _token(fleet: Fleet, serial: str) -> str:
+    return token_id(account(fleet.maker), serial)
+
+
+def run(options: argparse.Namespace) -> dict[str, Any]:
+    """The whole measurement."""
+    work = Path(tempfile.mkdtemp(prefix="leasechain-growth-"))
+    url = options.db or f"sqlite:///{work / 'ledger.sqlite3'}"
+    schema = f"growth_{os.getpid()}" if options.db else None
+    clock = Clock()
+    ledger, _ = _open(url, schema, clock)
+    ledger.begin("growth", "EUR")
+    actor = Actor(key("operator"))
+    fleet = Fleet(ledger, actor, options.devices)
+    fleet.enrol()
+    half = options.readings // options.batch // 2
+    sample = next(fleet.batches(1, options.batch))
+    raw = raw_verify_seconds_many(sample, fleet)
+    out: dict[str, Any] = {"readings": options.readings, "devices": options.devices, "batch": options.batch}
+    anchored = fleet.anchor(sample) + _anchor_half(fleet, half - 1, options.batch)
+    rss_half = _rss_mb()
+    disk_half = _disk_bytes(work, options.db)
+    ledger.close()
+    ledger, out["restart_seconds_half"] = _open(url, schema, clock)
+    fleet.ledger = ledger
+    anchored += _anchor_half(fleet, half, options.batch)
+    out["rss_mb_per_million_readings"] = round((_rss_mb() - rss_half) / (half * options.batch) * 1e6, 1)
+    disk = _disk_bytes(work, options.db)
+    out["disk_bytes_per_reading"] = round(disk / (2 * half * options.batch)) if disk else None
+    out["disk_bytes_per_reading_second_half"] = (
+        round((disk - disk_half) / (half * options.batch)) if disk else None
+    )
+    ledger.close()
+    ledger, out["restart_seconds"] = _open(url, schema, clock)
+    fleet.ledger = ledger
+    out["restart_started_from"] = ledger.started_from
+    out["digest_ms"] = round(_digest_ms(ledger, actor), 2)
+    out["anchor_over_raw_verify"] = round(anchored / (2 * half) / raw, 3)
+    out["raw_verify_per_second"] = round(options.batch / raw)
+    out["anchor_per_second"] = round(2 * half * options.batch / anchored)
+    out["invoice_ms"] = round(_invoice_ms(ledger, clock, fleet, options.invoice_readings, options.batch), 1)
+    ledger.close()
+    return out
+
+
+def raw_verify_seconds_many(batch: list[bytes], fleet: Fleet) -> float:
+    """Raw PyNaCl verification of one batch of many devices' messages (one core, no decoding)."""
+    by_device: dict[bytes, list[bytes]] = {}
+    for raw in batch:
+        by_device.setdefault(message.decode(raw).body.device_id, []).append(raw)
+    keys = dict(zip(fleet.ids, fleet.devices, strict=True))
+    return sum(raw_verify_seconds(msgs, keys[did]) for did, msgs in by_device.items())
+
+
+def main() -> None:
+    """Command-line entry: print the JSON object."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readings", type=int, default=2_000_000)
+    parser.add_argument("--devices", type=int, default=1_000)
+    parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--invoice-readings", type=int, default=100_000)
+    parser.add_argument("--db", default=None, help="a PostgreSQL URL instead of SQLite")
+    print(json.dumps(run(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
