@@ -10,7 +10,6 @@ ranges per device and boot (:class:`backend.seen.SeenReadings`).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,20 +187,26 @@ class State:
     readings_rejected: int = 0
 
     def snapshot(self) -> dict[str, Any]:
-        """Plain, canonical-CBOR-encodable form of the whole state."""
+        """Plain, canonical-CBOR-encodable form of the whole state.
+
+        The records' own attribute maps, not copies (``dataclasses.asdict`` deep-copies and costs
+        most of a digest): the result is only read, to be encoded, and must not be kept.
+        """
         return {
             "operator": self.operator,
             "name": self.name,
             "currency": self.currency,
             "reviewers": sorted(self.reviewers),
-            "enterprises": {k: dataclasses.asdict(v) for k, v in self.enterprises.items()},
-            "tokens": {k: dataclasses.asdict(v) for k, v in self.tokens.items()},
-            "bindings": {k: dataclasses.asdict(v) for k, v in self.bindings.items()},
-            "leases": {k: dataclasses.asdict(v) for k, v in self.leases.items()},
-            "invoices": {k: dataclasses.asdict(v) for k, v in self.invoices.items()},
+            "enterprises": {k: {**vars(v), "credit": vars(v.credit)} for k, v in self.enterprises.items()},
+            "tokens": {k: vars(v) for k, v in self.tokens.items()},
+            "bindings": {k: vars(v) for k, v in self.bindings.items()},
+            "leases": {k: vars(v) for k, v in self.leases.items()},
+            "invoices": {
+                k: {**vars(v), "payouts": [vars(p) for p in v.payouts]} for k, v in self.invoices.items()
+            },
             "balances": dict(self.books.balances),
-            "journal": [dataclasses.astuple(p) for p in self.books.journal],
-            "counters": {k: dataclasses.astuple(v) for k, v in self.counters.items()},
+            "journal": [tuple(vars(p).values()) for p in self.books.journal],
+            "counters": {k: tuple(vars(v).values()) for k, v in self.counters.items()},
             "seen": self.seen.snapshot(),
             "readings": [self.readings_verified, self.readings_rejected],
         }
