@@ -291,7 +291,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     @app.get("/v1/transactions/{index}")
     async def transaction(index: Index) -> Response:
         """One log entry, decoded."""
-        return _json(entry_json(index))
+        return _json(await asyncio.to_thread(entry_json, index))
 
     @app.get("/v1/transactions/by-id/{signer}/{tx_id}")
     async def transaction_by_id(signer: str, tx_id: str) -> Response:
@@ -299,12 +299,12 @@ def create_app(ledger: Ledger) -> FastAPI:
         index = ledger.index_of(signer, tx_id)
         if index is None:
             raise NotFoundError("transaction", f"{signer}/{tx_id}")
-        return _json(entry_json(index))
+        return _json(await asyncio.to_thread(entry_json, index))
 
     @app.get("/v1/log/tree-head")
     async def tree_head() -> Response:
         """The latest signed tree head."""
-        return _json(ledger.tree_head().to_json())
+        return _json((await asyncio.to_thread(ledger.tree_head)).to_json())
 
     @app.get("/v1/log/proof/inclusion")
     async def inclusion(index: Index, tree_size: Index) -> Response:
@@ -329,13 +329,14 @@ def create_app(ledger: Ledger) -> FastAPI:
     async def entries(start: Index = 0, end: Index | None = None) -> Response:
         """Raw entries ``[start, end)`` in hex, at most 1000."""
         stop = min(ledger.size, end if end is not None else ledger.size, start + MAX_ENTRIES)
-        rows = ledger.storage.log_rows(start, stop) if start < stop else iter(())
+        rows = await asyncio.to_thread(lambda: list(ledger.storage.log_rows(start, max(start, stop))))
         return _json({"entries": [{"index": r.index, "entry": r.entry.hex()} for r in rows]})
 
     @app.get("/v1/state/digest")
     async def digest() -> Response:
         """Tree size and the digest of the state it implies."""
-        return _json({"tree_size": ledger.size, "state_digest": ledger.digest().hex()})
+        size, digest = ledger.size, await asyncio.to_thread(ledger.digest)
+        return _json({"tree_size": size, "state_digest": digest.hex()})
 
     @app.get("/v1/enterprises")
     async def enterprises() -> Response:
@@ -476,15 +477,21 @@ def create_app(ledger: Ledger) -> FastAPI:
         """Stored device messages by device, token, stamp range and verdict."""
         if device is not None:
             device = parse_device_id(device).hex()
-        rows = ledger.storage.readings(
-            device=device, token=token, since=since, until=until, status=status, limit=limit
+        rows = await asyncio.to_thread(
+            ledger.storage.readings,
+            device=device,
+            token=token,
+            since=since,
+            until=until,
+            status=status,
+            limit=limit,
         )
         return _json({"readings": [views.reading(r) for r in rows]})
 
     @app.get("/v1/telemetry/{batch}/{position}/proof")
     async def reading_proof(batch: Index, position: Position) -> Response:
         """A message, its inclusion in its batch, the batch's entry and its inclusion in the log."""
-        return _json(ledger.reading_proof(batch, position))
+        return _json(await asyncio.to_thread(ledger.reading_proof, batch, position))
 
     @app.get("/v1/stream/readings")
     async def stream(request: Request) -> StreamingResponse:
