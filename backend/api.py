@@ -14,13 +14,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend import http_errors, views
 from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
-from backend.errors import NotFoundError
+from backend.errors import BackendError, NotFoundError
 from backend.http_errors import error
-from backend.ledger import Ledger, WithMessages
+from backend.ledger import Ledger, Submission, WithMessages
+from backend.metrics import Metrics, RequestMetrics
 from backend.params import MAX_ENTRIES, Index, JournalLimit, Position, ReadingsLimit, Seconds
 from backend.submitter import Submitter
 from chain_client import cbor
@@ -137,6 +139,10 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+# Probes and metrics read no ledger state: they answer while a big batch is being applied.
+UNLOCKED = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
 class ReadLock:
     """ASGI middleware: state-reading requests wait while the writer changes the state."""
 
@@ -153,6 +159,7 @@ class ReadLock:
             or writer is None
             or scope.get("method") == "POST"
             or path.startswith("/v1/stream")
+            or path in UNLOCKED
         ):
             await self.app(scope, receive, send)
             return
@@ -198,10 +205,41 @@ def create_app(ledger: Ledger) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(ReadLock, submitter=lambda: holder.get("writer"))
+    metrics = Metrics()
+    metrics.start_seconds.set(ledger.open_seconds)
+    metrics.started_from.set(ledger.started_from)
+    app.add_middleware(RequestMetrics, metrics=metrics, router=app.router)
     http_errors.install(app)
 
     def writer() -> Submitter:
         return holder["writer"]
+
+    async def append(items: list[Submission]) -> list[dict[str, Any] | TransactionError]:
+        outcomes = await writer().submit(items)
+        metrics.appends.inc(sum(1 for o in outcomes if isinstance(o, dict) and o.get("status") == "accepted"))
+        return outcomes
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        """Liveness: the process answers."""
+        return _json({"status": "ok"})
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        """Readiness: the log is loaded, the writer runs and the database answers."""
+        try:
+            await asyncio.to_thread(ledger.storage.ping)
+        except BackendError as exc:
+            return error("not_ready", str(exc), 503)
+        if "writer" not in holder:
+            return error("not_ready", "the writer has not started", 503)
+        return _json({"status": "ready", "tree_size": ledger.size})
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        """Prometheus text format: requests, latency, appends, log size, start-up time."""
+        metrics.log_size.set(ledger.size)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/v1/info")
     async def info() -> Response:
@@ -217,7 +255,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         body = await read_body(request, MAX_TX_SIZE)
         if isinstance(body, Response):
             return body
-        outcome = (await writer().submit([body]))[0]
+        outcome = (await append([body]))[0]
         if isinstance(outcome, TransactionError):
             return _json(_refusal(outcome), http_status(outcome.reason))
         return _json(outcome)
@@ -234,7 +272,7 @@ def create_app(ledger: Ledger) -> FastAPI:
             return error("bad_encoding", exc.detail, 400)
         if not isinstance(items, list) or not all(isinstance(i, bytes) for i in items):
             return error("bad_encoding", "a batch must be a CBOR array of signed transactions (bstr)", 400)
-        outcomes = await writer().submit(items)
+        outcomes = await append(list(items))
         return _json({"results": [_refusal(o) if isinstance(o, TransactionError) else o for o in outcomes]})
 
     @app.post("/v1/batches", openapi_extra=CBOR_BODY)
@@ -256,7 +294,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         ):
             shape = "a batch submission is the CBOR array [transaction, [message, ...]]"
             return error("bad_encoding", shape, 400)
-        outcome = (await writer().submit([WithMessages(item[0], item[1])]))[0]
+        outcome = (await append([WithMessages(item[0], item[1])]))[0]
         if isinstance(outcome, TransactionError):
             return _json(_refusal(outcome), http_status(outcome.reason))
         return _json(outcome)

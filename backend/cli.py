@@ -18,6 +18,7 @@ from typing import Any
 from nacl.signing import SigningKey
 
 from backend import keys, lock
+from backend.backup import backup_sqlite
 from backend.errors import BackendError, Stopped
 from backend.ledger import CHECKPOINT_EVERY, CHECKPOINT_READINGS, CHECKPOINT_SECONDS, Ledger
 from backend.storage import Storage
@@ -184,7 +185,7 @@ def _serve(args: argparse.Namespace) -> None:
         with lock.held(storage), _bound(args.host, args.port) as sock:
             ledger.open()
             _begin(ledger, _key_path(args), args)
-            config = uvicorn.Config(create_app(ledger), log_level=args.log_level, access_log=False)
+            config = uvicorn.Config(create_app(ledger), log_level=args.log_level, access_log=args.access_log)
             url = _listen(sock, args.host, config.backlog)
             _say({"listening": url, "log_key": ledger.state.operator, "started_from": ledger.started_from})
             uvicorn.Server(config).run(sockets=[sock])
@@ -216,6 +217,22 @@ def replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def backup(args: argparse.Namespace) -> int:
+    """Copy the database with SQLite's online backup API: a consistent copy while a server writes."""
+    storage = _existing_storage(args)
+    try:
+        source = storage.sqlite_path
+        if source is None:
+            raise BackendError(
+                f"{storage.name} is PostgreSQL: back it up with pg_dump (docs/backend.md, 'Backups')"
+            )
+        copied = backup_sqlite(source, Path(args.dest))
+    finally:
+        storage.close()
+    print(json.dumps({"backup": str(args.dest), "bytes": copied}))
+    return 0
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -233,6 +250,7 @@ def parser() -> argparse.ArgumentParser:
     for name, helptext in (
         ("serve", "serve the ledger over HTTP"),
         ("replay", "rebuild the state from the log and print its digest"),
+        ("backup", "copy the SQLite database, consistently, beside a running server"),
     ):
         cmd = sub.add_parser(name, help=helptext)
         cmd.add_argument(
@@ -258,6 +276,9 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--currency", default="EUR", help="currency of every amount, in minor units")
     serve_cmd.add_argument("--log-level", default="warning")
     serve_cmd.add_argument(
+        "--access-log", action="store_true", help="log one line per HTTP request (uvicorn's access log)"
+    )
+    serve_cmd.add_argument(
         "--checkpoint-every",
         type=int,
         default=CHECKPOINT_EVERY,
@@ -275,6 +296,7 @@ def parser() -> argparse.ArgumentParser:
         default=CHECKPOINT_SECONDS,
         help=f"or seconds, when anything was appended (default {CHECKPOINT_SECONDS})",
     )
+    sub.choices["backup"].add_argument("dest", help="the new database file (must not exist)")
     sub.choices["replay"].add_argument(
         "--from-snapshot",
         action="store_true",
@@ -287,7 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``leasechain-backend``."""
     args = parser().parse_args(argv)
     try:
-        return serve(args) if args.command == "serve" else replay(args)
+        commands = {"serve": serve, "replay": replay, "backup": backup}
+        return commands[args.command](args)
     except BackendError as exc:
         print(f"leasechain-backend: {exc}", file=sys.stderr)
         return 1

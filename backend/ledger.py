@@ -89,6 +89,7 @@ class Ledger:
         self.workers = verify_workers
         self.verifier = Verifier(verify_workers)
         self.readings = StoredReadings(storage)
+        self.open_seconds = 0.0  # how long the last open took
         self.listeners: list[ReadingListener] = []
         self._reset()
 
@@ -120,8 +121,10 @@ class Ledger:
         # everything loaded out of its sight.
         enabled = gc.isenabled()
         gc.disable()
+        started = _time.perf_counter()
         try:
             self._load(full=full)
+            self.open_seconds = _time.perf_counter() - started
         finally:
             if enabled:
                 gc.enable()

@@ -263,6 +263,14 @@ class Storage:
             "(docs/backend.md, 'Upgrading')"
         )
 
+    def ping(self) -> None:
+        """Ask the database something trivial; a :class:`BackendError` when it does not answer."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except SQLAlchemyError as exc:
+            raise BackendError(f"database {self.name} does not answer: {exc}") from None
+
     def close(self) -> None:
         """Release every pooled connection."""
         self.engine.dispose()

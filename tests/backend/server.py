@@ -77,6 +77,11 @@ class Server:
         )
         return json.loads(out.stdout)  # type: ignore[no-any-return]
 
+    def raw(self, path: str) -> str:
+        """GET a text document."""
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return str(response.read().decode())
+
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.url + path, timeout=30) as response:
             return json.loads(response.read())
