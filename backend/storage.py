@@ -414,7 +414,8 @@ class Storage:
             t.c.batch < before,
         )
         with self.engine.connect() as conn:
-            return [Increment(r.batch, r.position, r.stamp, r.increment) for r in conn.execute(query).all()]
+            # Plain rows, no ORM objects: an invoice may read 100,000 and more.
+            return [Increment._make(row) for row in conn.execute(query).all()]
 
     def batch_messages(self, index: int) -> list[bytes]:
         """The messages of the batch anchored by entry ``index``, in leaf order (stored once, here)."""

@@ -22,15 +22,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 from chain_client import cbor
 
 DIGEST_SIZE = 32
 
 
-@dataclass(frozen=True)
-class Increment:
-    """Run-seconds one verified reading added, where it is in the log and when it is stamped."""
+class Increment(NamedTuple):
+    """Run-seconds one verified reading added, where it is in the log and when it is stamped.
+
+    A tuple, not a dataclass: an invoice reads one per reading of its period, 100,000 and more.
+    """
 
     batch: int
     position: int
@@ -56,9 +60,9 @@ class Evidence:
         """How many readings added usage in the period."""
         return len(self.items)
 
-    @property
+    @cached_property
     def digest(self) -> bytes:
-        """SHA-256 of the canonical CBOR array of ``[batch, position, increment]``."""
+        """SHA-256 of the canonical CBOR array of ``[batch, position, increment]`` (computed once)."""
         return evidence_digest(self.items)
 
 
