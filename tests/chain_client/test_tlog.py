@@ -136,3 +136,15 @@ def test_proofs_from_aics_tlogs_tiles_match_ours(size: int) -> None:
         old = size // 3 or 1
         proof = tree.consistency_proof(old)
         merkle.verify_consistency(old, size, merkle.root_from_leaf_hashes(hashes[:old]), root, proof)
+
+
+def test_an_inclusion_proof_reads_at_most_five_tiles_below_256_cubed_entries() -> None:
+    def blank(path: str) -> bytes:  # the count of reads depends on the shape only, not on the hashes
+        _, _, width = parse_tile_path(path.removeprefix("tile/"))
+        return bytes(32 * width)
+
+    for size in (256**3 - 1, 256**3 - 257, 10_000_000, 65_537):
+        for index in (0, size // 2, size - 1, size - 300, 16_638_325 % size):
+            tree = TileTree(blank, size)
+            tree.inclusion_proof(index)
+            assert len(tree.reads) <= 5, (size, index, tree.reads)
