@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from backend import http_errors, views
+from backend import http_errors, tiles, views
 from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
 from backend.errors import BackendError, NotFoundError
@@ -34,6 +34,7 @@ from chain_client.ledger.errors import TransactionError
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.schema import MAX_MESSAGES
 from chain_client.ledger.transaction import MAX_TX_SIZE, decode
+from chain_client.tlog.errors import TileError
 
 MAX_BODY = 8 * 1024 * 1024
 # An anchor_batch and its messages: the transaction plus MAX_MESSAGES messages of at most
@@ -246,7 +247,34 @@ def create_app(ledger: Ledger) -> FastAPI:
         """The log key, currency and size."""
         state = ledger.state
         return _json(
-            {"log_key": state.operator, "name": state.name, "currency": state.currency, "size": ledger.size}
+            {
+                "log_key": state.operator,
+                "name": state.name,
+                "currency": state.currency,
+                "size": ledger.size,
+                "origin": ledger.origin,
+                "vkey": ledger.note_key().vkey(),
+            }
+        )
+
+    @app.get("/checkpoint")
+    async def checkpoint() -> Response:
+        """The current tree as a c2sp.org/tlog-checkpoint signed note by the log key."""
+        return Response(
+            ledger.signed_checkpoint(),
+            media_type="text/plain; charset=utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @app.get("/tile/{path:path}")
+    async def tile(path: str) -> Response:
+        """A c2sp.org/tlog-tiles tile (``<L>/<N>[.p/<W>]``) or entry bundle (``entries/<N>[.p/<W>]``)."""
+        try:
+            data = await asyncio.to_thread(tiles.resource, ledger.storage, ledger.tree, path)
+        except TileError as exc:
+            return error("bad_request", str(exc), 400)
+        return Response(
+            data, media_type="application/octet-stream", headers={"Cache-Control": tiles.IMMUTABLE}
         )
 
     @app.post("/v1/transactions", openapi_extra=CBOR_BODY)

@@ -1,4 +1,4 @@
-"""``leasechain-backend``: serve the ledger over HTTP, or replay its log and print the state digest."""
+"""``leasechain-backend``: serve the ledger over HTTP, replay its log, or write it out as C2SP tiles."""
 
 from __future__ import annotations
 
@@ -17,11 +17,17 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from backend import keys, lock
+from backend import keys, lock, tiles
 from backend.backup import backup_sqlite
 from backend.errors import BackendError, Stopped
-from backend.ledger import CHECKPOINT_EVERY, CHECKPOINT_READINGS, CHECKPOINT_SECONDS, Ledger
+from backend.ledger import CHECKPOINT_EVERY, CHECKPOINT_READINGS, CHECKPOINT_SECONDS, Ledger, default_origin
 from backend.storage import Storage
+from backend.tree import MerkleTree
+from chain_client.ledger.entry import decode_entry
+from chain_client.ledger.transaction import decode
+from chain_client.merkle import leaf_hash
+from chain_client.tlog import Checkpoint, NoteError, sign_checkpoint
+from chain_client.tlog.note import check_name
 
 DEFAULT_DATA_DIR = "leasechain-data"
 DATABASE_FILE = "ledger.sqlite3"
@@ -179,6 +185,7 @@ def _serve(args: argparse.Namespace) -> None:
         checkpoint_every=args.checkpoint_every,
         checkpoint_seconds=args.checkpoint_seconds,
         checkpoint_readings=args.checkpoint_readings,
+        origin=args.origin,
     )
     try:
         # Lock, then port, then log, then key: each refusal comes before anything is written.
@@ -187,7 +194,14 @@ def _serve(args: argparse.Namespace) -> None:
             _begin(ledger, _key_path(args), args)
             config = uvicorn.Config(create_app(ledger), log_level=args.log_level, access_log=args.access_log)
             url = _listen(sock, args.host, config.backlog)
-            _say({"listening": url, "log_key": ledger.state.operator, "started_from": ledger.started_from})
+            _say(
+                {
+                    "listening": url,
+                    "log_key": ledger.state.operator,
+                    "started_from": ledger.started_from,
+                    "vkey": ledger.note_key().vkey(),
+                }
+            )
             uvicorn.Server(config).run(sockets=[sock])
     finally:
         ledger.close()
@@ -233,6 +247,60 @@ def backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def tiles_command(args: argparse.Namespace) -> int:
+    """Write the log as C2SP tiles, entry bundles and a signed checkpoint into ``--out``.
+
+    Reads the database only, like ``replay``; with ``--follow`` it keeps the
+    directory up to date beside a running server until SIGTERM or SIGINT.
+    """
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
+    storage = _existing_storage(args)
+    try:
+        _write_tiles(args, storage)
+    except Stopped as stop:
+        _say({"stopped": signal.Signals(stop.signum).name})
+    finally:
+        storage.close()
+        for sig, handler in previous.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+    return 0
+
+
+def _write_tiles(args: argparse.Namespace, storage: Storage) -> None:
+    key_path = _key_path(args)
+    key = keys.load(key_path)
+    genesis = storage.log_row(0)
+    if key is None or genesis is None:
+        raise BackendError(f"operator key {key_path} does not exist: the checkpoint needs the log key")
+    log_key = decode(decode_entry(genesis.entry).tx, check_signature=False).public_key
+    if bytes(key.verify_key) != log_key:
+        raise BackendError(f"operator key {key_path} is not the log's ({log_key.hex()})")
+    origin = args.origin or default_origin(log_key)
+    out = Path(args.out)
+    tree, written_size = MerkleTree(), -1
+    while True:
+        for row in storage.log_rows(tree.size):
+            if leaf_hash(row.entry) != row.leaf_hash:
+                raise BackendError(f"log entry {row.index}: stored leaf hash does not match the entry")
+            tree.append(row.leaf_hash)
+        if tree.size != written_size:
+            note = sign_checkpoint(Checkpoint(origin, tree.size, tree.root()), key).encode()
+            written = tiles.write_directory(out, storage, tree, note)
+            written_size = tree.size
+            _say({"tiles": str(out), "tree_size": tree.size, "files_written": written})
+        if not args.follow:
+            return
+        time.sleep(args.follow)
+
+
+def _origin(text: str) -> str:
+    try:
+        return check_name(text)
+    except NoteError as exc:
+        raise argparse.ArgumentTypeError(f"origin {text[:40]!r}: {exc}") from None
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -251,6 +319,7 @@ def parser() -> argparse.ArgumentParser:
         ("serve", "serve the ledger over HTTP"),
         ("replay", "rebuild the state from the log and print its digest"),
         ("backup", "copy the SQLite database, consistently, beside a running server"),
+        ("tiles", "write the log as C2SP tiles and a signed checkpoint into a directory"),
     ):
         cmd = sub.add_parser(name, help=helptext)
         cmd.add_argument(
@@ -268,10 +337,23 @@ def parser() -> argparse.ArgumentParser:
             default=2,
             help="processes re-verifying the device signatures of big batches",
         )
+    origin_help = (
+        "checkpoint origin, the log's name for witnesses and verifiers, e.g. ledger.example.com/leasechain "
+        "(env LEASECHAIN_ORIGIN; default leasechain.invalid/ + 16 hex digits of the log key)"
+    )
+    for name in ("serve", "tiles"):
+        cmd = sub.choices[name]
+        origin = os.environ.get("LEASECHAIN_ORIGIN")
+        cmd.add_argument("--origin", type=_origin, default=origin, help=origin_help)
+        cmd.add_argument("--key", default=None, help="operator key file (default: DATA_DIR/operator.key)")
+    tiles_cmd = sub.choices["tiles"]
+    tiles_cmd.add_argument("--out", required=True, help="directory to write checkpoint and tile/ into")
+    tiles_cmd.add_argument(
+        "--follow", type=float, default=0, help="poll the log every this many seconds and keep DIR up to date"
+    )
     serve_cmd = sub.choices["serve"]
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=_port, default=8080, help="0 picks a free port")
-    serve_cmd.add_argument("--key", default=None, help="operator key file (default: DATA_DIR/operator.key)")
     serve_cmd.add_argument("--name", default="Lease Chain", help="platform name written in the genesis")
     serve_cmd.add_argument("--currency", default="EUR", help="currency of every amount, in minor units")
     serve_cmd.add_argument("--log-level", default="warning")
@@ -309,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``leasechain-backend``."""
     args = parser().parse_args(argv)
     try:
-        commands = {"serve": serve, "replay": replay, "backup": backup}
+        commands = {"serve": serve, "replay": replay, "backup": backup, "tiles": tiles_command}
         return commands[args.command](args)
     except BackendError as exc:
         print(f"leasechain-backend: {exc}", file=sys.stderr)

@@ -35,6 +35,8 @@ from chain_client.ledger.schema import TxType
 from chain_client.ledger.transaction import Transaction, decode, sign
 from chain_client.ledger.treehead import TreeHead, sign_tree_head, verify_tree_head
 from chain_client.merkle import inclusion_proof, leaf_hash
+from chain_client.tlog import Checkpoint, VerifierKey, log_verifier, sign_checkpoint
+from chain_client.tlog.note import check_name
 
 Clock = Callable[[], float]
 CHECKPOINT_EVERY = 10_000  # entries between state checkpoints
@@ -43,6 +45,12 @@ CHECKPOINT_SECONDS = 3_600  # or this long, when anything was appended
 log = logging.getLogger(__name__)
 ReadingListener = Callable[[list[dict[str, Any]]], None]
 GENESIS_ID = "genesis"
+DEFAULT_ORIGIN_PREFIX = "leasechain.invalid/"  # + the first 16 hex digits of the log key
+
+
+def default_origin(log_key: bytes) -> str:
+    """The checkpoint origin of a log started without ``--origin``: stable, derived from its key."""
+    return DEFAULT_ORIGIN_PREFIX + log_key.hex()[:16]
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,11 @@ class Ledger:
         checkpoint_every: int = CHECKPOINT_EVERY,
         checkpoint_seconds: int = CHECKPOINT_SECONDS,
         checkpoint_readings: int = CHECKPOINT_READINGS,
+        origin: str | None = None,
     ) -> None:
         self.storage = storage
+        self._origin = None if origin is None else check_name(origin)
+        self._note: tuple[int, bytes] | None = None
         self.key = key
         self.clock = clock
         self.checkpoint_every = checkpoint_every
@@ -410,6 +421,36 @@ class Ledger:
         head = sign_tree_head(self.tree.size, self.tree.root(), when, self.key)
         self.storage.save_tree_head(head.size, head.root, head.time, head.signature)
         return head
+
+    @property
+    def origin(self) -> str:
+        """The checkpoint origin (c2sp.org/tlog-checkpoint): configured, or derived from the log key."""
+        if self._origin is not None:
+            return self._origin
+        if self.key is None:
+            raise BackendError("the checkpoint origin of a log without its key must be configured")
+        return default_origin(bytes(self.key.verify_key))
+
+    def note_key(self) -> VerifierKey:
+        """The log's note verifier key (its ``vkey()`` is published in ``/v1/info``)."""
+        if self.key is None:
+            raise BackendError("the log's verifier key needs the operator key")
+        return log_verifier(self.origin, bytes(self.key.verify_key))
+
+    def signed_checkpoint(self) -> bytes:
+        """The current tree as a checkpoint signed by the log key (a c2sp.org signed note).
+
+        Ed25519 is deterministic and the tree only grows, so one note per
+        size is all the log ever signs for it: a checkpoint is never
+        inconsistent with an earlier one.
+        """
+        if self.key is None:
+            raise BackendError("signing a checkpoint needs the operator key")
+        size = self.tree.size
+        if self._note is None or self._note[0] != size:
+            checkpoint = Checkpoint(self.origin, size, self.tree.root())
+            self._note = (size, sign_checkpoint(checkpoint, self.key).encode())
+        return self._note[1]
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """Audit path of entry ``index`` in the tree of ``size`` entries."""

@@ -33,6 +33,12 @@ class MerkleTree:
         """Leaf hash at ``index``."""
         return self._levels[0][index]
 
+    def complete(self, height: int, start: int, stop: int) -> list[bytes]:
+        """Roots of the complete subtrees of ``2**height`` leaves number ``start`` to ``stop - 1``."""
+        if height >= len(self._levels) or stop > len(self._levels[height]):
+            raise MerkleError(f"the tree has no complete subtree {height}/{stop - 1}")
+        return self._levels[height][start:stop]
+
     def append(self, leaf_hash: bytes) -> None:
         """Add one leaf hash."""
         levels = self._levels

@@ -193,3 +193,49 @@ def verify_consistency(
         raise MerkleError(f"consistency proof does not reproduce the old root {old_root.hex()}")
     if sr != new_root:
         raise MerkleError(f"consistency proof does not reproduce the new root {new_root.hex()}")
+
+
+# -- proof shapes: which subtrees a proof needs, apart from where their hashes come from --
+
+
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """Leaf ranges ``[lo, hi)`` whose subtree hashes make the audit path of ``index`` (proof order)."""
+    if not 0 <= index < size:
+        raise MerkleError(f"leaf index {index} is outside a tree of size {size}")
+    ranges: list[tuple[int, int]] = []
+    lo, hi, m = 0, size, index
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if m < k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m = lo + k, m - k
+    ranges.reverse()
+    return ranges
+
+
+def consistency_ranges(old_size: int, size: int) -> list[tuple[int, int]]:
+    """Leaf ranges whose subtree hashes make the consistency proof from ``old_size`` to ``size``."""
+    if not 0 < old_size <= size:
+        raise MerkleError(f"old tree size {old_size} is not within 1..{size}")
+    if old_size == size:
+        return []
+    ranges: list[tuple[int, int]] = []
+    lo, hi, m, complete = 0, size, old_size, True
+    while True:
+        n = hi - lo
+        if m == n:
+            if not complete:
+                ranges.append((lo, hi))
+            break
+        k = _split(n)
+        if m <= k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m, complete = lo + k, m - k, False
+    ranges.reverse()
+    return ranges

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy
@@ -62,7 +63,7 @@ def make_ledger(storage_spec: tuple[str, str | None], clock: Clock) -> Iterator[
     """Factory of ledgers over the same database (to restart one)."""
     opened: list[Ledger] = []
 
-    def make(*, workers: int = 2, **options: int) -> Ledger:
+    def make(*, workers: int = 2, **options: Any) -> Ledger:
         url, schema = storage_spec
         storage = Storage(url, schema=schema)
         ledger = Ledger(storage, seeded_key("operator"), clock=clock, verify_workers=workers, **options)

@@ -105,12 +105,19 @@ class Server:
     def call(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> tuple[int, Any]:
-        """Any request, sent as given (``path`` already URL-encoded): its status and JSON answer (or None)."""
+        """Any request, sent as given (``path`` already URL-encoded): its status and answer.
+
+        The answer is decoded JSON, the raw bytes of any other content type, or None when empty.
+        """
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
             raw = response.read()
-            return response.status, json.loads(raw) if raw else None
+            if not raw:
+                return response.status, None
+            # The checkpoint and the tiles are text and bytes; every other answer is JSON.
+            is_json = response.getheader("Content-Type", "").startswith("application/json")
+            return response.status, json.loads(raw) if is_json else raw
         finally:
             connection.close()
