@@ -166,8 +166,8 @@ class IngestSection(_Section):
 class BatchSection(_Section):
     """When readings are sealed into an anchoring batch."""
 
-    # A batch travels as one ledger transaction of at most 4 MiB; 3500 messages of the
-    # protocol's maximum size (1024 bytes) still fit.
+    # A batch's messages travel beside its small ledger transaction (POST /v1/batches), in a
+    # request body the backend bounds; 3500 messages of the protocol's maximum size fit it.
     max_readings: Annotated[int, Field(ge=1, le=3500)] = 1000
     max_age_seconds: PositiveFloat = 60.0
 

@@ -154,3 +154,15 @@ def test_a_transaction_signed_for_one_ledger_is_refused_by_another(world: World,
         assert there.balance(victim) == 1_000
     finally:
         other.close()
+
+
+def test_the_largest_well_formed_transaction_fits_one_c2sp_entry(world: World, ledger: Ledger) -> None:
+    """Every entry stays under the 64 KiB of a tlog-tiles entry bundle, whatever its arguments."""
+    wide = "\U0001d518" * 200  # 200 characters of 4 bytes each: the most a text argument holds
+    info = {f"{i:02d}{wide[2:]}": wide for i in range(32)}
+    result = ledger.submit(
+        world.tx(world.party("wide"), "register_enterprise", name=wide, roles=["lessee"], info=info)
+    )
+    row = ledger.storage.log_row(result["index"])
+    assert row is not None
+    assert len(row.entry) < 64 * 1024
