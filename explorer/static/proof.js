@@ -40,7 +40,11 @@
       return;
     }
     const key = pinned() || proof.log_key;
-    const result = window.LeaseChainVerify.checkInclusion(proof, key);
+    const shown = {
+      type: section.dataset.type, id: section.dataset.id, signer: section.dataset.signer,
+      time: Number(section.dataset.time),
+    };
+    const result = window.LeaseChainVerify.checkInclusion(proof, key, shown);
     const whose = pinned() ? "the log key pinned in this browser" : "the log key the explorer names (compare it with the one your operator published)";
     if (result.ok) {
       show(true, `Verified in your browser: entry ${index} is in the log of ${proof.tree_size} entries whose head is signed by ${whose}.`, result.steps);
@@ -50,6 +54,15 @@
     }
   }
 
+  // Pinning makes every later check in this browser hold the explorer to this key, whatever it names.
+  document.getElementById("pin").addEventListener("click", async () => {
+    const answer = await fetch(`/entry/${index}/proof.json`, { cache: "no-store" });
+    const key = (await answer.json()).log_key;
+    if (window.confirm(`Pin log key ${key}? Compare it with the key your operator published first.`)) {
+      window.localStorage.setItem(PIN, key);
+      run();
+    }
+  });
   document.getElementById("verify").addEventListener("click", run);
   run();
 })();

@@ -1,6 +1,7 @@
 /* Lease Chain proof checks in the page, with no library and no WebCrypto (which browsers offer
  * only on https or localhost, not on a site's plain-http LAN): SHA-256 and SHA-512 (FIPS 180-4),
- * Ed25519 signature verification (RFC 8032 §5.1.7, BigInt arithmetic) and the RFC 9162 inclusion
+ * Ed25519 signature verification (RFC 8032 §5.1.7, BigInt arithmetic), a small CBOR reader for the
+ * entry's own bytes (who signed what, and that the signature holds) and the RFC 9162 inclusion
  * proof of a log entry against the operator's signed tree head (docs/ledger.md).
  * Exposed as `LeaseChainVerify` in the page, and as a CommonJS module for node. */
 (function (root) {
@@ -302,12 +303,89 @@
     );
   }
 
+
+  // A small CBOR reader (RFC 8949) for what a log entry holds: integers, byte and text strings,
+  // arrays, maps with text keys, false, true and null. Anything else is an error.
+  function decodeCbor(bytes) {
+    let at = 0;
+    const need = (n) => { if (at + n > bytes.length) throw new Error("CBOR ends early"); };
+    function argument(info) {
+      if (info < 24) return info;
+      const size = { 24: 1, 25: 2, 26: 4, 27: 8 }[info];
+      if (size === undefined) throw new Error("CBOR indefinite or reserved length");
+      need(size);
+      let n = 0n;
+      for (let i = 0; i < size; i++) n = (n << 8n) | BigInt(bytes[at++]);
+      if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error("CBOR integer too large for this page");
+      return Number(n);
+    }
+    function item(depth) {
+      if (depth > 32) throw new Error("CBOR nested too deeply");
+      need(1);
+      const head = bytes[at++], major = head >> 5, info = head & 0x1f;
+      if (major === 7) {
+        if (info === 20) return false;
+        if (info === 21) return true;
+        if (info === 22) return null;
+        throw new Error("CBOR simple value or float " + info);
+      }
+      const n = argument(info);
+      switch (major) {
+        case 0: return n;
+        case 1: return -1 - n;
+        case 2: need(n); at += n; return bytes.slice(at - n, at);
+        case 3: need(n); at += n; return new TextDecoder("utf-8", { fatal: true }).decode(bytes.slice(at - n, at));
+        case 4: { const out = []; for (let i = 0; i < n; i++) out.push(item(depth + 1)); return out; }
+        case 5: {
+          const out = {};
+          for (let i = 0; i < n; i++) {
+            const key = item(depth + 1);
+            if (typeof key !== "string") throw new Error("CBOR map key is not text");
+            out[key] = item(depth + 1);
+          }
+          return out;
+        }
+        default: throw new Error("CBOR tag " + n + " where none belongs");
+      }
+    }
+    const value = item(0);
+    if (at !== bytes.length) throw new Error("CBOR has bytes after its item");
+    return value;
+  }
+
+  const TX_CONTEXT = "LeaseChain transaction v2\u0000";
+
+  /** A log entry's bytes read: {time, type, id, signer, ledger, signed} where `signed` says the
+   *  signer's Ed25519 signature on the transaction body verifies (docs/ledger.md). */
+  function readEntry(entryBytes) {
+    const entry = decodeCbor(entryBytes);
+    if (!Array.isArray(entry) || entry.length !== 3 || entry[0] !== 1 || !(entry[2] instanceof Uint8Array)) {
+      throw new Error("the entry is not [1, time, transaction]");
+    }
+    const tx = decodeCbor(entry[2]);
+    if (!Array.isArray(tx) || tx.length !== 3 || !tx.every((part) => part instanceof Uint8Array)) {
+      throw new Error("the transaction is not [body, public key, signature]");
+    }
+    const [body, publicKey, signature] = tx;
+    const fields = decodeCbor(body);
+    return {
+      time: entry[1],
+      type: fields.type,
+      id: fields.id,
+      version: fields.v,
+      ledger: fields.ledger instanceof Uint8Array ? bytesToHex(fields.ledger) : "",
+      signer: bytesToHex(publicKey),
+      signed: ed25519Verify(publicKey, concat(ascii(TX_CONTEXT), body), signature),
+    };
+  }
+
   /**
    * Check that a log entry is in the log whose key is `logKeyHex`: proof = {index, entry, tree_size,
-   * audit_path, tree_head} as the explorer's /entry/{index}/proof.json serves it.
+   * audit_path, tree_head} as the explorer's /entry/{index}/proof.json serves it; `shown` (optional)
+   * is {type, id, signer, time} as the page shows them, to be found in the entry's own bytes.
    * Returns {ok, steps: [{check, ok, detail}]}; every step is run and reported.
    */
-  function checkInclusion(proof, logKeyHex) {
+  function checkInclusion(proof, logKeyHex, shown) {
     const steps = [];
     const step = (check, ok, detail) => { steps.push({ check, ok, detail }); return ok; };
     try {
@@ -318,6 +396,16 @@
       const entry = hexToBytes(proof.entry);
       const leaf = leafHash(entry);
       step("leaf", true, `the entry's ${entry.length} bytes hash to leaf ${bytesToHex(leaf)}`);
+      const read = readEntry(entry);
+      step("transaction", read.signed && read.version === 2 && read.ledger === logKeyHex,
+        `its transaction ${read.type} ${read.id} carries ${read.signer}'s Ed25519 signature ` +
+        `${read.signed ? "(valid)" : "(INVALID)"} and is for ledger ${read.ledger}`);
+      if (shown) {
+        const same = read.type === shown.type && read.id === shown.id && read.signer === shown.signer &&
+          read.time === shown.time;
+        step("shown", same, `the bytes say ${read.type} ${read.id} by ${read.signer} at ${read.time}; ` +
+          `the page shows ${shown.type} ${shown.id} by ${shown.signer} at ${shown.time}`);
+      }
       step("tree", proof.tree_size === head.tree_size,
         `the proof is for a tree of ${proof.tree_size} entries, the signed head for ${head.tree_size}`);
       const computed = rootFromInclusion(leaf, proof.index, proof.tree_size, proof.audit_path.map(hexToBytes));
@@ -334,7 +422,10 @@
     return { ok: steps.length > 0 && steps.every((s) => s.ok), steps };
   }
 
-  const api = { sha256, sha512, ed25519Verify, leafHash, rootFromInclusion, treeHeadBytes, checkInclusion, hexToBytes, bytesToHex };
+  const api = {
+    sha256, sha512, ed25519Verify, leafHash, rootFromInclusion, treeHeadBytes, decodeCbor, readEntry,
+    checkInclusion, hexToBytes, bytesToHex,
+  };
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.LeaseChainVerify = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -75,7 +75,7 @@ def test_inclusion_is_verified_in_the_page_without_webcrypto(
         state, text = verdict(page)
         assert state == "ok", text
         assert f"Verified in your browser: entry {index} is in the log of" in text
-        assert page.locator("#steps li.ok").count() == 5
+        assert page.locator("#steps li.ok").count() == 7  # entry, signer, shown, size, path, key, head
         page.context.close()
     assert all(url.startswith(explorer.url + "/") for url in requests), requests
 
@@ -95,7 +95,11 @@ def _late_head(proof: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("tamper", "named"),
-    [(_flip_path, "audit path"), (_other_entry, "audit path"), (_late_head, "Ed25519 signature")],
+    [
+        (_flip_path, "audit path"),
+        (_other_entry, "(INVALID)"),
+        (_late_head, "Ed25519 signature of the log key"),
+    ],
 )
 def test_a_tampered_proof_is_shown_as_failed(
     browser: Browser,
@@ -108,7 +112,7 @@ def test_a_tampered_proof_is_shown_as_failed(
     state, text = verdict(page)
     assert state == "failed", text
     assert text.startswith("FAILED: ")
-    assert named in text
+    assert named in " ".join(page.locator("#steps li.failed").all_inner_texts())
     assert "Do not trust this entry" in text
     assert "failed" in str(page.get_attribute("#verdict", "class"))
     page.context.close()
@@ -171,3 +175,17 @@ def test_main_pages_fit_400_px(browser: Browser, explorer: Explorer) -> None:
     ]
     problems = {path: layout_problems(browser, explorer.url + path, width=400) for path in paths}
     assert {path: found for path, found in problems.items() if found} == {}
+
+
+def test_a_key_pinned_in_the_browser_holds_the_explorer_to_it(
+    browser: Browser, explorer: Explorer, requests: list[str]
+) -> None:
+    impostor = bytes(SigningKey(hashlib.sha256(b"impostor").digest()).verify_key).hex()
+    context = browser.new_context()
+    context.add_init_script(f"localStorage.setItem('leasechain.logKey', '{impostor}');")
+    page = context.new_page()
+    page.goto(f"{explorer.url}/entry/{explorer.story.batch}")
+    state, text = verdict(page)
+    assert state == "failed", text
+    assert f"expected {impostor}" in " ".join(page.locator("#steps li.failed").all_inner_texts())
+    context.close()

@@ -16,6 +16,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from chain_client import merkle
+from chain_client.ledger import encode_entry, sign
 from chain_client.ledger.treehead import sign_tree_head, tree_head_bytes
 
 VERIFY_JS = Path(__file__).resolve().parents[2] / "explorer" / "static" / "verify.js"
@@ -33,7 +34,7 @@ out.roots = input.proofs.map((p) => {
   const r = v.rootFromInclusion(v.leafHash(hex(p.entry)), p.index, p.size, p.path.map(hex));
   return r instanceof Error ? "error: " + r.message : v.bytesToHex(r);
 });
-out.checks = input.checks.map((c) => v.checkInclusion(c.proof, c.key));
+out.checks = input.checks.map((c) => v.checkInclusion(c.proof, c.key, c.shown || undefined));
 process.stdout.write(JSON.stringify(out));
 """
 
@@ -132,10 +133,28 @@ def test_hashes_signatures_tree_heads_and_inclusion_agree_with_python() -> None:
     assert got["roots"] == roots
 
 
+def _entries(log: SigningKey, count: int, ledger: bytes | None = None) -> list[bytes]:
+    party = SigningKey(hashlib.sha256(b"party").digest())
+    return [
+        encode_entry(
+            1_700_000_000 + i,
+            sign(
+                "withdraw",
+                f"w-{i}",
+                {"amount": 1 + i, "reference": "bank"},
+                party,
+                ledger=ledger or bytes(log.verify_key),
+            ),
+        )
+        for i in range(count)
+    ]
+
+
 def test_check_inclusion_names_the_step_that_fails() -> None:
     key = SigningKey(hashlib.sha256(b"log").digest())
     log_key = bytes(key.verify_key).hex()
-    entries = [b"entry %d" % i for i in range(7)]
+    entries = _entries(key, 7)
+    foreign = _entries(key, 1, ledger=b"\x07" * 32)[0]
     hashes = [merkle.leaf_hash(e) for e in entries]
     head = sign_tree_head(7, merkle.root(entries), 1_700_000_000, key).to_json()
     audit_path = [p.hex() for p in merkle.inclusion_proof(hashes, 4)]
@@ -146,16 +165,23 @@ def test_check_inclusion_names_the_step_that_fails() -> None:
         "audit_path": audit_path,
         "tree_head": head,
     }
+    party = bytes(SigningKey(hashlib.sha256(b"party").digest()).verify_key).hex()
+    shown = {"type": "withdraw", "id": "w-4", "signer": party, "time": 1_700_000_004}
     forged_path = [*audit_path]
     forged_path[0] = "00" * 32
+    forged_signature = bytearray(entries[4])
+    forged_signature[-1] ^= 1  # the last byte of the transaction's signature
     other_key = bytes(SigningKey(hashlib.sha256(b"impostor").digest()).verify_key).hex()
     cases = {
-        "good": (proof, log_key),
-        "path": ({**proof, "audit_path": forged_path}, log_key),
-        "entry": ({**proof, "entry": entries[3].hex()}, log_key),
-        "signature": ({**proof, "tree_head": {**head, "timestamp": head["timestamp"] + 1}}, log_key),
-        "key": (proof, other_key),
-        "format": ({**proof, "entry": "zz"}, log_key),
+        "good": (proof, log_key, shown),
+        "path": ({**proof, "audit_path": forged_path}, log_key, shown),
+        "entry": ({**proof, "entry": entries[3].hex()}, log_key, None),
+        "shown": (proof, log_key, {**shown, "type": "deposit"}),
+        "transaction": ({**proof, "entry": bytes(forged_signature).hex()}, log_key, shown),
+        "ledger": ({**proof, "entry": foreign.hex()}, log_key, None),
+        "signature": ({**proof, "tree_head": {**head, "timestamp": head["timestamp"] + 1}}, log_key, shown),
+        "key": (proof, other_key, shown),
+        "format": ({**proof, "entry": "zz"}, log_key, shown),
     }
     got = run_js(
         {
@@ -163,18 +189,19 @@ def test_check_inclusion_names_the_step_that_fails() -> None:
             "signatures": [],
             "heads": [],
             "proofs": [],
-            "checks": [{"proof": p, "key": k} for p, k in cases.values()],
+            "checks": [{"proof": p, "key": k, "shown": w} for p, k, w in cases.values()],
         }
     )
     verdicts = dict(zip(cases, got["checks"], strict=True))
     assert verdicts["good"]["ok"] is True
+    assert [step["check"] for step in verdicts["good"]["steps"]] == [
+        "leaf", "transaction", "shown", "tree", "path", "key", "signature"
+    ]  # fmt: skip
     assert all(step["ok"] for step in verdicts["good"]["steps"])
-    for name, failing in [
-        ("path", "path"),
-        ("entry", "path"),
-        ("signature", "signature"),
-        ("key", "key"),
-        ("format", "format"),
-    ]:
+    failing = {
+        "path": "path", "entry": "path", "shown": "shown", "transaction": "transaction",
+        "ledger": "transaction", "signature": "signature", "key": "key", "format": "format",
+    }  # fmt: skip
+    for name, step in failing.items():
         assert verdicts[name]["ok"] is False, name
-        assert failing in [s["check"] for s in verdicts[name]["steps"] if not s["ok"]], (name, verdicts[name])
+        assert step in [s["check"] for s in verdicts[name]["steps"] if not s["ok"]], (name, verdicts[name])
