@@ -8,7 +8,8 @@ knows the backend's storage. Pages are plain HTML with local assets; the only sc
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,16 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
     ledger = client or LedgerClient(ledger_url, timeout=30.0, retries=1)
     env = _environment()
     tally = Tally()
-    app = FastAPI(title="Lease Chain explorer", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if client is None:  # a client passed in belongs to the caller
+            ledger.close()
+
+    app = FastAPI(
+        title="Lease Chain explorer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     static = Path(str(resources.files("explorer") / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
 
@@ -113,10 +123,5 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
     def invoice(invoice_id: str) -> HTMLResponse:
         """An invoice: its usage, the readings behind it, and its payout lines."""
         return page("invoice.html", lambda c, n: pages.invoice(c, n, invoice_id))
-
-    @app.on_event("shutdown")
-    def close() -> None:
-        if client is None:
-            ledger.close()
 
     return app
