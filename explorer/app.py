@@ -8,7 +8,7 @@ knows the backend's storage. Pages are plain HTML with local assets; the only sc
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -17,12 +17,12 @@ from urllib.parse import quote
 
 import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
 from chain_client import human
 from chain_client.client import LedgerClient, NotFoundError, UnreachableError
-from explorer import pages
+from explorer import export, pages
 from explorer.names import Names
 from explorer.search import search
 from explorer.tally import Tally
@@ -44,6 +44,17 @@ def _environment() -> jinja2.Environment:
     env.filters["reading"] = human.readings
     env.filters["url"] = lambda value: quote(str(value), safe="")
     return env
+
+
+def _export(kind: str, name: str, columns: list[str], rows: Iterator[dict[str, Any]]) -> Response:
+    if kind == "csv":
+        body, media = export.csv_stream(columns, rows), "text/csv; charset=utf-8"
+    elif kind == "json":
+        body, media = export.json_stream(rows), "application/json"
+    else:
+        raise NotFoundError(404, "not_found", f"no export as {kind!r}: csv or json")
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{kind}"'}
+    return StreamingResponse(body, media_type=media, headers=headers)
 
 
 def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAPI:
@@ -85,6 +96,11 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
         """The latest signed tree head, totals and the most recent entries."""
         return page("home.html", lambda c, n: pages.home(c, n, tally, RECENT))
 
+    @app.get("/head.json")
+    def head() -> JSONResponse:
+        """The latest signed tree head (the home page polls it to say when new entries arrived)."""
+        return JSONResponse(ledger.tree_head().to_json())
+
     @app.get("/search", response_class=HTMLResponse)
     def find(q: str = "") -> Response:
         """One match opens its page; several are listed."""
@@ -103,6 +119,24 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
     def proof(index: int) -> JSONResponse:
         """What the page's script checks: the entry bytes, its audit path and the signed tree head."""
         return JSONResponse(pages.proof(ledger, index))
+
+    @app.get("/log", response_class=HTMLResponse)
+    def log(before: int | None = None) -> HTMLResponse:
+        """The log, newest first, a page at a time; ``before`` is the cursor (an entry index)."""
+        return page("log.html", lambda c, n: pages.log(c, n, before))
+
+    @app.get("/log.{kind}")
+    def log_export(kind: str) -> Response:
+        """The whole log as CSV or JSON, streamed."""
+        names = Names.load(ledger)
+        return _export(kind, "leasechain-log", export.LOG_COLUMNS, export.log_rows(ledger, names))
+
+    @app.get("/enterprise/{account}/payouts.{kind}")
+    def payouts_export(account: str, kind: str) -> Response:
+        """Every payout line an account received, as CSV or JSON."""
+        names = Names.load(ledger)
+        rows = export.payout_rows(ledger, names, account)
+        return _export(kind, f"payouts-{account[:16]}", export.PAYOUT_COLUMNS, rows)
 
     @app.get("/machine/{token}", response_class=HTMLResponse)
     def machine(token: str) -> HTMLResponse:

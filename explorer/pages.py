@@ -21,6 +21,7 @@ READINGS_SHOWN = 20
 READINGS_READ = 1000  # readings read per machine page (the API serves them oldest first)
 JOURNAL_SHOWN = 200
 EVIDENCE_READ = 1000
+LOG_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,22 @@ def home(client: LedgerClient, names: Names, tally: Tally, recent: int) -> dict[
         "readings": tally.advance(client, head.size),
         "enterprises": len(names.enterprises),
         "rows": rows,
+    }
+
+
+def log(client: LedgerClient, names: Names, before: int | None) -> dict[str, Any]:
+    """A page of the log, newest first: ``LOG_PAGE`` entries before the cursor (default: the newest)."""
+    size = names.info.size
+    top = size if before is None else max(0, min(before, size))
+    machine = _machine_label(client)
+    rows = [
+        _row(client.transaction(i), names, machine) for i in range(top - 1, max(-1, top - 1 - LOG_PAGE), -1)
+    ]
+    return {
+        "rows": rows,
+        "size": size,
+        "newer": min(size, top + LOG_PAGE) if top < size else None,
+        "older": rows[-1].index if rows and rows[-1].index > 0 else None,
     }
 
 

@@ -172,6 +172,7 @@ def test_main_pages_fit_400_px(browser: Browser, explorer: Explorer) -> None:
         f"/lease/{story.lease}",
         f"/invoice/{story.invoice['id']}",
         "/search?q=GmbH",
+        "/log?before=12",
     ]
     problems = {path: layout_problems(browser, explorer.url + path, width=400) for path in paths}
     assert {path: found for path, found in problems.items() if found} == {}
@@ -189,3 +190,22 @@ def test_a_key_pinned_in_the_browser_holds_the_explorer_to_it(
     assert state == "failed", text
     assert f"expected {impostor}" in " ".join(page.locator("#steps li.failed").all_inner_texts())
     context.close()
+
+
+def test_home_says_when_new_entries_arrive(browser: Browser, explorer: Explorer, requests: list[str]) -> None:
+    story = explorer.story
+    page = open_page(browser, explorer, "/", requests)
+    page.clock.install()
+    page.reload()
+    assert page.locator("#live").is_hidden()
+    story.backend.submit(
+        story.backend.operator, "deposit", account=story.accounts["auditor"], amount=1, reference="live"
+    )
+    page.clock.run_for(6000)
+    live = page.locator("#live")
+    live.wait_for(state="visible", timeout=10_000)
+    assert live.inner_text() == "1 new entry since this page was loaded — show them"
+    live.get_by_role("link").click()
+    page.wait_for_load_state()
+    assert "recorded a deposit of 0.01 EUR to auditor GmbH (live)" in page.inner_text("#recent + div")
+    page.context.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import urllib.error
@@ -186,3 +188,51 @@ def test_every_asset_is_local(explorer: Explorer) -> None:
         _, _, page = get(explorer, path)
         for ref in re.findall(r'(?:src|href)="([^"]*)"', page):
             assert ref.startswith("/"), (path, ref)
+
+
+def test_the_log_pages_by_cursor(explorer: Explorer) -> None:
+    size = ledger(explorer, "/v1/info")["size"]
+    status, _, page = get(explorer, "/log?before=10")
+    seen = text(page)
+    assert status == 200
+    assert [int(i) for i in re.findall(r'href="/entry/(\d+)"', page)] == list(range(9, -1, -1))
+    assert "Lease Chain started the ledger 'Lease Chain', in EUR" in seen
+    assert f'href="/log?before={min(size, 60)}"' in page  # newer
+    assert "older →" not in seen  # entry 0 is the oldest
+    _, _, newest = get(explorer, "/log")
+    assert re.findall(r'href="/entry/(\d+)"', newest)[0] == str(size - 1)
+
+
+def test_the_whole_log_exports_as_csv_and_json_with_amounts_in_the_currency(explorer: Explorer) -> None:
+    size = ledger(explorer, "/v1/info")["size"]
+    status, _, body = get(explorer, "/log.csv")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert status == 200
+    assert [int(r["index"]) for r in rows] == list(range(size))
+    deposit = next(
+        r for r in rows if r["type"] == "deposit" and json.loads(r["args"])["reference"] == "bank-lessee"
+    )
+    assert json.loads(deposit["args"])["amount"] == "500.00"
+    assert deposit["currency"] == "EUR"
+    assert deposit["signer_name"] == "Lease Chain"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", deposit["time"])
+    status, _, body = get(explorer, "/log.json")
+    assert status == 200
+    assert [r["index"] for r in json.loads(body)] == list(range(size))
+    assert get(explorer, "/log.xml")[0] == 404
+
+
+def test_an_accounts_payouts_export(explorer: Explorer) -> None:
+    investor = explorer.story.accounts["investor"]
+    _, _, body = get(explorer, f"/enterprise/{investor}/payouts.csv")
+    assert list(csv.DictReader(io.StringIO(body))) == [
+        {
+            "invoice": explorer.story.invoice["id"],
+            "kind": "share",
+            "basis": "30",
+            "amount": "3.45",
+            "currency": "EUR",
+        }
+    ]
+    _, _, body = get(explorer, f"/enterprise/{investor}/payouts.json")
+    assert json.loads(body)[0]["amount"] == "3.45"
