@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -141,7 +142,11 @@ class Demo:
         return explorer.url
 
     def keep(self) -> None:
-        """Keep everything up until Ctrl-C, so the story can be read in the explorer."""
+        """Keep everything up until Ctrl-C (or SIGTERM), so the story can be read in the explorer."""
+        # A shell starts a background job with SIGINT ignored, and a service manager stops with
+        # SIGTERM: both end the wait here, so the children are stopped in order either way.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
         print(f"\nkept up until Ctrl-C: the explorer on {self.explorer or '(not started)'}/", flush=True)
         try:
             while True:
@@ -352,6 +357,10 @@ class Demo:
                 received[line.kind] = received.get(line.kind, 0) + line.amount
             money.append(html_report.Money(name, role, paid.get(account, 0), received))
         return money
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run_demo(options: DemoOptions) -> int:
