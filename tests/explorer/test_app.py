@@ -37,3 +37,13 @@ def test_a_ledger_that_does_not_answer_is_a_502_page_naming_it() -> None:
 def test_a_port_out_of_range_is_refused_by_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--port", "70000"]) == 2
     assert "--port 70000 is outside 1..65535" in capsys.readouterr().err
+
+
+def test_without_jinja2_it_names_the_extra_to_install() -> None:
+    # A fresh interpreter in which Jinja2 cannot be imported (as after a plain `pip install .`).
+    code = "import sys; sys.modules['jinja2'] = None; from explorer.cli import main; sys.exit(main([]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "pip install 'leasechain[explorer]'" in done.stderr
