@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from chain_client import human
-from chain_client.client import LedgerClient, NotFoundError, UnreachableError
+from chain_client.client import LedgerClient, LedgerHTTPError, NotFoundError, UnreachableError
 from explorer import export, pages
 from explorer.names import Names
 from explorer.search import search
@@ -86,6 +86,12 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:
         return render("error.html", 404, title="Not found", detail=exc.detail or str(exc))
+
+    @app.exception_handler(LedgerHTTPError)
+    async def refused(request: Request, exc: LedgerHTTPError) -> Response:
+        return render(
+            "error.html", 502, title="The ledger refused the request", detail=exc.detail or str(exc)
+        )
 
     @app.exception_handler(UnreachableError)
     async def unreachable(request: Request, exc: UnreachableError) -> Response:

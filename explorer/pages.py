@@ -107,6 +107,10 @@ def proof(client: LedgerClient, index: int) -> dict[str, Any]:
     """The entry bytes, its inclusion proof in the latest signed tree and that tree head."""
     head = client.tree_head()
     found = client.transaction(index)
+    if index >= head.size:  # appended after the newest signed head: nothing to prove it against yet
+        raise NotFoundError(
+            404, "not_found", f"entry {index} is not under a signed tree head yet (size {head.size})"
+        )
     path = client.inclusion_proof(index, head.size)
     return {
         "index": index,
