@@ -56,6 +56,14 @@ def money(amount: int, currency: str) -> str:
     return f"{text} {currency}" if currency else text
 
 
+def decimal(amount: int, currency: str) -> str:
+    """Integer minor units as a plain decimal string for files, ``1180`` EUR as ``11.80`` (no grouping)."""
+    places = minor_units(currency)
+    whole, part = divmod(abs(amount), 10**places)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{whole}" + (f".{part:0{places}d}" if places else "")
+
+
 def when(seconds: float | None) -> str:
     """Unix seconds as ISO 8601 UTC, ``2024-05-01T12:00:00Z``; 0 or None (never, unset) as ``-``."""
     if not seconds:

@@ -106,6 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         broker=args.broker_kind,
         json_output=args.json,
+        keep=args.keep,
     )
     return run_demo(options)
 
@@ -152,6 +153,11 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--seconds", type=float, default=30.0, help="seconds of streaming (default 30)")
     d.add_argument("--broker", dest="broker_kind", choices=["auto", "mosquitto", "amqtt"], default="auto")
     d.add_argument("--json", action="store_true", help="print the summary as JSON")
+    d.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the ledger and the explorer up after the story, until Ctrl-C",
+    )
     d.set_defaults(func=cmd_demo)
     return p
 

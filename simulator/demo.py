@@ -13,8 +13,10 @@ output directory.  Ctrl-C stops everything cleanly.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -30,7 +32,7 @@ from simulator import html_report, story
 from simulator.fleet import Fleet, tty_progress
 from simulator.runner import Target, run
 from simulator.scenario import Scenario, parse
-from simulator.services import Backend, Broker, Gateway, Service, raise_fd_limit
+from simulator.services import Backend, Broker, Explorer, Gateway, Service, raise_fd_limit
 
 PERIOD = 86400  # one device day per lease period
 PERIODS = 2
@@ -47,6 +49,7 @@ class DemoOptions:
     seconds: float = 30.0
     broker: str = "auto"
     json_output: bool = False
+    keep: bool = False  # keep the ledger and the explorer up after the story, until Ctrl-C
 
 
 def demo_scenario(devices: int, seconds: float) -> Scenario:
@@ -113,6 +116,7 @@ class Demo:
         self.services: list[Service] = []
         self.events: list[str] = []
         self.deals: list[story.Deal] = []
+        self.explorer = ""
 
     def say(self, line: str) -> None:
         self.events.append(line)
@@ -126,6 +130,30 @@ class Demo:
         self.services.clear()
         shutil.rmtree(self.work, ignore_errors=True)
 
+    def _explorer(self, ledger_url: str) -> str:
+        """Start the explorer over the ledger; its address, or "" without the ``explorer`` extra."""
+        if importlib.util.find_spec("jinja2") is None:
+            self.say("explorer not started: it needs the explorer extra (pip install 'leasechain[explorer]')")
+            return ""
+        explorer = Explorer(self.work / "explorer", ledger_url)
+        explorer.start()
+        self.services.append(explorer)
+        self.say(f"explorer on {explorer.url}/ (follow the story there as it happens)")
+        return explorer.url
+
+    def keep(self) -> None:
+        """Keep everything up until Ctrl-C (or SIGTERM), so the story can be read in the explorer."""
+        # A shell starts a background job with SIGINT ignored, and a service manager stops with
+        # SIGTERM: both end the wait here, so the children are stopped in order either way.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
+        print(f"\nkept up until Ctrl-C: the explorer on {self.explorer or '(not started)'}/", flush=True)
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            print("\nstopping the explorer, the gateway, the broker and the ledger", file=sys.stderr)
+
     def play(self) -> dict[str, Any]:
         options = self.options
         raise_fd_limit()
@@ -134,6 +162,7 @@ class Demo:
         self.services.append(backend)
         url = backend.url
         self.say(f"ledger backend serving on {url} (SQLite in a temporary directory)")
+        self.explorer = self._explorer(url)
         broker = Broker(self.work / "broker", prefer=options.broker)
         broker.start()
         self.services.append(broker)
@@ -244,6 +273,7 @@ class Demo:
             "audit_verified": sum(1 for a in audit if a.ok),
             "tree_size": head.size,
             "report": str(out / "report.html"),
+            "explorer": self.explorer,
         }
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         return summary
@@ -329,6 +359,10 @@ class Demo:
         return money
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_demo(options: DemoOptions) -> int:
     """Play the demo; return the exit status (0 when the fleet verdict and every audit hold)."""
     options.output.mkdir(parents=True, exist_ok=True)
@@ -336,25 +370,33 @@ def run_demo(options: DemoOptions) -> int:
     try:
         started = time.monotonic()
         summary = demo.play()
+        summary["seconds"] = round(time.monotonic() - started, 1)
+        _print_summary(summary, options.json_output)
+        if options.keep:
+            demo.keep()
     except KeyboardInterrupt:
         print("\ninterrupted: stopping the fleet, the gateway, the broker and the ledger", file=sys.stderr)
         raise
     finally:
         demo.close()
-    summary["seconds"] = round(time.monotonic() - started, 1)
-    if options.json_output:
-        print(json.dumps(summary, indent=2))
-    else:
-        print()
-        print(f"Lease Chain demo finished in {summary['seconds']} s")
-        print(f"  readings verified on the ledger  {summary['readings_verified']}")
-        currency = summary["currency"]
-        print(f"  rent paid and distributed        {human.money(summary['rent_paid'], currency)}")
-        for name, amount in summary["paid"].items():
-            print(f"    {'paid by ' + name:40s} {human.money(amount, currency):>16}")
-        for name, amount in summary["received"].items():
-            print(f"    {'received by ' + name:40s} {human.money(amount, currency):>16}")
-        print(f"  audit bundles verified offline   {summary['audit_verified']} of {summary['audit_bundles']}")
-        print(f"  report                           {summary['report']}")
     ok = summary["fleet_passed"] and summary["audit_verified"] == summary["audit_bundles"]
     return 0 if ok else 1
+
+
+def _print_summary(summary: dict[str, Any], json_output: bool) -> None:
+    if json_output:
+        print(json.dumps(summary, indent=2), flush=True)
+        return
+    print()
+    print(f"Lease Chain demo finished in {summary['seconds']} s")
+    print(f"  readings verified on the ledger  {summary['readings_verified']}")
+    currency = summary["currency"]
+    print(f"  rent paid and distributed        {human.money(summary['rent_paid'], currency)}")
+    for name, amount in summary["paid"].items():
+        print(f"    {'paid by ' + name:40s} {human.money(amount, currency):>16}")
+    for name, amount in summary["received"].items():
+        print(f"    {'received by ' + name:40s} {human.money(amount, currency):>16}")
+    print(f"  audit bundles verified offline   {summary['audit_verified']} of {summary['audit_bundles']}")
+    print(f"  report                           {summary['report']}")
+    if summary["explorer"]:
+        print(f"  explorer                         {summary['explorer']}/", flush=True)

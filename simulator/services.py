@@ -1,4 +1,4 @@
-"""The parts of a site, started as child processes: ledger backend, MQTT broker, gateway.
+"""The parts of a site, started as child processes: ledger backend, explorer, MQTT broker, gateway.
 
 Used by ``leasechain-sim demo``, the tests and the benchmark.  Each part
 runs in its own process with its state in a directory of its own and its
@@ -142,6 +142,25 @@ class Backend(Service):
                 "--verify-workers",
                 "1",
             ]
+        )
+        wait_for_port(self.port, process, self.log)
+
+
+class Explorer(Service):
+    """``leasechain-explorer`` over a ledger (needs the ``explorer`` extra: Jinja2)."""
+
+    name = "explorer"
+
+    def __init__(self, workdir: Path, ledger_url: str, port: int | None = None) -> None:
+        super().__init__(workdir)
+        self.ledger_url = ledger_url
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start serving and wait until the port answers."""
+        process = self._spawn(
+            [sys.executable, "-m", "explorer", "--ledger", self.ledger_url, "--port", str(self.port)]
         )
         wait_for_port(self.port, process, self.log)
 

@@ -40,6 +40,8 @@ def test_wheel_holds_the_deployable_firmware(tmp_path: Path) -> None:
     scripts = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     ).decode()
-    for command in ("backend", "gateway", "sim", "device"):
+    assert "explorer/templates/entry.html" in names
+    assert "explorer/static/verify.js" in names
+    for command in ("backend", "gateway", "sim", "device", "explorer"):
         assert f"leasechain-{command} =" in scripts
     assert "leasechain =" in scripts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,6 +31,13 @@ def test_money_has_the_currencys_decimals(amount: int, currency: str, shown: str
 def test_money_is_exact(amount: int, currency: str) -> None:
     text = human.money(amount, currency).split()[0].replace(",", "").replace(".", "")
     assert int(text) == amount
+
+
+@given(st.integers(-(10**20), 10**20), st.sampled_from(["EUR", "JPY", "KWD", "CLF"]))
+def test_decimal_for_files_is_money_without_grouping_or_code(amount: int, currency: str) -> None:
+    text = human.decimal(amount, currency)
+    assert text == human.money(amount, currency).split()[0].replace(",", "")
+    assert Decimal(text) * 10 ** human.minor_units(currency) == amount
 
 
 def test_times_are_iso_8601_utc_and_zero_is_never() -> None:

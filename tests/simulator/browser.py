@@ -65,11 +65,13 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def layout_problems(browser: Browser, page_file: Path, width: int = 420, min_cell: int = 40) -> list[str]:
-    """What does not fit when ``page_file`` is shown ``width`` px wide; empty when everything does."""
+def layout_problems(
+    browser: Browser, page_file: Path | str, width: int = 420, min_cell: int = 40
+) -> list[str]:
+    """What does not fit when ``page_file`` (file or URL) is shown ``width`` px wide; empty if all fits."""
     page = browser.new_page(viewport={"width": width, "height": 800})
     try:
-        page.goto(page_file.resolve().as_uri())
+        page.goto(page_file if isinstance(page_file, str) else page_file.resolve().as_uri())
         problems: list[str] = page.evaluate(_PROBLEMS, min_cell)
         return problems
     finally:

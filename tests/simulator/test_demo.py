@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,8 @@ pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
 @pytest.mark.browser
 def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    done = subprocess.run(
+    # --keep: the ledger and the explorer stay up after the story, until Ctrl-C.
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -31,12 +34,27 @@ def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
             "9",
             "--seconds",
             "12",
+            "--keep",
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=240,
-        check=False,
     )
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("kept up until Ctrl-C"):
+            break
+    explorer = re.search(r"explorer on (http://127\.0\.0\.1:\d+)/", "".join(lines))
+    assert explorer is not None, "".join(lines)
+    with urllib.request.urlopen(explorer.group(1) + "/search?q=sim-42-000000", timeout=30) as answer:
+        machine = answer.read().decode()
+    assert "/machine/tok-" in answer.url
+    assert "Bolt Fabrication" in machine  # the lessee, by name
+    process.send_signal(signal.SIGINT)
+    rest, errors = process.communicate(timeout=60)
+    done = subprocess.CompletedProcess(process.args, process.returncode, "".join(lines) + rest, errors)
     assert done.returncode == 0, done.stdout + done.stderr
     for step in (
         "certified Acme Machines",
@@ -77,7 +95,6 @@ def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_the_demo_and_everything_it_started(tmp_path: Path) -> None:
-    import signal
     import time
 
     import psutil

@@ -1,0 +1,167 @@
+"""The explorer's web application: one page per thing the ledger holds, rendered on the server.
+
+Every value comes from the ledger's HTTP API through the SDK's ``LedgerClient``; nothing here
+knows the backend's storage. Pages are plain HTML with local assets; the only script
+(``static/verify.js``) checks an entry's inclusion proof against the signed tree head.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+
+from chain_client import human
+from chain_client.client import LedgerClient, LedgerHTTPError, NotFoundError, UnreachableError
+from explorer import export, pages
+from explorer.names import Names
+from explorer.search import search
+from explorer.tally import Tally
+
+RECENT = 15
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("explorer", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["when"] = human.when
+    env.filters["duration"] = human.duration
+    env.filters["hours"] = human.machine_hours
+    env.filters["pct"] = human.percent_bps
+    env.filters["short"] = human.short_account
+    env.filters["reading"] = human.readings
+    env.filters["url"] = lambda value: quote(str(value), safe="")
+    return env
+
+
+def _export(kind: str, name: str, columns: list[str], rows: Iterator[dict[str, Any]]) -> Response:
+    if kind == "csv":
+        body, media = export.csv_stream(columns, rows), "text/csv; charset=utf-8"
+    elif kind == "json":
+        body, media = export.json_stream(rows), "application/json"
+    else:
+        raise NotFoundError(404, "not_found", f"no export as {kind!r}: csv or json")
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{kind}"'}
+    return StreamingResponse(body, media_type=media, headers=headers)
+
+
+def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAPI:
+    """The explorer of the ledger at ``ledger_url``."""
+    ledger = client or LedgerClient(ledger_url, timeout=30.0, retries=1)
+    env = _environment()
+    tally = Tally()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if client is None:  # a client passed in belongs to the caller
+            ledger.close()
+
+    app = FastAPI(
+        title="Lease Chain explorer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
+    static = Path(str(resources.files("explorer") / "static"))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    def render(name: str, status: int = 200, **values: Any) -> HTMLResponse:  # noqa: ANN401 - template values
+        html = env.get_template(name).render(**values)
+        return HTMLResponse(html, status_code=status)
+
+    def page(name: str, build: Callable[[LedgerClient, Names], dict[str, Any]]) -> HTMLResponse:
+        names = Names.load(ledger)
+        return render(name, names=names, now=int(time.time()), **build(ledger, names))
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return render("error.html", 404, title="Not found", detail=exc.detail or str(exc))
+
+    @app.exception_handler(LedgerHTTPError)
+    async def refused(request: Request, exc: LedgerHTTPError) -> Response:
+        return render(
+            "error.html", 502, title="The ledger refused the request", detail=exc.detail or str(exc)
+        )
+
+    @app.exception_handler(UnreachableError)
+    async def unreachable(request: Request, exc: UnreachableError) -> Response:
+        return render("error.html", 502, title="The ledger does not answer", detail=str(exc))
+
+    @app.get("/", response_class=HTMLResponse)
+    def home() -> HTMLResponse:
+        """The latest signed tree head, totals and the most recent entries."""
+        return page("home.html", lambda c, n: pages.home(c, n, tally, RECENT))
+
+    @app.get("/head.json")
+    def head() -> JSONResponse:
+        """The latest signed tree head (the home page polls it to say when new entries arrived)."""
+        return JSONResponse(ledger.tree_head().to_json())
+
+    @app.get("/search", response_class=HTMLResponse)
+    def find(q: str = "") -> Response:
+        """One match opens its page; several are listed."""
+        names = Names.load(ledger)
+        hits = search(ledger, q, names)
+        if len(hits) == 1:
+            return RedirectResponse(hits[0].url, status_code=303)
+        return render("search.html", names=names, query=q, hits=hits, now=int(time.time()))
+
+    @app.get("/entry/{index}", response_class=HTMLResponse)
+    def entry(index: int) -> HTMLResponse:
+        """One log entry: the transaction in words, its signer, effects and inclusion proof."""
+        return page("entry.html", lambda c, n: pages.entry(c, n, index))
+
+    @app.get("/entry/{index}/proof.json")
+    def proof(index: int) -> JSONResponse:
+        """What the page's script checks: the entry bytes, its audit path and the signed tree head."""
+        return JSONResponse(pages.proof(ledger, index))
+
+    @app.get("/log", response_class=HTMLResponse)
+    def log(before: int | None = None) -> HTMLResponse:
+        """The log, newest first, a page at a time; ``before`` is the cursor (an entry index)."""
+        return page("log.html", lambda c, n: pages.log(c, n, before))
+
+    @app.get("/log.{kind}")
+    def log_export(kind: str) -> Response:
+        """The whole log as CSV or JSON, streamed."""
+        names = Names.load(ledger)
+        return _export(kind, "leasechain-log", export.LOG_COLUMNS, export.log_rows(ledger, names))
+
+    @app.get("/enterprise/{account}/payouts.{kind}")
+    def payouts_export(account: str, kind: str) -> Response:
+        """Every payout line an account received, as CSV or JSON."""
+        names = Names.load(ledger)
+        rows = export.payout_rows(ledger, names, account)
+        return _export(kind, f"payouts-{account[:16]}", export.PAYOUT_COLUMNS, rows)
+
+    @app.get("/machine/{token}", response_class=HTMLResponse)
+    def machine(token: str) -> HTMLResponse:
+        """A machine's token: owner, shares, sensors, leases, usage and readings."""
+        return page("machine.html", lambda c, n: pages.machine(c, n, token))
+
+    @app.get("/enterprise/{account}", response_class=HTMLResponse)
+    def enterprise(account: str) -> HTMLResponse:
+        """An enterprise (or any account): certification, credit, balance, journal, payouts."""
+        return page("enterprise.html", lambda c, n: pages.enterprise(c, n, account))
+
+    @app.get("/lease/{lease_id}", response_class=HTMLResponse)
+    def lease(lease_id: str) -> HTMLResponse:
+        """A lease: terms, invoices, payments and payouts per party."""
+        return page("lease.html", lambda c, n: pages.lease(c, n, lease_id))
+
+    @app.get("/invoice/{invoice_id}", response_class=HTMLResponse)
+    def invoice(invoice_id: str) -> HTMLResponse:
+        """An invoice: its usage, the readings behind it, and its payout lines."""
+        return page("invoice.html", lambda c, n: pages.invoice(c, n, invoice_id))
+
+    return app

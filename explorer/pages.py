@@ -1,0 +1,201 @@
+"""What each page shows, read from the ledger through the SDK: one function per page type.
+
+Each returns the values its template renders; the templates only format them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from chain_client import human
+from chain_client.client import LedgerClient, NotFoundError
+from chain_client.client import models as m
+from explorer.names import Names
+from explorer.tally import Tally
+from explorer.words import describe
+
+READINGS_SHOWN = 20
+READINGS_READ = 1000  # readings read per machine page (the API serves them oldest first)
+JOURNAL_SHOWN = 200
+EVIDENCE_READ = 1000
+LOG_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Row:
+    """An entry as listed: its index, time, type, signer and sentence."""
+
+    index: int
+    time: int
+    type: str
+    signer: str
+    words: str
+
+
+def _machine_label(client: LedgerClient) -> Any:  # noqa: ANN401 - a cached lookup function
+    cache: dict[str, str] = {}
+
+    def label(token_id: str) -> str:
+        if token_id not in cache:
+            try:
+                t = client.token(token_id)
+                cache[token_id] = f"{t.model} {t.serial}"
+            except NotFoundError:
+                cache[token_id] = token_id
+        return cache[token_id]
+
+    return label
+
+
+def _row(entry: m.LogEntry, names: Names, machine: Any) -> Row:  # noqa: ANN401 - the lookup
+    return Row(entry.index, entry.time, entry.type, entry.signer, describe(entry, names, machine))
+
+
+def home(client: LedgerClient, names: Names, tally: Tally, recent: int) -> dict[str, Any]:
+    """Tree head, totals and the latest entries."""
+    head = client.tree_head()
+    tokens = client.tokens()
+    leases = client.leases()
+    paid = sum(i.amount for lease in leases for i in lease.invoices if i.paid_at)
+    machine = _machine_label(client)
+    rows = [
+        _row(client.transaction(i), names, machine)
+        for i in range(head.size - 1, max(-1, head.size - 1 - recent), -1)
+    ]
+    return {
+        "head": head,
+        "age": human.duration(max(0, int(time.time()) - head.time)),
+        "machines": len(tokens),
+        "active_leases": sum(1 for lease in leases if lease.status == "active"),
+        "rent_paid": paid,
+        "readings": tally.advance(client, head.size),
+        "enterprises": len(names.enterprises),
+        "rows": rows,
+    }
+
+
+def log(client: LedgerClient, names: Names, before: int | None) -> dict[str, Any]:
+    """A page of the log, newest first: ``LOG_PAGE`` entries before the cursor (default: the newest)."""
+    size = names.info.size
+    top = size if before is None else max(0, min(before, size))
+    machine = _machine_label(client)
+    rows = [
+        _row(client.transaction(i), names, machine) for i in range(top - 1, max(-1, top - 1 - LOG_PAGE), -1)
+    ]
+    return {
+        "rows": rows,
+        "size": size,
+        "newer": min(size, top + LOG_PAGE) if top < size else None,
+        "older": rows[-1].index if rows and rows[-1].index > 0 else None,
+    }
+
+
+def entry(client: LedgerClient, names: Names, index: int) -> dict[str, Any]:
+    """One entry, in words, with its arguments and effects."""
+    found = client.transaction(index)
+    return {
+        "entry": found,
+        "words": describe(found, names, _machine_label(client)),
+        "size": names.info.size,
+    }
+
+
+def proof(client: LedgerClient, index: int) -> dict[str, Any]:
+    """The entry bytes, its inclusion proof in the latest signed tree and that tree head."""
+    head = client.tree_head()
+    found = client.transaction(index)
+    if index >= head.size:  # appended after the newest signed head: nothing to prove it against yet
+        raise NotFoundError(
+            404, "not_found", f"entry {index} is not under a signed tree head yet (size {head.size})"
+        )
+    path = client.inclusion_proof(index, head.size)
+    return {
+        "index": index,
+        "entry": found.entry,
+        "tree_size": path.tree_size,
+        "audit_path": path.audit_path,
+        "tree_head": head.to_json(),
+        "log_key": client.info().log_key,
+    }
+
+
+def machine(client: LedgerClient, names: Names, token_id: str) -> dict[str, Any]:
+    """A machine's token with its share register, sensors, leases, usage per period and readings."""
+    token = client.token(token_id)
+    holders = client.holders(token_id)
+    register = sorted(holders.holders.items(), key=lambda kv: (-kv[1], kv[0]))
+    leases = [lease for lease in client.leases() if lease.token == token_id]
+    readings = client.telemetry(token=token_id, limit=READINGS_READ)
+    last: dict[str, m.TelemetryReading] = {}
+    for r in readings:
+        last[r.device] = r
+    usage = [(lease.id, i.period, i.usage_seconds) for lease in leases for i in lease.invoices]
+    return {
+        "token": token,
+        "register": register,
+        "total_shares": holders.total_shares,
+        "leases": leases,
+        "last": last,
+        "readings": list(reversed(readings[-READINGS_SHOWN:])),
+        "readings_capped": len(readings) >= READINGS_READ,
+        "usage": usage,
+        "usage_max": max([u for _, _, u in usage] + [1]),
+    }
+
+
+def enterprise(client: LedgerClient, names: Names, account: str) -> dict[str, Any]:
+    """An enterprise's certification and credit, or just an account: balance, journal, payouts."""
+    found = names.enterprises.get(account)
+    if found is None and account != names.info.log_key and len(account) != 64:
+        raise NotFoundError(404, "not_found", f"no enterprise or account {account!r}")
+    balance = client.balance(account)
+    journal = client.journal(account, limit=JOURNAL_SHOWN)
+    payouts = client.payouts(account)
+    tokens = [t for t in client.tokens() if account in (t.owner, t.manufacturer)]
+    leases = [lease for lease in client.leases() if account in (lease.lessor, lease.lessee)]
+    return {
+        "account": account,
+        "found": found,
+        "balance": balance.balance,
+        "postings": list(reversed(journal.postings)),
+        "payouts": payouts.payouts,
+        "tokens": tokens,
+        "leases": leases,
+        "received": sum(p.amount for p in payouts.payouts),
+    }
+
+
+def lease(client: LedgerClient, names: Names, lease_id: str) -> dict[str, Any]:
+    """A lease with its invoices and what each party received from it."""
+    found = client.lease(lease_id)
+    per_party: dict[str, int] = defaultdict(int)
+    for invoice in found.invoices:
+        for line in invoice.payouts:
+            per_party[line.account] += line.amount
+    return {
+        "lease": found,
+        "token": client.token(found.token),
+        "per_party": sorted(per_party.items(), key=lambda kv: -kv[1]),
+        "billed": sum(i.amount for i in found.invoices),
+        "paid": sum(i.amount for i in found.invoices if i.paid_at),
+    }
+
+
+def invoice(client: LedgerClient, names: Names, invoice_id: str) -> dict[str, Any]:
+    """An invoice: the payout lines and the verified readings whose increments make its usage."""
+    found = client.invoice(invoice_id)
+    lease_ = client.lease(found.lease)
+    readings = client.telemetry(
+        token=lease_.token, since=found.start, until=found.end, status="verified", limit=EVIDENCE_READ
+    )
+    counted = [r for r in readings if r.increment > 0]
+    return {
+        "invoice": found,
+        "lease": lease_,
+        "readings": counted,
+        "counted_seconds": sum(r.increment for r in counted),
+        "batches": sorted({r.batch for r in counted}),
+    }
