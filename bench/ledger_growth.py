@@ -80,7 +80,7 @@ class Fleet:
             self.actor.tx(self.op, "deposit", account=account(self.lessee), amount=10**9, reference="r")
         )
         for i, dev in enumerate(self.devices):
-            txs.append(self._mint(f"G-{i}"))
+            txs.append(self.mint(f"G-{i}"))
             txs.append(
                 self.actor.tx(
                     self.maker, "bind_device", token=self.token(i), public_key=bytes(dev.verify_key)
@@ -88,7 +88,8 @@ class Fleet:
             )
         submit_all(self.ledger, txs, 500)
 
-    def _mint(self, serial: str) -> bytes:
+    def mint(self, serial: str) -> bytes:
+        """A signed mint_token of the maker for ``serial``."""
         terms = {"specs": {}, "price": 1, "salvage_value": 0, "shares": 1, "share_price": 0, "fee_terms": []}
         return self.actor.tx(self.maker, "mint_token", serial=serial, model="M", **terms)
 
@@ -167,7 +168,7 @@ def _invoice_ms(ledger: Ledger, clock: Clock, fleet: Fleet, readings: int, size:
     dev = key("growth-invoice-dev")
     did, token = device_id(bytes(dev.verify_key)), _token(fleet, "INV")
     bind = actor.tx(maker, "bind_device", token=token, public_key=bytes(dev.verify_key))
-    submit_all(ledger, [fleet._mint("INV"), bind], 1)
+    submit_all(ledger, [fleet.mint("INV"), bind], 1)
     start = int(clock())
     terms = {
         "start": start,
