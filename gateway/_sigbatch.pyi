@@ -1,3 +1,5 @@
 from collections.abc import Sequence
 
-def open_many(address: int, signed: Sequence[bytes], keys: Sequence[bytes], /) -> bytes: ...
+def verify_many(
+    keys: Sequence[bytes], signatures: Sequence[bytes], messages: Sequence[bytes], /
+) -> bytes: ...

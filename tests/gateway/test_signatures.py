@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import _ctypes
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -98,13 +105,76 @@ def test_random_lists_match_pynacl(cases: list[tuple[int, bytes, int, bool]]) ->
 
 
 def test_helper_rejects_bad_arguments() -> None:
-    from gateway._sigbatch import open_many
+    from gateway._sigbatch import verify_many
 
-    assert signatures._HELPER is not None
-    _, address = signatures._HELPER
-    with pytest.raises(ValueError, match="2 messages but 1 keys"):
-        open_many(address, [b"a" * 64, b"b" * 64], [b"k" * 32])
-    with pytest.raises(TypeError, match="item 0"):
-        open_many(address, ["text"], [b"k" * 32])  # type: ignore[list-item]  # the error under test
-    with pytest.raises(ValueError, match="address is 0"):
-        open_many(0, [], [])
+    key, signature = bytes(KEYS[0].verify_key), KEYS[0].sign(b"m").signature
+    assert verify_many([key], [signature], [b"m"]) == b"\x01"
+    with pytest.raises(ValueError, match="2 keys, 1 signatures and 2 messages"):
+        verify_many([key, key], [signature], [b"a", b"b"])
+    with pytest.raises(TypeError, match="messages item 0 is str"):
+        verify_many([key], [signature], ["m"])  # type: ignore[list-item]  # the error under test
+    with pytest.raises(TypeError, match="keys must be a sequence"):
+        verify_many(4096, [signature], [b"m"])  # type: ignore[arg-type]  # the error under test
+    with pytest.raises(TypeError):
+        verify_many(key, signature)  # type: ignore[call-arg, arg-type]  # the error under test
+
+
+# Each line would have crashed the interpreter with the helper that took a function address from Python
+# (open_many(4096, ...) jumped to address 4096); now each raises or answers, and the process exits cleanly.
+HOSTILE = """
+import threading
+from gateway._sigbatch import verify_many
+
+key, sig = b"k" * 32, b"s" * 64
+for args in [
+    (4096, [sig], [b"m"]), (0, 0, 0), (None, None, None), ([4096], [sig], [b"m"]),
+    ([key], [4096], [b"m"]), ([key], [sig], [4096]), ([key], [sig], [bytearray(b"m")]),
+    ([key], [sig], [memoryview(b"m")]), ([key[:1]], [sig[:1]], [b""]), (iter([key]), [sig], [b"m"]),
+    ([key] * 3, [sig] * 2, [b"m"] * 3), (b"", b"", b""), ("abc", "abc", "abc"),
+]:
+    try:
+        print(verify_many(*args))
+    except (TypeError, ValueError) as exc:
+        print(type(exc).__name__, exc)
+
+# Lists changed by another thread while the helper runs without the lock: it holds its own references.
+messages = [bytes(1000) for _ in range(2000)]
+stop = False
+def churn():
+    while not stop:
+        messages[:] = [bytes(1000) for _ in range(2000)]
+worker = threading.Thread(target=churn)
+worker.start()
+for _ in range(20):
+    assert verify_many([key] * 2000, [sig] * 2000, messages) == bytes(2000)
+stop = True
+worker.join()
+print("done")
+"""
+
+
+def test_hostile_arguments_raise_and_never_crash() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", HOSTILE], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("done\n")
+    assert "TypeError verify_many: keys must be a sequence of bytes" in done.stdout
+    assert "TypeError verify_many: messages item 0 is bytearray, not bytes" in done.stdout
+
+
+def test_the_helper_refuses_to_load_a_libsodium_that_fails_its_self_test(tmp_path: Path) -> None:
+    # A `nacl` package whose _sodium is not libsodium: the helper does not import, so no call goes astray.
+    fake = tmp_path / "nacl"
+    (fake / "bindings").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "bindings" / "__init__.py").write_text("")
+    shutil.copy(_ctypes.__file__, fake / "_sodium.abi3.so")
+    script = "import gateway._sigbatch"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(Path(__file__).parents[2])]))
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    assert "ImportError: _sigbatch:" in done.stderr
+    assert "lacks libsodium's Ed25519 functions" in done.stderr
