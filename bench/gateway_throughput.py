@@ -5,7 +5,7 @@ Prints JSON:
 - ``raw_pynacl_verify_per_s``: libsodium Ed25519 verification of the same
   messages' Sig_structures, one thread (the single-core baseline), and
   ``signature_checks``: whether the gateway checks them batched (its C
-  helper, gateway/signatures.py) or one per PyNaCl call;
+  helper, chain_client/signatures.py) or one per PyNaCl call;
 - ``sustained_per_s``: readings verified and committed per second by one
   gateway process while a publisher floods a real Mosquitto (measured between
   10% and 90% of the messages being stored), and its ``ratio_to_raw``;
@@ -41,11 +41,10 @@ from pathlib import Path
 
 from nacl.signing import SigningKey, VerifyKey
 
-from chain_client import topics
+from chain_client import signatures, topics
 from chain_client.device import device_id
 from chain_client.message import decode, digest, sign
 from chain_client.payload import GENESIS_PREV, Reading
-from gateway import signatures
 from tests.harness.mosquitto import Mosquitto
 from tests.harness.ports import wait_for_port
 

@@ -25,7 +25,7 @@ failure:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +43,10 @@ from chain_client.ledger.schema import TxType, check_args, parse_type
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import TreeHead, tree_head_from_json, verify_tree_head
 from chain_client.ledger.usage import Counter, increment, is_after, stamp, usage_charge
-from chain_client.message import check_signature
+from chain_client.message import Message, check_signature
 from chain_client.message import decode as decode_message
 from chain_client.payload import Reading
+from chain_client.signatures import verify_many
 
 LEASE_FIELDS = ("token", "lessee", "start", "end", "period", "fixed_rent", "usage_rate", "deposit", "grace")
 
@@ -69,6 +70,13 @@ def shown(lines: list[tuple[Any, ...]]) -> str:
     if not lines:
         return "no line"
     return "; ".join(f"{line[2]} ({line[3]} {unit(str(line[1]))})" for line in lines)
+
+
+def _decoded(raw: bytes) -> Message | LeaseChainError:
+    try:
+        return decode_message(raw)
+    except LeaseChainError as exc:
+        return exc
 
 
 def _hexes(values: list[str]) -> list[bytes]:
@@ -237,6 +245,7 @@ class _Audit:
         batches = {e.index: e for e in self.of_type(TxType.ANCHOR_BATCH)}
         seen: set[tuple[int, int]] = set()
         verdicts: dict[tuple[int, int], str] = {}
+        judged: list[tuple[tuple[int, int], bytes, str, bool, Message | LeaseChainError]] = []
         for item in sorted(self.b.readings, key=lambda r: (r.batch, r.position)):
             where = f"reading {item.batch}/{item.position}"
             spot = (item.batch, item.position)
@@ -253,7 +262,10 @@ class _Audit:
             anchored = self.anchored(item.batch, item.position, raw, path, batches, where)
             if issued is not None and item.batch > issued:
                 continue
-            verdict = self.judge(raw, item.batch, timeline, where, anchored)
+            judged.append((spot, raw, where, anchored, _decoded(raw)))
+        signatures = self.signatures(judged, timeline)
+        for spot, raw, where, anchored, message in judged:
+            verdict = self.judge(message, spot[0], timeline, where, anchored, signatures.get(spot))
             if verdict is not None and anchored:  # an unproven message is no evidence of usage
                 verdicts[spot] = verdict
                 self.raws[spot] = raw
@@ -287,13 +299,35 @@ class _Audit:
         self.r.good("batch_inclusion")
         return True
 
-    def judge(self, raw: bytes, batch: int, timeline: Timeline, where: str, anchored: bool) -> str | None:
+    def signatures(
+        self,
+        judged: Sequence[tuple[tuple[int, int], bytes, str, bool, Message | LeaseChainError]],
+        timeline: Timeline,
+    ) -> dict[tuple[int, int], bool]:
+        """Whether each decoded reading's signature verifies under its device's bound key, checked at once."""
+        spots, items = [], []
+        for spot, _, _, _, message in judged:
+            if isinstance(message, Message):
+                binding = timeline.bindings.get(message.device_id.hex())
+                if binding is not None:
+                    spots.append(spot)
+                    envelope = message.envelope
+                    items.append((binding.public_key, envelope.signature, envelope.to_be_signed()))
+        return dict(zip(spots, verify_many(items), strict=True))
+
+    def judge(
+        self,
+        message: Message | LeaseChainError,
+        batch: int,
+        timeline: Timeline,
+        where: str,
+        anchored: bool,
+        signature_ok: bool | None,
+    ) -> str | None:
         """The ledger's verdict on one message when anchored (``""``: verified); None if unusable."""
-        try:
-            message = decode_message(raw)
-        except LeaseChainError as exc:
+        if isinstance(message, LeaseChainError):
             if not anchored:
-                self.r.fail("reading_signature", where, f"does not decode: {exc}")
+                self.r.fail("reading_signature", where, f"does not decode: {message}")
                 return None
             return "malformed"
         device = message.device_id.hex()
@@ -302,7 +336,7 @@ class _Audit:
             self.r.fail("device_bindings", where, f"device {device} has no binding entry for {self.b.token}")
             return None
         try:
-            check_signature(message, binding.public_key)
+            check_signature(message, binding.public_key, signature_ok)
         except LeaseChainError as exc:
             if not anchored:
                 self.r.fail("reading_signature", where, str(exc))

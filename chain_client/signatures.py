@@ -4,7 +4,7 @@ A verifier thread that calls PyNaCl once per message must win the GIL back
 after every signature; beside the gateway's busy Python threads it waits a
 switch interval each time and verifies only a few hundred messages a
 second.  :func:`verify_many` hands the whole list to the small C helper
-``gateway._sigbatch``, which calls libsodium's ``crypto_sign_verify_detached``
+``chain_client._sigbatch``, which calls libsodium's ``crypto_sign_verify_detached``
 (the check behind PyNaCl's ``VerifyKey.verify``), found by the helper itself
 in the libsodium PyNaCl loads, in one loop without the GIL, so the outcome of
 every check is PyNaCl's.
@@ -27,7 +27,7 @@ _VerifyMany = Callable[[Sequence[bytes], Sequence[bytes], Sequence[bytes]], byte
 
 def _load_helper() -> _VerifyMany | None:
     try:
-        from gateway._sigbatch import verify_many as helper
+        from chain_client._sigbatch import verify_many as helper
     except ImportError:  # not built, or PyNaCl's libsodium not found or failing the helper's self-test
         return None
     return helper

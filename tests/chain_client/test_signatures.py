@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey
 
-from gateway import signatures
+from chain_client import signatures
 
 KEYS = [SigningKey(bytes([i]) * 32) for i in range(1, 5)]
 
@@ -105,7 +105,7 @@ def test_random_lists_match_pynacl(cases: list[tuple[int, bytes, int, bool]]) ->
 
 
 def test_helper_rejects_bad_arguments() -> None:
-    from gateway._sigbatch import verify_many
+    from chain_client._sigbatch import verify_many
 
     key, signature = bytes(KEYS[0].verify_key), KEYS[0].sign(b"m").signature
     assert verify_many([key], [signature], [b"m"]) == b"\x01"
@@ -123,7 +123,7 @@ def test_helper_rejects_bad_arguments() -> None:
 # (open_many(4096, ...) jumped to address 4096); now each raises or answers, and the process exits cleanly.
 HOSTILE = """
 import threading
-from gateway._sigbatch import verify_many
+from chain_client._sigbatch import verify_many
 
 key, sig = b"k" * 32, b"s" * 64
 for args in [
@@ -170,8 +170,15 @@ def test_the_helper_refuses_to_load_a_libsodium_that_fails_its_self_test(tmp_pat
     (fake / "__init__.py").write_text("")
     (fake / "bindings" / "__init__.py").write_text("")
     shutil.copy(_ctypes.__file__, fake / "_sodium.abi3.so")
-    script = "import gateway._sigbatch"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(Path(__file__).parents[2])]))
+    from chain_client import _sigbatch
+
+    # The built helper loaded by its path, so that only the fake `nacl` is importable beside it.
+    script = (
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('_sigbatch', {_sigbatch.__file__!r})\n"
+        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
     )
