@@ -44,6 +44,14 @@ QOS1_FLAGS = 0x02  # PUBLISH fixed-header bits 1-2: QoS 1
 # the property length's 4 bytes; what follows (properties, payload) can be streamed.
 HEADER_PEEK = 2 + 65535 + 2 + 4
 MAX_REMAINING_LENGTH = 268_435_455  # four 7-bit bytes
+# The return codes of an MQTT 3.1.1 CONNACK that refuse the connection.
+CONNACK_V3_REASONS = {
+    1: "unacceptable protocol version",
+    2: "client identifier rejected",
+    3: "server unavailable",
+    4: "bad user name or password",
+    5: "not authorised",
+}
 
 _PUBACK = struct.Struct("!BBH")  # fixed header (type, remaining length 2) and packet id
 _U16 = struct.Struct("!H")

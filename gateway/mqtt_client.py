@@ -35,14 +35,6 @@ log = logging.getLogger(__name__)
 
 READ_SIZE = 65536  # bytes asked of one recv: a few hundred readings
 
-_CONNACK_V3 = {
-    1: "unacceptable protocol version",
-    2: "client identifier rejected",
-    3: "server unavailable",
-    4: "bad user name or password",
-    5: "not authorised",
-}
-
 
 @dataclass(frozen=True)
 class Options:
@@ -225,7 +217,7 @@ class MqttClient:
         code = body[1]
         if not self.options.v5:
             if code:
-                raise BrokerRefusedError(_CONNACK_V3.get(code, f"return code {code}"))
+                raise BrokerRefusedError(codec.CONNACK_V3_REASONS.get(code, f"return code {code}"))
             return self.options.keepalive
         properties, _ = codec.parse_properties(body, 2)
         if code >= 0x80:
@@ -257,10 +249,9 @@ class MqttClient:
                 self._flush(sock, codec.disconnect_packet())
                 return ""
             timeout = None
-            if keepalive:
-                timeout = max(0.0, last_sent + keepalive - time.monotonic())
-                if ping_sent is not None:
-                    timeout = min(timeout, max(0.0, ping_sent + keepalive - time.monotonic()))
+            if keepalive:  # the next PINGREQ is due, or the answer to the last one overdue
+                due = last_sent + keepalive if ping_sent is None else ping_sent + keepalive
+                timeout = max(0.0, due - time.monotonic())
             readable, writable, _ = select.select(
                 [sock, self._wake_r], [sock] if writing else [], [], timeout
             )
