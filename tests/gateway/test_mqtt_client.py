@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import queue
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -218,3 +221,69 @@ def test_stop_sends_the_queued_acks_then_disconnect(script: _Script, client_of: 
     assert script.read_packet() == (codec.DISCONNECT, b"")
     stopping.join(10)
     assert not stopping.is_alive()
+
+
+def _certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A CA and a server certificate for 127.0.0.1 signed by it: (CA, server certificate, server key)."""
+    ca_key, ca, key, request, cert = (directory / n for n in ("ca.key", "ca.crt", "s.key", "s.csr", "s.crt"))
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    run = [openssl, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    subprocess.run(
+        [*run, "-x509", "-days", "2", "-subj", "/CN=test CA", "-keyout", ca_key, "-out", ca],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*run, "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", request], check=True, capture_output=True
+    )
+    extensions = directory / "san.cnf"
+    extensions.write_text("subjectAltName = IP:127.0.0.1\n")
+    subprocess.run(
+        [
+            openssl,
+            "x509",
+            "-req",
+            "-in",
+            request,
+            "-CA",
+            ca,
+            "-CAkey",
+            ca_key,
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            extensions,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return ca, cert, key
+
+
+def test_tls_with_the_sites_ca(tmp_path: Path, client_of: list[MqttClient]) -> None:
+    ca, cert, key = _certificates(tmp_path)
+    broker = Mosquitto(tmp_path / "broker")
+    broker.config.write_text(
+        broker.config.read_text() + f"cafile {ca}\ncertfile {cert}\nkeyfile {key}\n"
+    )  # the listener above now speaks TLS
+    broker.start()
+    try:
+        options = Options(broker.host, broker.port, "gw", v5=True, tls_ca_file=str(ca), session_expiry=60)
+        recorder = _start(client_of, options)
+        assert recorder.next("connected") == (1, False)
+        client_of[0].subscribe([("site/+/data", 1)])
+        assert recorder.next("subscribed") == [1]
+        untrusted = _start(client_of, Options(broker.host, broker.port, "other", v5=True, tls_ca_file=None))
+        reason = untrusted.next("disconnected")
+        assert isinstance(reason, str)
+        assert reason  # plain MQTT to a TLS listener fails
+    finally:
+        for client in client_of:
+            client.stop()
+        client_of.clear()
+        broker.kill()
