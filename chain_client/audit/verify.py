@@ -89,7 +89,8 @@ class _Audit:
         self.r = Report()
         self.log: dict[int, Logged] = {}
         self.head: TreeHead | None = None
-        self.raws: dict[tuple[int, int], bytes] = {}
+        # The decoded messages of the readings judged verified, for the usage check.
+        self.verified: dict[tuple[int, int], Message] = {}
 
     # -- the log --------------------------------------------------------------
 
@@ -245,7 +246,7 @@ class _Audit:
         batches = {e.index: e for e in self.of_type(TxType.ANCHOR_BATCH)}
         seen: set[tuple[int, int]] = set()
         verdicts: dict[tuple[int, int], str] = {}
-        judged: list[tuple[tuple[int, int], bytes, str, bool, Message | LeaseChainError]] = []
+        judged: list[tuple[tuple[int, int], str, bool, Message | LeaseChainError]] = []
         for item in sorted(self.b.readings, key=lambda r: (r.batch, r.position)):
             where = f"reading {item.batch}/{item.position}"
             spot = (item.batch, item.position)
@@ -262,13 +263,14 @@ class _Audit:
             anchored = self.anchored(item.batch, item.position, raw, path, batches, where)
             if issued is not None and item.batch > issued:
                 continue
-            judged.append((spot, raw, where, anchored, _decoded(raw)))
+            judged.append((spot, where, anchored, _decoded(raw)))
         signatures = self.signatures(judged, timeline)
-        for spot, raw, where, anchored, message in judged:
+        for spot, where, anchored, message in judged:
             verdict = self.judge(message, spot[0], timeline, where, anchored, signatures.get(spot))
             if verdict is not None and anchored:  # an unproven message is no evidence of usage
                 verdicts[spot] = verdict
-                self.raws[spot] = raw
+                if not verdict and isinstance(message, Message):
+                    self.verified[spot] = message
         # An entry commits to its batch by root and count only: whether the bundle holds every
         # reading the invoice rests on is the evidence check's to say, against the signed invoice.
         return verdicts
@@ -301,12 +303,12 @@ class _Audit:
 
     def signatures(
         self,
-        judged: Sequence[tuple[tuple[int, int], bytes, str, bool, Message | LeaseChainError]],
+        judged: Sequence[tuple[tuple[int, int], str, bool, Message | LeaseChainError]],
         timeline: Timeline,
     ) -> dict[tuple[int, int], bool]:
         """Whether each decoded reading's signature verifies under its device's bound key, checked at once."""
         spots, items = [], []
-        for spot, _, _, _, message in judged:
+        for spot, _, _, message in judged:
             if isinstance(message, Message):
                 binding = timeline.bindings.get(message.device_id.hex())
                 if binding is not None:
@@ -357,7 +359,7 @@ class _Audit:
 
     def usage(self, verdicts: Mapping[tuple[int, int], str], start: int, end: int) -> Evidence:
         """The evidence of ``[start, end)``: the verified, counted readings that added usage in it."""
-        readings = self.raws
+        readings = self.verified
         seen: set[tuple[str, str, int, int]] = set()
         counters: dict[str, Counter] = {}
         increments: list[Increment] = []
@@ -365,7 +367,7 @@ class _Audit:
         for spot in sorted(verdicts):
             if verdicts[spot]:
                 continue
-            body = decode_message(readings[spot]).body
+            body = readings[spot].body
             device = body.device_id.hex()
             kind = "reading" if isinstance(body, Reading) else "birth"
             key = (device, kind, body.boot, body.seq if isinstance(body, Reading) else 0)
