@@ -207,6 +207,24 @@ def test_a_qos2_publish_breaks_the_protocol_and_ends_the_connection(
     assert recorder.next("disconnected") == "PUBLISH of QoS 2 on a QoS 1 subscription"
 
 
+def test_acks_go_to_the_connection_they_name(script: _Script, client_of: list[MqttClient]) -> None:
+    recorder = _start(client_of, Options("127.0.0.1", script.port, "gw", v5=False, reconnect_min=0.1))
+    peer = script.accept()
+    script.read_packet()
+    peer.sendall(b"\x20\x02\x00\x00" + codec.publish_packet(b"t/data", b"one", 1, False, 9))
+    assert recorder.next("publishes") == (1, [(9, "t/data", b"one")])
+    peer.close()  # lost before the commit: packet id 9 means nothing on the next connection
+    assert recorder.next("disconnected")
+    peer = script.accept()
+    script.read_packet()
+    peer.sendall(b"\x20\x02\x01\x00" + codec.publish_packet(b"t/data", b"one", 1, False, 4))
+    assert recorder.next("connected") == (2, True)
+    assert recorder.next("publishes") == (2, [(4, "t/data", b"one")])
+    client_of[0].ack_qos1(1, [9])  # the commit of the first delivery: not sent
+    client_of[0].ack_qos1(2, [4])
+    assert script.read_packet() == (codec.PUBACK, b"\x00\x04")
+
+
 def test_stop_sends_the_queued_acks_then_disconnect(script: _Script, client_of: list[MqttClient]) -> None:
     recorder = _start(client_of, Options("127.0.0.1", script.port, "gw", v5=False))
     peer = script.accept()
