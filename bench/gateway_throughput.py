@@ -5,7 +5,7 @@ Prints JSON:
 - ``raw_pynacl_verify_per_s``: libsodium Ed25519 verification of the same
   messages' Sig_structures, one thread (the single-core baseline), and
   ``signature_checks``: whether the gateway checks them batched (its C
-  helper, gateway/signatures.py) or one per PyNaCl call;
+  helper, chain_client/signatures.py) or one per PyNaCl call;
 - ``sustained_per_s``: readings verified and committed per second by one
   gateway process while a publisher floods a real Mosquitto (measured between
   10% and 90% of the messages being stored), and its ``ratio_to_raw``;
@@ -41,24 +41,15 @@ from pathlib import Path
 
 from nacl.signing import SigningKey, VerifyKey
 
-from chain_client import topics
+from chain_client import signatures, topics
 from chain_client.device import device_id
 from chain_client.message import decode, digest, sign
+from chain_client.mqtt_codec import encode_varint
 from chain_client.payload import GENESIS_PREV, Reading
-from gateway import signatures
 from tests.harness.mosquitto import Mosquitto
 from tests.harness.ports import wait_for_port
 
 NOW = int(time.time())
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n % 128, n // 128
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def _text(s: str) -> bytes:
@@ -68,7 +59,7 @@ def _text(s: str) -> bytes:
 
 def _publish_packet(topic: str, payload: bytes, packet_id: int) -> bytes:
     body = _text(topic) + packet_id.to_bytes(2, "big") + payload
-    return b"\x32" + _varint(len(body)) + body
+    return b"\x32" + encode_varint(len(body)) + body
 
 
 class RawPublisher:
@@ -79,7 +70,7 @@ class RawPublisher:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         variable = _text("MQTT") + bytes([4, 0x02]) + (60).to_bytes(2, "big")
         body = variable + _text("bench-publisher")
-        self.sock.sendall(b"\x10" + _varint(len(body)) + body)
+        self.sock.sendall(b"\x10" + encode_varint(len(body)) + body)
         connack = self.sock.recv(4)
         assert connack[:2] == b"\x20\x02", connack
         assert connack[3] == 0, f"broker refused the publisher: {connack!r}"

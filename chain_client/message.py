@@ -134,18 +134,27 @@ def decode(data: bytes) -> Message:
     return Message(envelope=envelope, body=body)
 
 
-def check_signature(message: Message, public_key: bytes) -> None:
-    """Check the signature of a decoded message against ``public_key``."""
+def check_signature(message: Message, public_key: bytes, verified: bool | None = None) -> None:
+    """Check the signature of a decoded message against ``public_key``.
+
+    ``verified`` is the outcome of the Ed25519 check when it has been made
+    already (:func:`chain_client.signatures.verify_many` checks many at
+    once); the device id is checked against the key either way.
+    """
     if device_id(public_key) != message.device_id:
         raise ProtocolError(
             Reason.KID_MISMATCH, f"public key does not belong to device {message.device_id.hex()}"
         )
-    try:
-        VerifyKey(public_key).verify(message.envelope.to_be_signed(), message.envelope.signature)
-    except BadSignatureError:
+    if verified is None:
+        try:
+            VerifyKey(public_key).verify(message.envelope.to_be_signed(), message.envelope.signature)
+            verified = True
+        except BadSignatureError:
+            verified = False
+    if not verified:
         raise ProtocolError(
             Reason.BAD_SIGNATURE, f"signature does not verify for device {message.device_id.hex()}"
-        ) from None
+        )
 
 
 def verify(data: bytes, public_key: bytes) -> Message:

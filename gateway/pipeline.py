@@ -4,7 +4,7 @@ Two stages run concurrently so both cores stay busy: while one group is
 committed to the store (one transaction, one fsync), the next is verified.
 Verification runs in a small thread pool, a chunk of the group per thread;
 each chunk's signatures are checked in one call that releases the GIL for
-all of them (gateway/signatures.py), so they overlap with decoding, with the
+all of them (chain_client/signatures.py), so they overlap with decoding, with the
 store and with the MQTT network thread.  The store has its own single
 thread.  Acknowledgements go out only after the commit that holds their
 messages has returned.

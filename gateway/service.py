@@ -24,7 +24,8 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
-from gateway import broker_access, endpoint, registry_sync, sdnotify, signatures
+from chain_client import signatures
+from gateway import broker_access, endpoint, registry_sync, sdnotify
 from gateway.anchoring import Anchorer
 from gateway.config import Config, load
 from gateway.errors import ConfigError, GatewayError, RegistryError
@@ -228,7 +229,7 @@ class Service:
             cfg.gateway.id,
             len(registry),
             store.path,
-            "batched" if signatures.BATCHED else "one per call (gateway._sigbatch is not built)",
+            "batched" if signatures.BATCHED else "one per call (chain_client._sigbatch is not built)",
         )
 
         done_early = asyncio.ensure_future(asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION))

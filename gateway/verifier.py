@@ -4,7 +4,7 @@ Checks, in order: size (before any parsing), structure (the codec's
 ``decode``), topic against kid, registry (unknown or revoked device),
 signature over the exact bytes received, and clock skew for synced times.
 Signatures are checked many at a time (``check_many``), with the
-interpreter lock released for the whole group (gateway/signatures.py).
+interpreter lock released for the whole group (chain_client/signatures.py).
 The checks that need history (duplicate, replay, hash chain, gaps) run in
 the store, inside the transaction that records the message.
 
@@ -22,9 +22,9 @@ from chain_client.errors import ProtocolError
 from chain_client.message import Message, decode
 from chain_client.payload import Birth, Reading
 from chain_client.reasons import Reason
+from chain_client.signatures import verify_many
 from gateway.quarantine import Original
 from gateway.registry import Device, Registry
-from gateway.signatures import verify_many
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class Verifier:
         """Verify (raw, topic, received_at) items; the same verdicts as :meth:`check` one by one.
 
         The signatures of all items are checked in one call of
-        :func:`gateway.signatures.verify_many`, which releases the
+        :func:`chain_client.signatures.verify_many`, which releases the
         interpreter lock for the whole list.
         """
         screened = [self._screen(raw, topic) for raw, topic, _ in items]

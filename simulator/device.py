@@ -18,13 +18,14 @@ import random
 import time
 from typing import Any
 
+from chain_client.mqtt_codec import Will
 from firmware.leasechain import state as firmware_state
 from firmware.leasechain.app import STATUS_OFFLINE, STATUS_ONLINE, Device
 from simulator import faults
 from simulator.errors import MqttError
 from simulator.flash import MemoryFlash
 from simulator.machines import MachineModel
-from simulator.mqtt import MqttConnection, Will
+from simulator.mqtt import MqttConnection
 from simulator.scenario import Machine
 from simulator.signer import NaclSigner
 from simulator.truth import ACCEPT, EITHER, REJECT, Sent, Truth

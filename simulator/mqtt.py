@@ -9,90 +9,18 @@ contract as the firmware's transport (firmware/leasechain/transport.py).
 Why not a library: paho-mqtt runs a select loop per client, aiomqtt wraps
 paho (a thread-free loop, but paho's per-client bookkeeping and Python-level
 packet handling on every call), gmqtt is MQTT 5 first.  A publisher needs
-four packet types; writing them here keeps the per-message cost to building
-one bytes object and resolving one future (docs/simulator.md).
+four packet types; their bytes come from the project's MQTT codec
+(chain_client/mqtt_codec.py, shared with the gateway), which keeps the
+per-message cost to building one bytes object and resolving one future
+(docs/simulator.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import struct
-from dataclasses import dataclass
 
+from chain_client import mqtt_codec as codec
 from simulator.errors import MqttError
-
-_CONNECT = 0x10
-_CONNACK = 0x20
-_PUBLISH = 0x30
-_PUBACK = 0x40
-_PINGREQ = 0xC0
-_PINGRESP = 0xD0
-_DISCONNECT = 0xE0
-
-_CONNACK_REASONS = {
-    1: "unacceptable protocol version",
-    2: "client identifier rejected",
-    3: "server unavailable",
-    4: "bad user name or password",
-    5: "not authorised",
-}
-
-
-@dataclass(frozen=True)
-class Will:
-    """The message the broker publishes if the connection vanishes."""
-
-    topic: str
-    payload: bytes
-    qos: int = 1
-    retain: bool = True
-
-
-def _length(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _string(data: bytes) -> bytes:
-    return struct.pack("!H", len(data)) + data
-
-
-def connect_packet(
-    client_id: str,
-    keepalive: int,
-    will: Will | None,
-    clean: bool = True,
-    username: str | None = None,
-    password: str | None = None,
-) -> bytes:
-    """The bytes of a CONNECT packet."""
-    flags = 0x02 if clean else 0
-    payload = _string(client_id.encode())
-    if will is not None:
-        flags |= 0x04 | (will.qos << 3) | (0x20 if will.retain else 0)
-        payload += _string(will.topic.encode()) + _string(will.payload)
-    if username is not None:
-        flags |= 0x80
-        payload += _string(username.encode())
-    if password is not None:
-        flags |= 0x40
-        payload += _string(password.encode())
-    body = _string(b"MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive) + payload
-    return bytes([_CONNECT]) + _length(len(body)) + body
-
-
-def publish_packet(topic: bytes, payload: bytes, qos: int, retain: bool, packet_id: int) -> bytes:
-    """The bytes of a PUBLISH packet."""
-    head = _PUBLISH | (qos << 1) | (1 if retain else 0)
-    variable = _string(topic) + (struct.pack("!H", packet_id) if qos else b"")
-    return bytes([head]) + _length(len(variable) + len(payload)) + variable + payload
 
 
 class _Protocol(asyncio.Protocol):
@@ -110,24 +38,17 @@ class _Protocol(asyncio.Protocol):
         end = len(buf)
         owner = self.owner
         while end - pos >= 2:
-            # Every packet a publisher receives is short: a one-byte length suffices,
-            # but longer ones are parsed properly so that no broker can desynchronise us.
-            length = 0
-            shift = 0
-            i = pos + 1
-            while True:
-                if i >= end:
-                    self.buffer = buf[pos:]
-                    return
-                byte = buf[i]
-                length |= (byte & 0x7F) << shift
-                i += 1
-                if not byte & 0x80:
-                    break
-                shift += 7
-                if shift > 21:
-                    owner._fail(MqttError(f"malformed remaining length from broker at byte {i}"))
-                    return
+            # Every packet a publisher receives is short, but longer ones are framed properly
+            # so that no broker can desynchronise us.
+            try:
+                found = codec.decode_varint(buf, pos + 1, end)
+            except codec.MalformedPacketError:
+                owner._fail(MqttError(f"malformed remaining length from broker at byte {pos + 1}"))
+                return
+            if found is None:
+                self.buffer = buf[pos:]
+                return
+            length, i = found
             if end - i < length:
                 break
             owner._packet(buf[pos] & 0xF0, buf[i : i + length])
@@ -148,7 +69,7 @@ class MqttConnection:
         client_id: str,
         *,
         keepalive: int = 60,
-        will: Will | None = None,
+        will: codec.Will | None = None,
         clean: bool = True,
         username: str | None = None,
         password: str | None = None,
@@ -184,8 +105,13 @@ class MqttConnection:
             raise MqttError(f"cannot reach broker {self.host}:{self.port}: {exc!r}") from None
         assert self._transport is not None
         self._transport.write(
-            connect_packet(
-                self.client_id, self.keepalive, self.will, self.clean, self.username, self.password
+            codec.connect_packet(
+                self.client_id,
+                self.keepalive,
+                will=self.will,
+                clean=self.clean,
+                username=self.username,
+                password=self.password,
             )
         )
         try:
@@ -195,7 +121,7 @@ class MqttConnection:
             raise MqttError(f"no CONNACK from {self.host}:{self.port} within {timeout} s") from None
         if code != 0:
             self.abort()
-            reason = _CONNACK_REASONS.get(code, "unknown")
+            reason = codec.CONNACK_V3_REASONS.get(code, "unknown")
             raise MqttError(f"broker refused client {self.client_id!r}: code {code} ({reason})", code)
         self.connected = True
         self._arm_ping()
@@ -206,7 +132,7 @@ class MqttConnection:
 
     def _send_ping(self) -> None:
         if self.connected and self._transport is not None:
-            self._transport.write(bytes([_PINGREQ, 0]))
+            self._transport.write(codec.PINGREQ_PACKET)
             self._arm_ping()
 
     async def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
@@ -228,21 +154,21 @@ class MqttConnection:
             packet_id = self._next_id % 65535 + 1
             self._next_id = packet_id
             self._inflight[packet_id] = future
-        transport.write(publish_packet(topic.encode(), payload, qos, retain, packet_id))
+        transport.write(codec.publish_packet(topic.encode(), payload, qos, retain, packet_id))
         if not qos:
             future.set_result(None)
         return future
 
     def _packet(self, kind: int, body: bytes) -> None:
-        if kind == _PUBACK:
+        if kind == codec.PUBACK:
             if len(body) >= 2:
                 future = self._inflight.pop((body[0] << 8) | body[1], None)
                 if future is not None and not future.done():
                     future.set_result(None)
-        elif kind == _CONNACK:
+        elif kind == codec.CONNACK:
             if self._connack is not None and not self._connack.done():
                 self._connack.set_result(body[1] if len(body) >= 2 else 255)
-        elif kind == _PINGRESP:
+        elif kind == codec.PINGRESP:
             pass
         else:
             self._fail(MqttError(f"unexpected packet type 0x{kind:02x} from broker"))
@@ -278,7 +204,7 @@ class MqttConnection:
     def disconnect(self) -> None:
         """Polite close: DISCONNECT first, so the broker discards the last will."""
         if self._transport is not None and self.connected:
-            self._transport.write(bytes([_DISCONNECT, 0]))
+            self._transport.write(codec.disconnect_packet())
             self._transport.close()
         self.connected = False
 

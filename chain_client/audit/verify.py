@@ -25,7 +25,7 @@ failure:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +43,10 @@ from chain_client.ledger.schema import TxType, check_args, parse_type
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import TreeHead, tree_head_from_json, verify_tree_head
 from chain_client.ledger.usage import Counter, increment, is_after, stamp, usage_charge
-from chain_client.message import check_signature
+from chain_client.message import Message, check_signature
 from chain_client.message import decode as decode_message
 from chain_client.payload import Reading
+from chain_client.signatures import verify_many
 
 LEASE_FIELDS = ("token", "lessee", "start", "end", "period", "fixed_rent", "usage_rate", "deposit", "grace")
 
@@ -71,6 +72,13 @@ def shown(lines: list[tuple[Any, ...]]) -> str:
     return "; ".join(f"{line[2]} ({line[3]} {unit(str(line[1]))})" for line in lines)
 
 
+def _decoded(raw: bytes) -> Message | LeaseChainError:
+    try:
+        return decode_message(raw)
+    except LeaseChainError as exc:
+        return exc
+
+
 def _hexes(values: list[str]) -> list[bytes]:
     return [bytes.fromhex(v) for v in values]
 
@@ -81,7 +89,8 @@ class _Audit:
         self.r = Report()
         self.log: dict[int, Logged] = {}
         self.head: TreeHead | None = None
-        self.raws: dict[tuple[int, int], bytes] = {}
+        # The decoded messages of the readings judged verified, for the usage check.
+        self.verified: dict[tuple[int, int], Message] = {}
 
     # -- the log --------------------------------------------------------------
 
@@ -237,6 +246,7 @@ class _Audit:
         batches = {e.index: e for e in self.of_type(TxType.ANCHOR_BATCH)}
         seen: set[tuple[int, int]] = set()
         verdicts: dict[tuple[int, int], str] = {}
+        judged: list[tuple[tuple[int, int], str, bool, Message | LeaseChainError]] = []
         for item in sorted(self.b.readings, key=lambda r: (r.batch, r.position)):
             where = f"reading {item.batch}/{item.position}"
             spot = (item.batch, item.position)
@@ -253,10 +263,14 @@ class _Audit:
             anchored = self.anchored(item.batch, item.position, raw, path, batches, where)
             if issued is not None and item.batch > issued:
                 continue
-            verdict = self.judge(raw, item.batch, timeline, where, anchored)
+            judged.append((spot, where, anchored, _decoded(raw)))
+        signatures = self.signatures(judged, timeline)
+        for spot, where, anchored, message in judged:
+            verdict = self.judge(message, spot[0], timeline, where, anchored, signatures.get(spot))
             if verdict is not None and anchored:  # an unproven message is no evidence of usage
                 verdicts[spot] = verdict
-                self.raws[spot] = raw
+                if not verdict and isinstance(message, Message):
+                    self.verified[spot] = message
         # An entry commits to its batch by root and count only: whether the bundle holds every
         # reading the invoice rests on is the evidence check's to say, against the signed invoice.
         return verdicts
@@ -287,13 +301,35 @@ class _Audit:
         self.r.good("batch_inclusion")
         return True
 
-    def judge(self, raw: bytes, batch: int, timeline: Timeline, where: str, anchored: bool) -> str | None:
+    def signatures(
+        self,
+        judged: Sequence[tuple[tuple[int, int], str, bool, Message | LeaseChainError]],
+        timeline: Timeline,
+    ) -> dict[tuple[int, int], bool]:
+        """Whether each decoded reading's signature verifies under its device's bound key, checked at once."""
+        spots, items = [], []
+        for spot, _, _, message in judged:
+            if isinstance(message, Message):
+                binding = timeline.bindings.get(message.device_id.hex())
+                if binding is not None:
+                    spots.append(spot)
+                    envelope = message.envelope
+                    items.append((binding.public_key, envelope.signature, envelope.to_be_signed()))
+        return dict(zip(spots, verify_many(items), strict=True))
+
+    def judge(
+        self,
+        message: Message | LeaseChainError,
+        batch: int,
+        timeline: Timeline,
+        where: str,
+        anchored: bool,
+        signature_ok: bool | None,
+    ) -> str | None:
         """The ledger's verdict on one message when anchored (``""``: verified); None if unusable."""
-        try:
-            message = decode_message(raw)
-        except LeaseChainError as exc:
+        if isinstance(message, LeaseChainError):
             if not anchored:
-                self.r.fail("reading_signature", where, f"does not decode: {exc}")
+                self.r.fail("reading_signature", where, f"does not decode: {message}")
                 return None
             return "malformed"
         device = message.device_id.hex()
@@ -302,7 +338,7 @@ class _Audit:
             self.r.fail("device_bindings", where, f"device {device} has no binding entry for {self.b.token}")
             return None
         try:
-            check_signature(message, binding.public_key)
+            check_signature(message, binding.public_key, signature_ok)
         except LeaseChainError as exc:
             if not anchored:
                 self.r.fail("reading_signature", where, str(exc))
@@ -323,7 +359,7 @@ class _Audit:
 
     def usage(self, verdicts: Mapping[tuple[int, int], str], start: int, end: int) -> Evidence:
         """The evidence of ``[start, end)``: the verified, counted readings that added usage in it."""
-        readings = self.raws
+        readings = self.verified
         seen: set[tuple[str, str, int, int]] = set()
         counters: dict[str, Counter] = {}
         increments: list[Increment] = []
@@ -331,7 +367,7 @@ class _Audit:
         for spot in sorted(verdicts):
             if verdicts[spot]:
                 continue
-            body = decode_message(readings[spot]).body
+            body = readings[spot].body
             device = body.device_id.hex()
             kind = "reading" if isinstance(body, Reading) else "birth"
             key = (device, kind, body.boot, body.seq if isinstance(body, Reading) else 0)

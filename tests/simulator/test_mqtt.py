@@ -9,8 +9,9 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from chain_client.mqtt_codec import Will
 from simulator.errors import MqttError
-from simulator.mqtt import MqttConnection, Will
+from simulator.mqtt import MqttConnection
 from tests.harness.mosquitto import Mosquitto
 from tests.harness.ports import free_port
 

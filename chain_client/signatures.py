@@ -4,9 +4,10 @@ A verifier thread that calls PyNaCl once per message must win the GIL back
 after every signature; beside the gateway's busy Python threads it waits a
 switch interval each time and verifies only a few hundred messages a
 second.  :func:`verify_many` hands the whole list to the small C helper
-``gateway._sigbatch``, which calls the same libsodium function PyNaCl calls
-(``crypto_sign_open``, taken from PyNaCl's own libsodium) in one loop
-without the GIL, so the outcome of every check is PyNaCl's.
+``chain_client._sigbatch``, which calls libsodium's ``crypto_sign_verify_detached``
+(the check behind PyNaCl's ``VerifyKey.verify``), found by the helper itself
+in the libsodium PyNaCl loads, in one loop without the GIL, so the outcome of
+every check is PyNaCl's.
 
 The helper is built with the package when a C compiler and the Python
 headers are present (``pip install`` says so if it was skipped).  Without it
@@ -16,36 +17,31 @@ more slowly.  :data:`BATCHED` tells which path is in use.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
-_OpenMany = Callable[[int, Sequence[bytes], Sequence[bytes]], bytes]
+_VerifyMany = Callable[[Sequence[bytes], Sequence[bytes], Sequence[bytes]], bytes]
 
 
-def _load_helper() -> tuple[_OpenMany, int] | None:
+def _load_helper() -> _VerifyMany | None:
     try:
-        from gateway._sigbatch import open_many
-
-        # PyNaCl's bundled libsodium, the one its own verify calls (a compiled module without hints).
-        sodium = importlib.import_module("nacl._sodium")
-        address = int(sodium.ffi.cast("uintptr_t", sodium.lib.crypto_sign_open))
-    except (ImportError, AttributeError):  # not built, or a PyNaCl laid out otherwise
+        from chain_client._sigbatch import verify_many as helper
+    except ImportError:  # not built, or PyNaCl's libsodium not found or failing the helper's self-test
         return None
-    return open_many, address
+    return helper
 
 
 _HELPER = _load_helper()
 BATCHED = _HELPER is not None
 
 
-def _open_one(signed: bytes, key: bytes) -> bool:
-    if len(key) != 32:  # PyNaCl's binding would read past a shorter key
+def _open_one(key: bytes, signature: bytes, message: bytes) -> bool:
+    if len(key) != 32 or len(signature) != 64:  # PyNaCl's binding would read past a shorter key
         return False
     try:
-        crypto_sign_open(signed, key)
+        crypto_sign_open(signature + message, key)
     except (BadSignatureError, ValueError):
         return False
     return True
@@ -57,9 +53,7 @@ def verify_many(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
     A key that is not 32 bytes or a signature that is not 64 bytes counts as
     not verifying.
     """
-    keys = [key for key, _, _ in items]
-    signed = [signature + message if len(signature) == 64 else b"" for _, signature, message in items]
     if _HELPER is None:
-        return [_open_one(s, k) for s, k in zip(signed, keys, strict=True)]
-    open_many, address = _HELPER
-    return [ok == 1 for ok in open_many(address, signed, keys)]
+        return [_open_one(*item) for item in items]
+    keys, signatures, messages = zip(*items, strict=True) if items else ((), (), ())
+    return [ok == 1 for ok in _HELPER(keys, signatures, messages)]

@@ -1,3 +1,0 @@
-from collections.abc import Sequence
-
-def open_many(address: int, signed: Sequence[bytes], keys: Sequence[bytes], /) -> bytes: ...
