@@ -541,8 +541,11 @@ def create_app(ledger: Ledger) -> FastAPI:
         limit: ReadingsLimit = 100,
     ) -> Response:
         """Stored device messages by device, token, stamp range and verdict."""
+        tokens: list[str] = []
         if device is not None:
             device = parse_device_id(device).hex()
+            binding = ledger.state.bindings.get(device)
+            tokens = ["", binding.token] if binding is not None else [""]
         rows = await asyncio.to_thread(
             ledger.storage.readings,
             device=device,
@@ -551,6 +554,7 @@ def create_app(ledger: Ledger) -> FastAPI:
             until=until,
             status=status,
             limit=limit,
+            tokens=tokens,
         )
         return _json({"readings": [views.reading(r) for r in rows]})
 

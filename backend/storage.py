@@ -90,7 +90,6 @@ readings_table = Table(
     Column("increment", BigInteger, nullable=False),
     Column("run_seconds", BigInteger, nullable=False),
     Column("message", LargeBinary, nullable=False),
-    Index("readings_device_stamp", "device", "stamp"),
     Index("readings_token_stamp", "token", "stamp"),
 )
 
@@ -446,14 +445,22 @@ class Storage:
         until: int | None = None,
         status: str | None = None,
         limit: int = 100,
+        tokens: Sequence[str] = (),
     ) -> Sequence[Mapping[str, Any]]:
-        """Stored messages filtered by device, token, stamp range ``[since, until)`` and status."""
+        """Stored messages filtered by device, token, stamp range ``[since, until)`` and status.
+
+        There is no index by device: a device's messages carry the token it was bound to (or ``""``
+        before any binding), so a caller asking by device names those ``tokens`` and the query
+        walks the (token, stamp) index.
+        """
         t = readings_table
         query = select(t)
         if device is not None:
             query = query.where(t.c.device == device)
         if token is not None:
             query = query.where(t.c.token == token)
+        if tokens:
+            query = query.where(t.c.token.in_(list(tokens)))
         if since is not None:
             query = query.where(t.c.stamp >= since)
         if until is not None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from chain_client import cbor
+from chain_client.device import device_id
 from chain_client.ledger import sign, tree_head_from_json, verify_tree_head
 from chain_client.ledger.proofs import verify_reading_proof
 from chain_client.merkle import verify_consistency, verify_inclusion
@@ -243,3 +244,24 @@ def test_live_stream_of_verified_readings(server: Server) -> None:
         (1, "verified", token),
         (2, "verified", token),
     ]
+
+
+def test_a_devices_messages_are_found_before_and_after_its_binding(server: Server) -> None:
+    """Asked by device, the ledger lists what it refused before the binding and what it verified after."""
+    api = Actor(server)
+    maker = api.enterprise("dev-maker", "manufacturer")
+    gateway = api.enterprise("dev-gateway", "service")
+    dev = seeded_key("http-early-dev")
+    early = [reading(dev, seq=1, time=1_700_000_000)]
+    api.do(gateway, "anchor_batch", tx_id="early", **batch_args(early))
+    terms = {"specs": {}, "price": 1, "salvage_value": 0, "shares": 1, "share_price": 0, "fee_terms": []}
+    token = api.do(maker, "mint_token", serial="EARLY", model="M", **terms)["result"]["token"]
+    api.do(maker, "bind_device", token=token, public_key=bytes(dev.verify_key))
+    api.do(gateway, "anchor_batch", tx_id="late", **batch_args([reading(dev, seq=2, time=1_700_000_060)]))
+    device = device_id(bytes(dev.verify_key)).hex()
+    found = server.get(f"/v1/telemetry?device={device}")["readings"]
+    assert [(r["seq"], r["status"], r["token"]) for r in found] == [
+        (1, "rejected", ""),
+        (2, "verified", token),
+    ]
+    assert server.get(f"/v1/telemetry?device={'ab' * 16}")["readings"] == []
