@@ -220,6 +220,12 @@ def create_app(ledger: Ledger) -> FastAPI:
         metrics.appends.inc(sum(1 for o in outcomes if isinstance(o, dict) and o.get("status") == "accepted"))
         return outcomes
 
+    async def answer_one(item: Submission) -> Response:
+        outcome = (await append([item]))[0]
+        if isinstance(outcome, TransactionError):
+            return _json(_refusal(outcome), http_status(outcome.reason))
+        return _json(outcome)
+
     @app.get("/healthz")
     async def healthz() -> Response:
         """Liveness: the process answers."""
@@ -283,10 +289,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         body = await read_body(request, MAX_TX_SIZE)
         if isinstance(body, Response):
             return body
-        outcome = (await append([body]))[0]
-        if isinstance(outcome, TransactionError):
-            return _json(_refusal(outcome), http_status(outcome.reason))
-        return _json(outcome)
+        return await answer_one(body)
 
     @app.post("/v1/transactions/batch", openapi_extra=CBOR_BODY)
     async def submit_batch(request: Request) -> Response:
@@ -322,10 +325,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         ):
             shape = "a batch submission is the CBOR array [transaction, [message, ...]]"
             return error("bad_encoding", shape, 400)
-        outcome = (await append([WithMessages(item[0], item[1])]))[0]
-        if isinstance(outcome, TransactionError):
-            return _json(_refusal(outcome), http_status(outcome.reason))
-        return _json(outcome)
+        return await answer_one(WithMessages(item[0], item[1]))
 
     @app.get("/v1/batches/{index}")
     async def batch(index: Index) -> Response:

@@ -70,8 +70,9 @@ class WithMessages:
 Submission = bytes | WithMessages
 
 
-def _id_key(tx: Transaction) -> bytes:
-    return hashlib.sha256(tx.public_key + tx.id.encode()).digest()[:16]
+def _id_key(public_key: bytes, tx_id: str) -> bytes:
+    """The key of a signer's transaction id in the ledger's id index."""
+    return hashlib.sha256(public_key + tx_id.encode()).digest()[:16]
 
 
 class Ledger:
@@ -159,7 +160,7 @@ class Ledger:
             apply(self.state, tx, row.index, entry.time, self.verifier, messages, self.readings)
         except TransactionError as exc:
             raise BackendError(f"log entry {row.index} does not replay: {exc}") from None
-        self._seen[_id_key(tx)] = _Seen(row.index, hashlib.sha256(entry.tx).digest())
+        self._seen[_id_key(tx.public_key, tx.id)] = _Seen(row.index, hashlib.sha256(entry.tx).digest())
         self.tree.append(row.leaf_hash)
         self.last_time = max(self.last_time, entry.time)
         self._note_checkpoint(tx, row.index, entry.time)
@@ -181,8 +182,7 @@ class Ledger:
                 log.warning("snapshot at size %d skipped: %s", size, exc)
                 continue
             for row in self.storage.index_rows(size):
-                key = hashlib.sha256(bytes.fromhex(row.signer) + row.tx_id.encode()).digest()[:16]
-                self._seen[key] = _Seen(row.index, None)
+                self._seen[_id_key(bytes.fromhex(row.signer), row.tx_id)] = _Seen(row.index, None)
                 self.tree.append(row.leaf_hash)
                 self.last_time = max(self.last_time, row.time)
             self.state, self.started_from = state, size
@@ -287,7 +287,7 @@ class Ledger:
             raw, messages = (item.raw, item.messages) if isinstance(item, WithMessages) else (item, None)
             try:
                 tx = decode(raw)
-                key = _id_key(tx)
+                key = _id_key(tx.public_key, tx.id)
                 seen = self._seen.get(key)
                 if seen is not None:
                     if self._stored_digest(seen) != hashlib.sha256(tx.raw).digest():
@@ -478,7 +478,7 @@ class Ledger:
             public_key = bytes.fromhex(signer)
         except ValueError:
             return None
-        seen = self._seen.get(hashlib.sha256(public_key + tx_id.encode()).digest()[:16])
+        seen = self._seen.get(_id_key(public_key, tx_id))
         return None if seen is None else seen.index
 
     def reading_proof(self, batch: int, position: int) -> dict[str, Any]:
