@@ -1,7 +1,7 @@
 """``leasechain-device`` over a serial line: flash, re-flash, provision and proof times.
 
 Prints JSON.  The board is the real MicroPython interpreter behind a
-pseudo-terminal (tests/harness/repl_pty.py), so the figures are the tool's
+pseudo-terminal (harness/repl_pty.py), so the figures are the tool's
 and the REPL protocol's cost, not a UART's: a 115200-baud line adds about
 87 µs per byte on a real board.  Baselines measured in the same run: the
 firmware's bytes written with mpremote's own ``fs_writefile`` (one REPL
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from firmware.tools.device import deploy, provisioning
 from firmware.tools.device.link import Board
-from tests.harness.repl_pty import ReplBoard
+from harness.repl_pty import ReplBoard
 
 
 class _Clock:

@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.harness import unixport
-from tests.harness.mosquitto import Mosquitto
+from harness import unixport
+from harness.mosquitto import Mosquitto
 
 
 def _run(board: unixport.UnixBoard, heap_kb: int, readings: int) -> dict[str, Any]:

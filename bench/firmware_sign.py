@@ -188,7 +188,7 @@ def micropython(seed: bytes, message: bytes, rounds: int) -> dict[str, Any]:
 
 def micropython_unix(seed: bytes, message: bytes, rounds: int, heap: str = UNIX_HEAP) -> dict[str, Any]:
     """The same measurement on MicroPython's unix port (a real collector) at an ESP32's heap size."""
-    from tests.harness.unixport import tool
+    from harness.unixport import tool
 
     with tempfile.TemporaryDirectory(prefix="bench-unix-") as tmp:
         script = Path(tmp) / "bench_sign.py"

@@ -46,8 +46,8 @@ from chain_client.device import device_id
 from chain_client.message import decode, digest, sign
 from chain_client.mqtt_codec import encode_varint
 from chain_client.payload import GENESIS_PREV, Reading
-from tests.harness.mosquitto import Mosquitto
-from tests.harness.ports import wait_for_port
+from harness.mosquitto import Mosquitto
+from harness.ports import wait_for_port
 
 NOW = int(time.time())
 

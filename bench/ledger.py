@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from chain_client.device import device_id
 from chain_client.ledger import sign
 from chain_client.ledger.distribution import distribute
 from chain_client.payload import Reading
+from harness.ports import free_port, wait_for_port
 
 
 def key(label: str) -> SigningKey:
@@ -172,12 +172,6 @@ def setup(ledger: Ledger, actor: Actor, op: SigningKey, investors: int) -> dict[
         "lease": lease,
         "start": start,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def http_rate(txs: list[bytes], port: int, clients: int, batch: int) -> float:
@@ -326,15 +320,8 @@ def start_backend(data: Path) -> tuple[subprocess.Popen[bytes], str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the backend did not start") from None
-            time.sleep(0.05)
+    wait_for_port("127.0.0.1", port, 60, server)
+    return server, f"http://127.0.0.1:{port}"
 
 
 def bench_http(data: Path, count: int) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,30 +22,21 @@ from typing import IO
 
 from nacl.signing import SigningKey
 
+from harness import ports
+from harness.mosquitto import installed_mosquitto, write_config
+from harness.ports import free_port
 from simulator.errors import ServiceError
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
-    """Block until 127.0.0.1:``port`` accepts connections; fail early if ``process`` died."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise ServiceError(f"{process.args!r} exited with {process.returncode}:\n{tail}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise ServiceError(f"nothing listens on 127.0.0.1:{port} after {timeout} s") from None
-            time.sleep(0.05)
+    """Block until 127.0.0.1:``port`` accepts connections; fail early, with its log, if ``process`` dies."""
+    try:
+        ports.wait_for_port("127.0.0.1", port, timeout, process)
+    except ports.ProcessExitedError as exc:
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise ServiceError(f"{exc}:\n{tail}") from None
+    except ports.PortTimeoutError as exc:
+        raise ServiceError(str(exc)) from None
 
 
 def raise_fd_limit(wanted: int = 65536) -> int:
@@ -165,11 +155,6 @@ class Explorer(Service):
         wait_for_port(self.port, process, self.log)
 
 
-def mosquitto_binary() -> str | None:
-    """Path of the mosquitto executable, if installed (Debian puts it in /usr/sbin)."""
-    return shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
-
-
 class Broker(Service):
     """An MQTT broker on 127.0.0.1: Mosquitto if installed, else amqtt."""
 
@@ -179,7 +164,7 @@ class Broker(Service):
         super().__init__(workdir)
         self.host = "127.0.0.1"
         self.port = port or free_port()
-        binary = mosquitto_binary() if prefer in ("auto", "mosquitto") else None
+        binary = installed_mosquitto() if prefer in ("auto", "mosquitto") else None
         if prefer == "mosquitto" and binary is None:
             raise ServiceError("mosquitto is not installed (apt-get install mosquitto)")
         self.binary = binary
@@ -193,22 +178,7 @@ class Broker(Service):
     def start(self) -> None:
         """Start the broker and wait until it accepts connections."""
         if self.binary is not None:
-            config = self.workdir / "mosquitto.conf"
-            lines = [
-                f"listener {self.port} {self.host}",
-                "allow_anonymous true",
-                "max_connections -1",
-                "max_queued_messages 1000000",
-                "max_inflight_messages 1000",
-                f"log_dest file {self.workdir / 'mosquitto.log'}",
-                "log_type error",
-                "log_type warning",
-                "persistence false",
-                "",
-            ]
-            if os.geteuid() == 0:
-                lines.insert(1, "user root")  # keep root's raised fd limit; no files to share
-            config.write_text("\n".join(lines))
+            config = write_config(self.workdir, self.host, self.port, persistence=False)
             raise_fd_limit()
             process = self._spawn([self.binary, "-c", str(config)])
         else:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.micropython import MicroPython
-from tests.harness.mosquitto import Mosquitto
+from harness.micropython import MicroPython
+from harness.mosquitto import Mosquitto
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,8 +12,9 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tests.harness.micropython import MicroPython
-from tests.harness.mosquitto import Mosquitto
+from harness.micropython import MicroPython
+from harness.mosquitto import LIMITS, Mosquitto, write_config
+from harness.ports import PortTimeoutError, ProcessExitedError, free_port, wait_for_port
 
 
 def _connects(broker: Mosquitto) -> bool:
@@ -78,3 +81,27 @@ def test_micropython_flash_survives_a_reset(micropython: MicroPython, tmp_path: 
     assert micropython.run_code(script, flash=flash).stdout.split() == ["1", "32"]
     assert micropython.run_code(script, flash=flash).stdout.split() == ["2", "32"]
     assert (flash / "boots").read_text() == "2"
+
+
+def test_waiting_for_a_port_fails_at_once_when_the_process_exits() -> None:
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    started = time.monotonic()
+    with pytest.raises(ProcessExitedError, match="exited with 3"):
+        wait_for_port("127.0.0.1", free_port(), timeout=30, process=process)
+    assert time.monotonic() - started < 10
+
+
+def test_waiting_for_a_port_nobody_opens_times_out() -> None:
+    with pytest.raises(PortTimeoutError, match=r"nothing listens on 127\.0\.0\.1:"):
+        wait_for_port("127.0.0.1", free_port(), timeout=0.3)
+
+
+def test_one_broker_configuration_with_and_without_persistence(tmp_path: Path) -> None:
+    kept = write_config(tmp_path, "127.0.0.1", 1884, persistence=True).read_text().splitlines()
+    assert "persistence true" in kept
+    assert f"persistence_location {tmp_path}/" in kept
+    volatile = write_config(tmp_path, "127.0.0.1", 1884, persistence=False).read_text().splitlines()
+    assert "persistence false" in volatile
+    for limit in LIMITS:
+        assert limit in kept
+        assert limit in volatile

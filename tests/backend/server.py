@@ -6,25 +6,17 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from harness.ports import ProcessExitedError, free_port, wait_for_port
 from tests.backend.world import seeded_key
 
 OPERATOR_KEY = seeded_key("http-operator")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def command() -> list[str]:
@@ -50,17 +42,10 @@ class Server:
     def start(self) -> None:
         log = (self.data_dir / "server.log").open("wb")
         self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError((self.data_dir / "server.log").read_text())
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the backend did not start listening") from None
-                time.sleep(0.05)
+        try:
+            wait_for_port("127.0.0.1", self.port, 60, self.process)
+        except ProcessExitedError:
+            raise RuntimeError((self.data_dir / "server.log").read_text()) from None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

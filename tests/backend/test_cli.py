@@ -20,8 +20,9 @@ import pytest
 import sqlalchemy
 
 from backend.verify import PARALLEL_THRESHOLD
+from harness.ports import free_port
 from tests.backend.conftest import PG_URL
-from tests.backend.server import Server, command, free_port
+from tests.backend.server import Server, command
 from tests.backend.test_http import OPERATOR, Actor
 from tests.backend.world import batch_args, reading, seeded_key
 

@@ -18,9 +18,9 @@ from chain_client.device import device_id
 from chain_client.ledger import TransactionError, TxReason, verify_tree_head
 from chain_client.ledger.proofs import verify_reading_proof
 from chain_client.merkle import verify_consistency, verify_inclusion
+from harness.ports import free_port
 from tests.backend.world import reading, seeded_key
 from tests.gateway.ledger_backend import LedgerBackend
-from tests.harness.ports import free_port
 
 
 def certified(backend: LedgerBackend, label: str, *roles: str) -> SigningKey:

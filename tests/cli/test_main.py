@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.ports import free_port
 from tests.cli.story import Story
 from tests.cli.test_telemetry import leasechain
-from tests.harness.ports import free_port
 
 MINT = [
     "token",

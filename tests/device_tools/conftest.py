@@ -21,7 +21,7 @@ import pytest
 from firmware.tools.device import deploy
 from firmware.tools.device.cli import main
 from firmware.tools.device.link import Board
-from tests.harness.repl_pty import ReplBoard
+from harness.repl_pty import ReplBoard
 
 REPO = Path(__file__).resolve().parents[2]
 DEP_NAME = "lc-testdep"

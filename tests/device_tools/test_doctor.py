@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from firmware.tools.device.errors import BrokerUnreachableError, ClockNotSetError, ConfigError, FirmwareError
+from harness.mosquitto import Mosquitto
+from harness.ports import free_port
 from tests.device_tools.conftest import BoardFactory, CliRunner
-from tests.harness.mosquitto import Mosquitto
-from tests.harness.ports import free_port
 
 pytestmark = pytest.mark.micropython
 

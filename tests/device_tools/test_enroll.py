@@ -12,9 +12,9 @@ from nacl.signing import SigningKey
 
 from chain_client.client import Keystore
 from firmware.tools.device.errors import LedgerError, OwnerKeyError, TokenNotFoundError, VerificationError
+from harness.ports import free_port
 from tests.device_tools.conftest import BoardFactory, CliRunner
 from tests.gateway.ledger_backend import LedgerBackend, seeded
-from tests.harness.ports import free_port
 
 pytestmark = [pytest.mark.micropython, pytest.mark.slow]
 

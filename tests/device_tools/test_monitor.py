@@ -21,10 +21,10 @@ from chain_client.message import verify
 from chain_client.uart import encode_frame
 from firmware.tools.device import monitor
 from firmware.tools.device.errors import BrokerUnreachableError, NoReadingError, VerificationError
+from harness.mosquitto import Mosquitto
+from harness.ports import free_port
+from harness.repl_pty import ReplBoard
 from tests.device_tools.conftest import BoardFactory, CliRunner, Run
-from tests.harness.mosquitto import Mosquitto
-from tests.harness.ports import free_port
-from tests.harness.repl_pty import ReplBoard
 
 pytestmark = pytest.mark.micropython
 

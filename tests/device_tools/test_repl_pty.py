@@ -14,7 +14,7 @@ import serial
 from mpremote.transport import TransportExecError
 from mpremote.transport_serial import SerialTransport
 
-from tests.harness.repl_pty import ReplBoard
+from harness.repl_pty import ReplBoard
 
 pytestmark = pytest.mark.micropython
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.ports import free_port, wait_for_port
 from tests.cli.story import Story, tell
 from tests.gateway.ledger_backend import LedgerBackend
-from tests.harness.ports import free_port, wait_for_port
 
 
 @dataclass

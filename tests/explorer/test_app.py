@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from explorer.cli import main
-from tests.harness.ports import free_port, wait_for_port
+from harness.ports import free_port, wait_for_port
 
 
 def test_a_ledger_that_does_not_answer_is_a_502_page_naming_it() -> None:

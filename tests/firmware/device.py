@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.harness.micropython import REPO, MicroPython
+from harness.micropython import REPO, MicroPython
 
 DEVICE_DIR = Path(__file__).resolve().parent / "onboard"
 # Stand-ins for the board's own modules (machine, network, esp32, ntptime, umqtt),

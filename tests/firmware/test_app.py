@@ -13,9 +13,9 @@ import pytest
 
 from chain_client import message as host_message
 from firmware.leasechain import VERSION
+from harness.micropython import MicroPython
 from tests.firmware.chain import assert_chain, assert_one_content_per_number, births, readings
 from tests.firmware.device import run_cpython, run_mp
-from tests.harness.micropython import MicroPython
 
 VALUES = {1: 2150, 2: 4512, 3: 101325, 4: 3250, 5: 4100, 6: 1}
 

@@ -17,8 +17,8 @@ import pytest
 from chain_client import message as host_message
 from chain_client.payload import Birth, Reading
 from firmware.leasechain import VERSION
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 SCRIPT = """
 import time, mptest, machine, network, ntptime

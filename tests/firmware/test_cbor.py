@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from chain_client import cbor as host_cbor
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 # Values cross to the device as typed JSON: ["i", n], ["b", hex], ["s", text],
 # ["l", [...]], ["m", [[key, value], ...]], ["T"], ["F"], ["N"].

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 SCRIPT = """
 import mptest

@@ -11,8 +11,8 @@ from nacl.signing import SigningKey
 
 from chain_client import message as host_message
 from chain_client.payload import Birth, Reading
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 VECTORS = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "protocol.json").read_text())
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 L = 2**252 + 27742317777372353535851937790883648493

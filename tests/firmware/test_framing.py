@@ -7,8 +7,8 @@ import random
 import pytest
 
 from chain_client.uart import decode_frame, encode_frame
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 SCRIPT = """
 import mptest

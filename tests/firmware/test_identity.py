@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 SCRIPT = """
 import mptest

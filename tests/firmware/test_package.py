@@ -6,7 +6,7 @@ import json
 import re
 
 from firmware import leasechain
-from tests.harness.micropython import REPO
+from harness.micropython import REPO
 
 FIRMWARE = REPO / "firmware"
 

@@ -6,8 +6,8 @@ import pytest
 
 from chain_client import cbor as host_cbor
 from chain_client.payload import Birth, Reading, from_map
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 SCRIPT = """
 import mptest

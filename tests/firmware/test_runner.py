@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from harness.micropython import MicroPython
 from tests.firmware.chain import assert_chain, births, readings
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 SCRIPT = """
 import mptest, fakes, rig

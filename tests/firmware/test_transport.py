@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from chain_client.uart import Deframer
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 SCRIPT = """
 import mptest

@@ -19,12 +19,12 @@ from nacl.signing import SigningKey
 
 from chain_client import message as host_message
 from chain_client.payload import Reading
+from harness import unixport
+from harness.mosquitto import Mosquitto
 from simulator.services import Gateway
 from tests.firmware.chain import assert_chain
 from tests.gateway.helpers import wait_until
 from tests.gateway.ledger_backend import LedgerBackend, seeded
-from tests.harness import unixport
-from tests.harness.mosquitto import Mosquitto
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.micropython, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.mosquitto import Mosquitto
+from harness.mosquitto import Mosquitto
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from typing import Any
 from nacl.signing import SigningKey
 
 from chain_client.ledger import sign
-from tests.harness.ports import free_port, wait_for_port
+from harness.ports import free_port, wait_for_port
 
 
 def seeded(label: str) -> SigningKey:

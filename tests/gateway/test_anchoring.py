@@ -15,10 +15,10 @@ from gateway.anchoring import backoff_delay
 from gateway.store import Batch, Received, Store
 from gateway.submitter import HttpSubmitter
 from gateway.verifier import Accepted
+from harness.mosquitto import Mosquitto
+from harness.ports import free_port
 from tests.gateway.helpers import GatewayProcess, Publisher, Sensor, stored_raws, wait_until, write_config
 from tests.gateway.ledger_backend import LedgerBackend, seeded
-from tests.harness.mosquitto import Mosquitto
-from tests.harness.ports import free_port
 
 
 @pytest.fixture

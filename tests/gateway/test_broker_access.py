@@ -17,6 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from gateway.broker_access import password_hash
+from harness.mosquitto import Mosquitto
 from tests.gateway.helpers import (
     GatewayProcess,
     Sensor,
@@ -26,7 +27,6 @@ from tests.gateway.helpers import (
     write_config,
     write_registry,
 )
-from tests.harness.mosquitto import Mosquitto
 
 pytestmark = pytest.mark.mosquitto
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.mosquitto import Mosquitto
 from tests.gateway.helpers import (
     GatewayProcess,
     Publisher,
@@ -17,7 +18,6 @@ from tests.gateway.helpers import (
     wait_until,
     write_registry,
 )
-from tests.harness.mosquitto import Mosquitto
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
 

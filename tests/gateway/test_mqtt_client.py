@@ -16,8 +16,8 @@ import pytest
 
 from chain_client import mqtt_codec as codec
 from gateway.mqtt_client import Handlers, MqttClient, Options
+from harness.mosquitto import Mosquitto
 from tests.gateway.helpers import Publisher
-from tests.harness.mosquitto import Mosquitto
 
 pytestmark = pytest.mark.mosquitto
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gateway.quarantine import QUARANTINE_PREFIX_BYTES
+from harness.mosquitto import Mosquitto
 from tests.gateway.helpers import (
     NOW,
     GatewayProcess,
@@ -27,7 +28,6 @@ from tests.gateway.helpers import (
     wait_until,
     write_registry,
 )
-from tests.harness.mosquitto import Mosquitto
 
 pytestmark = pytest.mark.mosquitto
 

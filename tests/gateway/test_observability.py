@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from gateway.quarantine import Summary
+from harness.mosquitto import Mosquitto
+from harness.ports import free_port
 from tests.gateway.helpers import (
     GatewayProcess,
     Publisher,
@@ -24,8 +26,6 @@ from tests.gateway.helpers import (
     write_registry,
 )
 from tests.gateway.ledger_backend import LedgerBackend, seeded
-from tests.harness.mosquitto import Mosquitto
-from tests.harness.ports import free_port
 
 
 def test_the_quarantine_summary_is_one_line_per_interval_by_reason_and_device() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import parser
+from harness.mosquitto import Mosquitto
 from tests.gateway.helpers import GatewayProcess, Sensor, basic_config, write_registry
-from tests.harness.mosquitto import Mosquitto
 
 UNIT = Path(__file__).parents[2] / "configs" / "leasechain-gateway.service"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
+from harness.mosquitto import Mosquitto
 from simulator.runner import Target
 from simulator.services import Gateway
 from tests.gateway.ledger_backend import LedgerBackend, seeded
-from tests.harness.mosquitto import Mosquitto
 
 
 @dataclass

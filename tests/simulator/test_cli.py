@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.mosquitto import Mosquitto
+from harness.mosquitto import Mosquitto
 from tests.simulator.conftest import start_site
 
 SCENARIOS = Path(__file__).parents[2] / "configs" / "scenarios"

@@ -10,10 +10,10 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from chain_client.mqtt_codec import Will
+from harness.mosquitto import Mosquitto
+from harness.ports import free_port
 from simulator.errors import MqttError
 from simulator.mqtt import MqttConnection
-from tests.harness.mosquitto import Mosquitto
-from tests.harness.ports import free_port
 
 pytestmark = pytest.mark.mosquitto
 

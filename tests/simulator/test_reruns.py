@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.mosquitto import Mosquitto
 from simulator import runner, scenario
 from simulator.errors import SimError
 from simulator.runner import run, wait_for_registry
 from simulator.services import Gateway
 from tests.gateway.ledger_backend import LedgerBackend, seeded
-from tests.harness.mosquitto import Mosquitto
 from tests.simulator.conftest import Site
 
 SCENARIOS = Path(__file__).parents[2] / "configs" / "scenarios"
@@ -47,7 +47,7 @@ def test_three_scenarios_back_to_back_on_one_site_all_pass(site: Site) -> None:
 
 
 def test_a_wrong_metrics_address_is_called_unreachable() -> None:
-    from tests.harness.ports import free_port
+    from harness.ports import free_port
 
     url = f"http://127.0.0.1:{free_port()}/metrics"
     with pytest.raises(SimError, match=r"metrics at .* are unreachable"):

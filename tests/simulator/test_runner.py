@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.mosquitto import Mosquitto
 from simulator import scenario
 from simulator.runner import run
-from tests.harness.mosquitto import Mosquitto
 from tests.simulator.conftest import Site, start_site
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 T_CAL = (27504, 26435, -1000)
 P_CAL = (36477, -10685, 3024, 2855, 140, -7, 15500, -14600, 6000)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 BIAS_UV = 1_650_000  # half of 3.3 V
 MA_PER_VOLT = 30_000  # SCT-013-030: 30 A per volt RMS

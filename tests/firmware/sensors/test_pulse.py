@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.micropython import MicroPython
 from tests.firmware.device import run_mp
-from tests.harness.micropython import MicroPython
 
 SCRIPT = """
 import mptest, fakes

@@ -9,7 +9,7 @@ from pathlib import Path
 from nacl.bindings import crypto_scalarmult_ed25519_base_noclamp
 
 from firmware.tools import gen_table
-from tests.harness.micropython import REPO
+from harness.micropython import REPO
 
 SHIPPED = REPO / "firmware" / "leasechain" / "ed25519_table.bin"
 P = gen_table.P

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from firmware.tools import typecheck
-from tests.harness.micropython import REPO
+from harness.micropython import REPO
 
 
 def test_device_code_type_checks_against_the_esp32_stubs() -> None:

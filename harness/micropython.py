@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 RUNNER = REPO / "scripts" / "micropython-run.mjs"
 PACKAGE = REPO / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 

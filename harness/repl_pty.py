@@ -9,7 +9,7 @@ tests can prove what crossed the line (and what did not).
 
 Run one by hand to try the tools without a board:
 
-    python -m tests.harness.repl_pty --flash /tmp/board
+    python -m harness.repl_pty --flash /tmp/board
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import tty
 from pathlib import Path
 from types import TracebackType
 
-from tests.harness.micropython import node_binary
+from harness.micropython import node_binary
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 BRIDGE = REPO / "scripts" / "micropython-board.mjs"
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from firmware.tools.device import mipindex
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 FIRMWARE = REPO / "firmware"
 MAIN = FIRMWARE / "unix" / "main.py"
 
@@ -96,9 +96,22 @@ class UnixBoard:
     def install(self, url: str) -> str:
         """``mip install`` the firmware's package.json (and umqtt.simple from the index), then compile."""
         out = subprocess.run(
-            [tool("micropython"), "-m", "mip", "install", "--no-mpy", "--index", f"{url}/index",
-             "--target", str(self.lib), f"{url}/firmware/package.json"],
-            capture_output=True, text=True, timeout=60, check=True,
+            [
+                tool("micropython"),
+                "-m",
+                "mip",
+                "install",
+                "--no-mpy",
+                "--index",
+                f"{url}/index",
+                "--target",
+                str(self.lib),
+                f"{url}/firmware/package.json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout
         assert "Done" in out, out
         self.compile()
@@ -119,7 +132,12 @@ class UnixBoard:
         """Run ``code`` in the flash directory with the board's import path."""
         return subprocess.run(
             [tool("micropython"), "-X", f"heapsize={heap}", "-c", code],
-            cwd=self.flash, env=self.env(), capture_output=True, text=True, timeout=60, check=False,
+            cwd=self.flash,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
 
     def start(self, heap: str, readings: int = 0, period_ms: int = 0) -> None:
