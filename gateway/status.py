@@ -7,7 +7,7 @@ It opens the SQLite file read-only, so it is safe while the service runs
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,28 @@ def read(path: Path) -> Stats:
         return read_stats(db, page_size)
     finally:
         db.close()
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Every message the store holds, by digest: when it was stored, or why it was quarantined."""
+
+    stored: dict[bytes, float]  # SHA-256 of the signed message -> commit time (Unix seconds)
+    quarantined: dict[bytes, str]  # SHA-256 of the whole message -> its first refusal reason
+
+
+def messages(path: Path) -> Messages:
+    """The messages in the store at ``path`` (read-only, safe beside the running service)."""
+    db = open_readonly(path)
+    try:
+        stored = {bytes(d): float(t) for d, t in db.execute("SELECT digest, stored_at FROM readings")}
+        quarantined: dict[bytes, str] = {}
+        # The row's digest is of the whole message, also when only its first bytes are kept.
+        for reason, sha256 in db.execute("SELECT reason, sha256 FROM quarantine ORDER BY id"):
+            quarantined.setdefault(bytes(sha256), str(reason))
+    finally:
+        db.close()
+    return Messages(stored, quarantined)
 
 
 def _by_prefix(counters: dict[str, int], prefix: str) -> dict[str, int]:

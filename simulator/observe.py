@@ -1,7 +1,7 @@
 """What the gateway stored and the ledger anchored, read through their own interfaces.
 
-- The gateway's store, opened read-only as ``leasechain-gateway status`` does
-  (safe beside the running service): which messages were stored and when,
+- The gateway's store, through ``gateway.status`` (what ``leasechain-gateway
+  status`` reads, read-only and safe beside the running service): which messages were stored and when,
   which were quarantined and why.  Only when the store is reachable from here.
 - The ledger, through the SDK: every message anchored for each device with its
   verdict; and the stream of newly verified readings, timestamped on arrival,
@@ -20,7 +20,6 @@ from pathlib import Path
 
 from chain_client.client import ClientError, LedgerClient
 from gateway import status
-from gateway.store import open_readonly
 
 
 @dataclass
@@ -35,16 +34,8 @@ class GatewayView:
 
 def read_gateway(path: Path) -> GatewayView:
     """Snapshot of the gateway's store at ``path`` (gateway.sqlite3)."""
-    view = GatewayView()
-    db = open_readonly(path)
-    try:
-        for digest, stored_at in db.execute("SELECT digest, stored_at FROM readings"):
-            view.stored[bytes(digest)] = float(stored_at)
-        # The row's digest is of the whole message, also when only its first bytes are kept.
-        for reason, sha256 in db.execute("SELECT reason, sha256 FROM quarantine"):
-            view.quarantined.setdefault(bytes(sha256), str(reason))
-    finally:
-        db.close()
+    held = status.messages(path)
+    view = GatewayView(stored=held.stored, quarantined=held.quarantined)
     stats = status.read(path)
     view.counters = dict(stats.counters)
     view.unanchored = stats.unbatched + stats.pending_readings
