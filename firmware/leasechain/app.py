@@ -16,10 +16,11 @@ after it leaves the reading queued for delivery after the reboot.
 import hashlib
 
 from . import VERSION, cose, identity, payload, state
+from .const import const
 from .outbox import Outbox
 from .transport import TransportError
 
-DEFAULT_CAPACITY = 2048
+DEFAULT_CAPACITY = const(2048)
 TOPIC_PREFIX = "leasechain/v1/dev/"
 STATUS_ONLINE = b"online"
 STATUS_OFFLINE = b"offline"

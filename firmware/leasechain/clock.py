@@ -7,7 +7,9 @@ build; the protocol wants Unix seconds, so the offset is worked out from
 
 import time
 
-_Y2K = 946684800  # 2000-01-01T00:00:00Z in Unix seconds
+from .const import const
+
+_Y2K = const(946684800)  # 2000-01-01T00:00:00Z in Unix seconds
 
 
 def _epoch_offset():

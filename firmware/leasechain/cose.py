@@ -6,12 +6,13 @@ Sig_structure ``["Signature1", protected, h'', payload]``.
 """
 
 from . import cbor
+from .const import const
 
-TAG_SIGN1 = 18
-ALG_EDDSA = -8
-HEADER_ALG = 1
-HEADER_KID = 4
-MAX_MESSAGE_SIZE = 1024
+TAG_SIGN1 = const(18)
+ALG_EDDSA = const(-8)
+HEADER_ALG = const(1)
+HEADER_KID = const(4)
+MAX_MESSAGE_SIZE = const(1024)
 
 
 class MessageTooLargeError(ValueError):

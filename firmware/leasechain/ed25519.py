@@ -20,6 +20,7 @@ board (flash encryption, no debug port); see docs/firmware.md.
 
 import os
 
+from .const import const
 from .sha512 import sha512
 
 P = 2**255 - 19
@@ -30,9 +31,9 @@ SQRT_M1 = 1968116137670750595680707930498854201544606651592389016274402107312382
 BASE_Y = 46316835694926478169428394003475163141307993866256225615783033603165251855960
 BASE_X = 15112221349535400772501151409588531511454012693041857206046113283949847762202
 
-TABLE_ROWS = 32  # row i holds 1..8 times 256**i * B
-TABLE_COLS = 8
-ENTRY_SIZE = 96  # y+x, y-x, 2*d*x*y as 32-byte little-endian numbers
+TABLE_ROWS = const(32)  # row i holds 1..8 times 256**i * B
+TABLE_COLS = const(8)
+ENTRY_SIZE = const(96)  # y+x, y-x, 2*d*x*y as 32-byte little-endian numbers
 TABLE_SIZE = TABLE_ROWS * TABLE_COLS * ENTRY_SIZE
 
 _M255 = 2**255 - 1

@@ -6,6 +6,7 @@
 - 5 Hz blink: stopped by an error that needs a technician (see the log).
 """
 
+from .const import const
 from .ticks import ticks_diff
 
 BOOTING = "booting"
@@ -13,7 +14,7 @@ ONLINE = "online"
 OFFLINE = "offline"
 ERROR = "error"
 
-_FLASH_MS = 50
+_FLASH_MS = const(50)
 
 
 class StatusLed:

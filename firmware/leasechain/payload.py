@@ -5,39 +5,40 @@ applies, so the device never signs something a gateway must reject.
 """
 
 from . import cbor
+from .const import const
 
-PROTOCOL_VERSION = 1
-TYPE_READING = 1
-TYPE_BIRTH = 2
+PROTOCOL_VERSION = const(1)
+TYPE_READING = const(1)
+TYPE_BIRTH = const(2)
 
-K_TYPE = 0
-K_VERSION = 1
-K_DEVICE = 2
-K_BOOT = 3
-K_SEQ = 4
-K_TIME = 5
-K_SYNCED = 6
-K_READINGS = 7
-K_USAGE = 8
-K_PREV = 9
-K_DROPPED = 10
-K_FIRMWARE = 11
-K_PUBLIC_KEY = 12
+K_TYPE = const(0)
+K_VERSION = const(1)
+K_DEVICE = const(2)
+K_BOOT = const(3)
+K_SEQ = const(4)
+K_TIME = const(5)
+K_SYNCED = const(6)
+K_READINGS = const(7)
+K_USAGE = const(8)
+K_PREV = const(9)
+K_DROPPED = const(10)
+K_FIRMWARE = const(11)
+K_PUBLIC_KEY = const(12)
 
-USAGE_RUN_SECONDS = 1
-USAGE_CYCLES = 2
+USAGE_RUN_SECONDS = const(1)
+USAGE_CYCLES = const(2)
 
 # Sensor registry (docs/protocol.md section 3.3): id -> wire integer.
-SENSOR_TEMPERATURE = 1  # centi-degC
-SENSOR_HUMIDITY = 2  # centi-%RH
-SENSOR_PRESSURE = 3  # Pa
-SENSOR_CURRENT = 4  # mA (RMS)
-SENSOR_CHIP_TEMPERATURE = 5  # centi-degC
-SENSOR_RUNNING = 6  # 0 / 1
+SENSOR_TEMPERATURE = const(1)  # centi-degC
+SENSOR_HUMIDITY = const(2)  # centi-%RH
+SENSOR_PRESSURE = const(3)  # Pa
+SENSOR_CURRENT = const(4)  # mA (RMS)
+SENSOR_CHIP_TEMPERATURE = const(5)  # centi-degC
+SENSOR_RUNNING = const(6)  # 0 / 1
 
 GENESIS_PREV = bytes(32)
-MAX_READINGS = 32
-MAX_FIRMWARE_LEN = 32
+MAX_READINGS = const(32)
+MAX_FIRMWARE_LEN = const(32)
 _U32 = 0xFFFFFFFF
 _U64 = 0xFFFFFFFFFFFFFFFF
 _I64_MIN = -(2**63)

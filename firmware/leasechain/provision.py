@@ -14,12 +14,13 @@ import sys
 
 from . import VERSION, config, identity
 from .clock import SystemClock
+from .const import const
 from .store import FileStore
 
 # Domain separation: a proof signature can never be taken for a reading's
 # (those sign a CBOR Sig_structure, first byte 0x84) or a ledger transaction's.
 PROOF_CONTEXT = b"LeaseChain device proof v1\x00"
-CHALLENGE_SIZE = 32
+CHALLENGE_SIZE = const(32)
 _REPLY = "LCP "
 
 

@@ -7,19 +7,20 @@ tick, so a hung call resets the board and the persisted state carries on.
 """
 
 from . import led as status
+from .const import const
 from .ticks import sleep_ms as _sleep_ms
 from .ticks import ticks_add, ticks_diff
 from .ticks import ticks_ms as _ticks_ms
 
-_MAX_BACKOFF_MS = 300000
-_NTP_RETRY_MS = 60000
-_WIFI_RETRY_MS = 30000
-_MAX_SLEEP_MS = 1000
+_MAX_BACKOFF_MS = const(300000)
+_NTP_RETRY_MS = const(60000)
+_WIFI_RETRY_MS = const(30000)
+_MAX_SLEEP_MS = const(1000)
 # Readings sent per tick: a long backlog (up to buffer_max after an outage) is
 # delivered over several ticks, so the watchdog is fed between batches.
-FLUSH_BATCH = 20
+FLUSH_BATCH = const(20)
 # A heap line in the log every this many readings (and the low-water mark kept always).
-HEAP_LOG_EVERY = 100
+HEAP_LOG_EVERY = const(100)
 
 
 class Runner:

@@ -8,16 +8,9 @@ datasheet's integer code (BST-BME280-DS002, section 4.2.3): temperature in
 
 import struct
 
+from ..const import const
 from ..ticks import sleep_ms as _sleep_ms
 from . import Sensor, SensorError, round_div
-
-try:
-    from micropython import const
-except ImportError:  # CPython
-
-    def const(value):  # type: ignore[misc]  # the stub's signature is generic
-        return value
-
 
 CHIP_ID = const(0x60)
 _REG_ID = const(0xD0)
