@@ -17,6 +17,7 @@ from typing import Any
 from backend.books import Books
 from backend.seen import SeenReadings
 from chain_client import cbor
+from chain_client.ledger.holders import holders_at
 from chain_client.ledger.usage import Counter
 
 
@@ -90,18 +91,8 @@ class Token:
     offers: list[str] = field(default_factory=list)  # pending lease offers, oldest first
 
     def holdings_at(self, time: int) -> dict[str, int]:
-        """Shares each account held at ``time`` (events at ``time`` included).
-
-        A time before the minting means the minting itself: a lease may start
-        before its machine was tokenized, and its rent still needs holders.
-        """
-        time = max(time, self.minted_at)
-        held: dict[str, int] = {}
-        for when, account, delta in self.share_events:
-            if when > time:
-                break
-            held[account] = held.get(account, 0) + delta
-        return {a: n for a, n in held.items() if n > 0}
+        """Shares each account held at ``time`` (chain_client.ledger.holders: the minting if earlier)."""
+        return holders_at(self.share_events, time, self.minted_at)
 
 
 @dataclass

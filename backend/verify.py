@@ -16,6 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import NamedTuple
 
 from chain_client.errors import ProtocolError
+from chain_client.ledger.rotation import signed_before_rotation
 from chain_client.message import check_signature, decode
 from chain_client.payload import Reading
 from chain_client.reasons import Reason
@@ -62,9 +63,7 @@ def judge(raw: bytes, keys: Mapping[str, Key]) -> Verdict:
         return Verdict(Reason.UNKNOWN_DEVICE.value, device, *fields)
     if key.status == "revoked":
         return Verdict(Reason.REVOKED_DEVICE.value, device, *fields)
-    # A rotated key still vouches for what it signed before the rotation,
-    # but only a synchronised clock can prove "before".
-    if key.status == "rotated" and not (body.time_synced and body.time < key.ended_at):
+    if key.status == "rotated" and not signed_before_rotation(body, key.ended_at):
         return Verdict(Reason.REVOKED_DEVICE.value, device, *fields)
     try:
         check_signature(message, key.public_key)

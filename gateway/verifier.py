@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from chain_client import topics
 from chain_client.cose import MAX_MESSAGE_SIZE
 from chain_client.errors import ProtocolError
+from chain_client.ledger.rotation import signed_before_rotation
 from chain_client.message import Message, decode
 from chain_client.payload import Birth, Reading
 from chain_client.reasons import Reason
@@ -133,7 +134,7 @@ class Verifier:
             return Rejected(Reason.BAD_SIGNATURE, f"signature does not verify for device {kid.hex()}", kid)
         body = message.body
         rotated_at = device.rotated_at if device.state == "rotated" else None
-        if rotated_at is not None and (not body.time_synced or body.time >= rotated_at):
+        if rotated_at is not None and not signed_before_rotation(body, rotated_at):
             return Rejected(
                 Reason.REVOKED_DEVICE,
                 f"key of device {kid.hex()} was rotated out at {rotated_at}; message not provably older",

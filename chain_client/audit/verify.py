@@ -39,6 +39,8 @@ from chain_client.ledger.distribution import distribute
 from chain_client.ledger.due import due_date, on_time
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.evidence import Evidence, Increment, mismatch, period_evidence
+from chain_client.ledger.holders import ShareEvent, holders_at
+from chain_client.ledger.rotation import signed_before_rotation
 from chain_client.ledger.schema import TxType, check_args, parse_type
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import TreeHead, tree_head_from_json, verify_tree_head
@@ -351,7 +353,7 @@ class _Audit:
             return "unknown_device"
         if status[0] == "revoked":
             return "revoked_device"
-        if status[0] == "rotated" and not (body.time_synced and body.time < status[1]):
+        if status[0] == "rotated" and not signed_before_rotation(body, status[1]):
             return "revoked_device"
         return ""
 
@@ -425,7 +427,7 @@ class _Audit:
     def holders(self, mint: Logged, at: int) -> dict[str, int]:
         """Shares held at ledger time ``at`` (``max(period end, minting time)``), from the entries."""
         maker = mint.tx.signer
-        events: list[tuple[int, str, int]] = [(mint.time, maker, int(mint.tx.args["shares"]))]
+        events: list[ShareEvent] = [(mint.time, maker, int(mint.tx.args["shares"]))]
         for e in sorted(self.log.values(), key=lambda x: x.index):
             if e.tx.args.get("token") != self.b.token:
                 continue
@@ -436,11 +438,7 @@ class _Audit:
                 events += [(e.time, maker, -count), (e.time, e.tx.signer, count)]
             elif e.tx.type == TxType.TRANSFER_SHARES:
                 events += [(e.time, e.tx.signer, -count), (e.time, str(e.tx.args.get("to")), count)]
-        held: dict[str, int] = {}
-        for when, account, delta in events:
-            if when <= max(at, mint.time):
-                held[account] = held.get(account, 0) + delta
-        return {a: n for a, n in sorted(held.items()) if n > 0}
+        return dict(sorted(holders_at(events, at, mint.time).items()))
 
     def money(self, offer: Logged, mint: Logged | None, usage: int) -> None:
         args = offer.tx.args
