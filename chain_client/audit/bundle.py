@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chain_client.audit.errors import AuditError
+from chain_client.client.models import Invoice, Lease
 
 FORMAT = "leasechain-audit/1"
 # The largest bundle file read (docs/cli.md): about a month of minute readings of a busy site's
@@ -56,8 +57,8 @@ class ProvenReading(_Frozen):
 class Claims(_Frozen):
     """What the ledger states about the lease and the invoice; checked, never trusted."""
 
-    lease: dict[str, Any]
-    invoice: dict[str, Any]
+    lease: Lease  # as GET /v1/leases/{id} serves it
+    invoice: Invoice  # as GET /v1/invoices/{id} serves it
 
 
 class Bundle(_Frozen):

@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from chain_client import merkle
+from chain_client.audit import payouts
 from chain_client.audit.bundle import Bundle
 from chain_client.audit.report import Report
 from chain_client.audit.timeline import Timeline, rebuild
 from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.errors import LeaseChainError
-from chain_client.ledger.distribution import distribute
-from chain_client.ledger.due import due_date, on_time
+from chain_client.ledger.due import due_date
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.evidence import Evidence, Increment, mismatch, period_evidence
 from chain_client.ledger.holders import ShareEvent, holders_at
@@ -60,18 +60,6 @@ class Logged:
     index: int
     time: int
     tx: Transaction
-
-
-def unit(kind: str) -> str:
-    """Unit of a payout line's basis."""
-    return "bps" if kind == "fee" else "shares"
-
-
-def shown(lines: list[tuple[Any, ...]]) -> str:
-    """Claimed payout lines in words."""
-    if not lines:
-        return "no line"
-    return "; ".join(f"{line[2]} ({line[3]} {unit(str(line[1]))})" for line in lines)
 
 
 def _decoded(raw: bytes) -> Message | LeaseChainError:
@@ -182,20 +170,20 @@ class _Audit:
             return None
         offer = offers[0]
         args = offer.tx.args
-        claim = self.b.claims.lease
-        wrong = [f for f in LEASE_FIELDS if claim.get(f) != args.get(f)]
-        if claim.get("lessor") != offer.tx.signer:
+        claim = self.b.claims.lease.model_dump()
+        wrong = [f for f in LEASE_FIELDS if claim[f] != args.get(f)]
+        if claim["lessor"] != offer.tx.signer:
             wrong.append("lessor")
         fees = [{"account": f["account"], "bps": f["bps"]} for f in args.get("fees", [])]
-        if claim.get("fees") != fees:
+        if claim["fees"] != fees:
             wrong.append("fees")
-        if claim.get("id") != self.b.lease:
+        if claim["id"] != self.b.lease:
             wrong.append("id")
         for f in wrong:
             self.r.fail(
                 "lease_terms",
                 f"{name} field {f!r}",
-                f"claimed {claim.get(f)!r}, the signed offer (log entry {offer.index}) says "
+                f"claimed {claim[f]!r}, the signed offer (log entry {offer.index}) says "
                 f"{offer.tx.signer if f == 'lessor' else self.b.lease if f == 'id' else args.get(f)!r}",
             )
         if args.get("token") != self.b.token:
@@ -414,7 +402,7 @@ class _Audit:
                 "an anchored batch or reading of the evidence",
             )
             return
-        claimed = self.b.claims.invoice.get("evidence")
+        claimed = self.b.claims.invoice.evidence
         if claimed != evidence.digest.hex():
             self.r.fail(
                 "evidence",
@@ -477,19 +465,18 @@ class _Audit:
             # When rent falls due depends on who invoiced and when (chain_client.ledger.due).
             by_lessee = issues[0].tx.signer == args.get("lessee")
             expected["due"] = due_date(end, int(args["grace"]), issues[0].time, by_lessee=by_lessee)
-        if claim.get("usage_seconds") != usage:
+        if claim.usage_seconds != usage:
             self.r.fail(
                 "usage",
                 name,
-                f"the readings give {usage} run-seconds, the invoice says {claim.get('usage_seconds')!r}",
+                f"the readings give {usage} run-seconds, the invoice says {claim.usage_seconds!r}",
             )
         else:
             self.r.good("usage")
         for field, value in expected.items():
-            if field != "usage_seconds" and claim.get(field) != value:
-                self.r.fail(
-                    "invoice", f"{name} field {field!r}", f"computed {value!r}, claimed {claim.get(field)!r}"
-                )
+            claimed = getattr(claim, field)
+            if field != "usage_seconds" and claimed != value:
+                self.r.fail("invoice", f"{name} field {field!r}", f"computed {value!r}, claimed {claimed!r}")
                 ok = False
         if ok:
             self.r.good("invoice")
@@ -501,7 +488,7 @@ class _Audit:
         if mint is None:
             return
         held = self.holders(mint, end)
-        claimed_holders = claim.get("holders")
+        claimed_holders = claim.holders
         if claimed_holders != held:
             self.r.fail(
                 "holders", name, f"the share entries give {held}, the invoice says {claimed_holders!r}"
@@ -510,23 +497,10 @@ class _Audit:
             self.r.good("holders")
         self.payouts(offer, issues, held, amount, name)
 
-    def payment_time(self, paid: Logged, name: str) -> None:
-        """The claimed payment time, and whether it was on time by the due date the log gives."""
-        claim = self.b.claims.invoice
-        if claim.get("paid_at") != paid.time:
-            self.r.fail("payouts", name, f"paid at {paid.time} by the log, claimed {claim.get('paid_at')!r}")
-        due = self.r.summary.get("due")
-        if isinstance(due, int) and claim.get("on_time") != on_time(paid.time, due):
-            self.r.fail(
-                "payouts",
-                f"{name} field 'on_time'",
-                f"paid at {paid.time} with the invoice due at {due}: computed {on_time(paid.time, due)}, "
-                f"claimed {claim.get('on_time')!r}",
-            )
-
     def payouts(
         self, offer: Logged, issues: list[Logged], held: dict[str, int], amount: int, name: str
     ) -> None:
+        """The payment entry and the distribution, line by line (chain_client.audit.payouts)."""
         claim = self.b.claims.invoice
         lessee = offer.tx.args.get("lessee")
         after = issues[0].index if issues else offer.index
@@ -535,58 +509,25 @@ class _Audit:
             for e in self.of_type(TxType.PAY_INVOICE, invoice=invoice_id(self.b.lease, self.b.period))
             if e.tx.signer == lessee and e.index > after
         ]
-        if not paid and not claim.get("paid_at") and not claim.get("payouts") and not claim.get("on_time"):
-            # Issued, not paid yet: there is no distribution to check, and the ledger claims none.
-            self.r.summary["paid"] = False
-            return
         self.r.summary["paid"] = bool(paid)
-        if not paid:
-            self.r.fail("payouts", name, "no pay_invoice entry by the lessee after the invoice was issued")
-        else:
-            self.payment_time(paid[0], name)
-        fees = [(str(f["account"]), int(f["bps"])) for f in offer.tx.args.get("fees", [])]
-        split = distribute(amount, fees, held)
-        bps = dict(fees)
-        expected = [(a, "fee", n, bps[a]) for a, n in split.fees] + [
-            (a, "share", n, held[a]) for a, n in split.holders
-        ]
-        lines = claim.get("payouts")
-        if not isinstance(lines, list):
-            self.r.fail("payouts", name, "the invoice claims no payout lines")
+        if payouts.unpaid_and_unclaimed(bool(paid), claim):
             return
-        claimed = [
-            (p.get("account"), p.get("kind"), p.get("amount"), p.get("basis"))
-            if isinstance(p, dict)
-            else (p,)
-            for p in lines
-        ]
-        total = sum(p[2] for p in claimed if len(p) == 4 and isinstance(p[2], int))
-        bad = False
-        if total != claim.get("amount"):
-            self.r.fail(
-                "payouts",
-                name,
-                f"the payout lines sum to {total}, the invoice amount is {claim.get('amount')!r}",
-            )
-            bad = True
-        for want in expected:
-            got = [c for c in claimed if len(c) == 4 and c[0] == want[0] and c[1] == want[1]]
-            if got != [want]:
-                self.r.fail(
-                    "payouts",
-                    f"{name} {want[1]} line of {want[0]}",
-                    f"computed {want[2]} ({want[3]} {unit(want[1])}), claimed {shown(got)}",
-                )
-                bad = True
-        for extra in claimed:
-            if len(extra) != 4 or not any(extra[0] == w[0] and extra[1] == w[1] for w in expected):
-                self.r.fail("payouts", f"{name} line of {extra[0]}", f"claimed {extra} but nobody is owed it")
-                bad = True
-        if not bad and paid:
+        fees = [(str(f["account"]), int(f["bps"])) for f in offer.tx.args.get("fees", [])]
+        expected = payouts.owed(amount, fees, held)
+        due = self.r.summary.get("due")
+        failures = payouts.payment_entry(bool(paid), name)
+        if paid:
+            failures += payouts.payment_time(claim, paid[0].time, due if isinstance(due, int) else None, name)
+        lines = payouts.lines_sum(claim, name)
+        if claim.payouts:
+            lines += payouts.owed_lines(expected, claim, name) + payouts.unowed_lines(expected, claim, name)
+        for failure in failures + lines:
+            self.r.fail(failure.check, failure.where, failure.detail)
+        if not claim.payouts:
+            return
+        if paid and not lines:
             self.r.good("payouts", len(expected))
-        self.r.summary["payouts"] = [
-            {"account": a, "kind": k, "amount": n, "basis": b} for a, k, n, b in expected
-        ]
+        self.r.summary["payouts"] = [line.model_dump() for line in expected]
 
 
 def verify_bundle(bundle: Bundle, log_key: str | None = None) -> Report:

@@ -85,7 +85,7 @@ def story(backend: LedgerBackend) -> tuple[Data, list[tuple[int, int]]]:
     report = verify_bundle(bundle, bytes(backend.operator.verify_key).hex())
     assert report.failures == []
     assert report.summary["evidence_count"] == 11
-    assert report.summary["evidence"] == bundle.claims.invoice["evidence"]
+    assert report.summary["evidence"] == bundle.claims.invoice.evidence
     return bundle.model_dump(), evidence
 
 
