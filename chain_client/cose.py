@@ -158,6 +158,13 @@ def parse(data: bytes) -> Sign1:
     if not isinstance(body, list | tuple) or len(body) != 4:
         raise ProtocolError(Reason.BAD_STRUCTURE, "COSE_Sign1 must be an array of 4 items")
     protected, unprotected, payload, signature = body
+    _check_structure(protected, unprotected, payload, signature)
+    kid = _protected_kid(protected)
+    return Sign1(raw=data, protected=protected, kid=kid, payload=payload, signature=signature)
+
+
+def _check_structure(protected: object, unprotected: object, payload: object, signature: object) -> None:
+    """The four items of a COSE_Sign1 array have the shapes this profile requires."""
     if not isinstance(protected, bytes) or not protected:
         raise ProtocolError(Reason.BAD_STRUCTURE, "protected header must be a non-empty bstr")
     if not isinstance(unprotected, Mapping):
@@ -170,6 +177,10 @@ def parse(data: bytes) -> Sign1:
         raise ProtocolError(Reason.BAD_STRUCTURE, "payload must be an attached bstr")
     if not isinstance(signature, bytes) or len(signature) != SIGNATURE_SIZE:
         raise ProtocolError(Reason.BAD_STRUCTURE, f"signature must be a {SIGNATURE_SIZE}-byte bstr")
+
+
+def _protected_kid(protected: bytes) -> bytes:
+    """The kid of a protected header that holds alg EdDSA and the kid, nothing else."""
     header = cbor.loads(protected, what="protected header")
     if not isinstance(header, Mapping):
         raise ProtocolError(Reason.BAD_HEADER, "protected header is not a map")
@@ -186,4 +197,4 @@ def parse(data: bytes) -> Sign1:
     kid = header.get(HEADER_KID)
     if not isinstance(kid, bytes) or len(kid) != KID_SIZE:
         raise ProtocolError(Reason.BAD_HEADER, f"kid must be a {KID_SIZE}-byte device id, got {kid!r}")
-    return Sign1(raw=data, protected=protected, kid=kid, payload=payload, signature=signature)
+    return kid

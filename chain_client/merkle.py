@@ -168,6 +168,15 @@ def verify_consistency(
         raise MerkleError("empty consistency proof between different sizes")
     if old_size & (old_size - 1) == 0:
         path.insert(0, old_root)
+    fr, sr = _consistency_roots(old_size, new_size, path)
+    if fr != old_root:
+        raise MerkleError(f"consistency proof does not reproduce the old root {old_root.hex()}")
+    if sr != new_root:
+        raise MerkleError(f"consistency proof does not reproduce the new root {new_root.hex()}")
+
+
+def _consistency_roots(old_size: int, new_size: int, path: Sequence[bytes]) -> tuple[bytes, bytes]:
+    """The old and the new root a consistency proof gives (RFC 9162 2.1.4.2, steps 3 to 6)."""
     fn, sn = old_size - 1, new_size - 1
     while fn & 1:
         fn >>= 1
@@ -189,10 +198,7 @@ def verify_consistency(
         sn >>= 1
     if sn != 0:
         raise MerkleError("consistency proof is shorter than expected")
-    if fr != old_root:
-        raise MerkleError(f"consistency proof does not reproduce the old root {old_root.hex()}")
-    if sr != new_root:
-        raise MerkleError(f"consistency proof does not reproduce the new root {new_root.hex()}")
+    return fr, sr
 
 
 # -- proof shapes: which subtrees a proof needs, apart from where their hashes come from --
