@@ -83,6 +83,19 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
         names = Names.load(ledger)
         return render(name, names=names, now=int(time.time()), **build(ledger, names))
 
+    _error_pages(app, render)
+    _pages(app, ledger, tally, page, render)
+    _exports(app, ledger)
+    return app
+
+
+Render = Callable[..., HTMLResponse]
+Page = Callable[[str, Callable[[LedgerClient, Names], dict[str, Any]]], HTMLResponse]
+
+
+def _error_pages(app: FastAPI, render: Render) -> None:
+    """A page in words for each way a request fails: not found, refused or unreachable ledger."""
+
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:
         return render("error.html", 404, title="Not found", detail=exc.detail or str(exc))
@@ -96,6 +109,10 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
     @app.exception_handler(UnreachableError)
     async def unreachable(request: Request, exc: UnreachableError) -> Response:
         return render("error.html", 502, title="The ledger does not answer", detail=str(exc))
+
+
+def _pages(app: FastAPI, ledger: LedgerClient, tally: Tally, page: Page, render: Render) -> None:
+    """The explorer's HTML pages and the JSON its scripts poll."""
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> HTMLResponse:
@@ -131,19 +148,6 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
         """The log, newest first, a page at a time; ``before`` is the cursor (an entry index)."""
         return page("log.html", lambda c, n: pages.log(c, n, before))
 
-    @app.get("/log.{kind}")
-    def log_export(kind: str) -> Response:
-        """The whole log as CSV or JSON, streamed."""
-        names = Names.load(ledger)
-        return _export(kind, "leasechain-log", export.LOG_COLUMNS, export.log_rows(ledger, names))
-
-    @app.get("/enterprise/{account}/payouts.{kind}")
-    def payouts_export(account: str, kind: str) -> Response:
-        """Every payout line an account received, as CSV or JSON."""
-        names = Names.load(ledger)
-        rows = export.payout_rows(ledger, names, account)
-        return _export(kind, f"payouts-{account[:16]}", export.PAYOUT_COLUMNS, rows)
-
     @app.get("/machine/{token}", response_class=HTMLResponse)
     def machine(token: str) -> HTMLResponse:
         """A machine's token: owner, shares, sensors, leases, usage and readings."""
@@ -164,4 +168,19 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
         """An invoice: its usage, the readings behind it, and its payout lines."""
         return page("invoice.html", lambda c, n: pages.invoice(c, n, invoice_id))
 
-    return app
+
+def _exports(app: FastAPI, ledger: LedgerClient) -> None:
+    """The log and an account's payouts as CSV or JSON downloads."""
+
+    @app.get("/log.{kind}")
+    def log_export(kind: str) -> Response:
+        """The whole log as CSV or JSON, streamed."""
+        names = Names.load(ledger)
+        return _export(kind, "leasechain-log", export.LOG_COLUMNS, export.log_rows(ledger, names))
+
+    @app.get("/enterprise/{account}/payouts.{kind}")
+    def payouts_export(account: str, kind: str) -> Response:
+        """Every payout line an account received, as CSV or JSON."""
+        names = Names.load(ledger)
+        rows = export.payout_rows(ledger, names, account)
+        return _export(kind, f"payouts-{account[:16]}", export.PAYOUT_COLUMNS, rows)
