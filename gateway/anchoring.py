@@ -40,6 +40,7 @@ class Anchorer:
         self,
         store: Store,
         store_executor: ThreadPoolExecutor,
+        submit_executor: ThreadPoolExecutor,
         submitter: Submitter | None,
         metrics: Metrics,
         gateway_id: str,
@@ -58,7 +59,7 @@ class Anchorer:
         self._sealed = asyncio.Event()
         self._batch_full = asyncio.Event()  # a full batch's worth stored since the last sealing pass
         self._stored_since = 0
-        self._submit_pool = ThreadPoolExecutor(1, thread_name_prefix="submit")
+        self._submit_pool = submit_executor
 
     async def _store(self, fn: object, *args: object) -> object:
         loop = asyncio.get_running_loop()
@@ -137,10 +138,6 @@ class Anchorer:
             self.metrics.last_anchor.set(now)
             self.metrics.anchor_latency.observe(max(0.0, now - batch.created_at))
             log.info("anchored batch %s (%d readings)", batch.id, batch.size)
-
-    def close(self) -> None:
-        """Wait for a submission still in flight (its answer is recorded on the next start)."""
-        self._submit_pool.shutdown(wait=True)
 
 
 async def _wait_any(*events: asyncio.Event, timeout: float) -> None:

@@ -11,7 +11,6 @@ localhost or behind the site firewall.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -20,6 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
 from gateway.registry import Registry
+from gateway.threads import Spawn, daemon
 
 # WSGI's (environ, start_response) pair, typed as loosely as wsgiref itself types it.
 StartResponse = Callable[..., Any]
@@ -62,8 +62,14 @@ def app(
     return handle
 
 
-def serve(host: str, port: int, metrics: CollectorRegistry, registry: Callable[[], dict[str, Any]]) -> int:
-    """Serve both paths from a daemon thread; return the port (``port`` 0 picks a free one)."""
+def serve(
+    host: str,
+    port: int,
+    metrics: CollectorRegistry,
+    registry: Callable[[], dict[str, Any]],
+    spawn: Spawn = daemon,
+) -> int:
+    """Serve both paths from a thread ``spawn`` starts; return the port (``port`` 0 picks a free one)."""
     server = make_server(host, port, app(metrics, registry), _Server, handler_class=_QuietHandler)
-    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    spawn(server.serve_forever, "metrics")
     return int(server.server_address[1])

@@ -31,6 +31,7 @@ from gateway.metrics import Metrics
 from gateway.mqtt_client import Handlers, MqttClient, Options
 from gateway.quarantine import Original
 from gateway.store import Received
+from gateway.threads import Spawn, daemon
 from gateway.verifier import Rejected
 
 log = logging.getLogger(__name__)
@@ -92,9 +93,9 @@ class MqttSource:
         """Block until the broker confirmed the subscriptions of the current session."""
         return self._subscribed.wait(timeout)
 
-    def start(self) -> None:
-        """Connect in the background; the client reconnects on its own after a loss."""
-        self.client.start()
+    def start(self, spawn: Spawn = daemon) -> None:
+        """Connect in a thread ``spawn`` starts; the client reconnects on its own after a loss."""
+        self.client.start(spawn)
 
     def stop(self) -> None:
         """Disconnect (the session and every unacknowledged message stay with the broker)."""

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chain_client import mqtt_codec as codec
+from gateway.threads import Spawn, daemon
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +105,9 @@ class MqttClient:
 
     # --- called from any thread ------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Connect in the background; after a loss, reconnect with backoff until :meth:`stop`."""
-        self._thread = threading.Thread(target=self._run, name="mqtt", daemon=True)
-        self._thread.start()
+    def start(self, spawn: Spawn = daemon) -> None:
+        """Connect in a thread ``spawn`` starts; after a loss, reconnect with backoff until :meth:`stop`."""
+        self._thread = spawn(self._run, "mqtt")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Send DISCONNECT (the session and every unacknowledged message stay with the broker) and end."""

@@ -38,6 +38,7 @@ class Pipeline:
         verifier: Verifier,
         store: Store,
         store_executor: ThreadPoolExecutor,
+        verify_executor: ThreadPoolExecutor,
         metrics: Metrics,
         *,
         max_batch: int = 500,
@@ -51,7 +52,7 @@ class Pipeline:
         self.metrics = metrics
         self.max_batch = max_batch
         self.verify_threads = verify_threads
-        self._verify_pool = ThreadPoolExecutor(verify_threads, thread_name_prefix="verify")
+        self._verify_pool = verify_executor
         # Told how many readings each commit stored (the anchorer seals batches as they fill).
         self.on_stored: Callable[[int], None] | None = None
         self.quarantine_summary = Summary(summary_seconds)
@@ -143,7 +144,4 @@ class Pipeline:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run both stages; return once ``stop`` is set and everything taken is committed."""
-        try:
-            await asyncio.gather(self.verify_stage(stop), self.commit_stage())
-        finally:
-            self._verify_pool.shutdown(wait=True)
+        await asyncio.gather(self.verify_stage(stop), self.commit_stage())

@@ -13,14 +13,16 @@ broker for the next start) and the store is checkpointed and closed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from nacl.signing import SigningKey
 
@@ -36,10 +38,13 @@ from gateway.pipeline import Pipeline
 from gateway.registry import Device, Registry, load_file
 from gateway.store import Store
 from gateway.submitter import HttpSubmitter, Submitter
+from gateway.threads import Threads
 from gateway.uart import SerialReader
 from gateway.verifier import Limits, Verifier
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 GAUGE_REFRESH_SECONDS = 5.0
 DRAIN_TIMEOUT_SECONDS = 20.0
@@ -111,6 +116,18 @@ def initial_registry(config: Config) -> tuple[dict[bytes, Device], dict[bytes, D
 
 
 @dataclass
+class _Running:
+    """What :meth:`Service.run` started and must stop."""
+
+    store: Store
+    registry: Registry
+    ingest_stop: asyncio.Event
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    readers: list[SerialReader] = field(default_factory=list)
+    done_early: asyncio.Future[tuple[set[asyncio.Task[None]], set[asyncio.Task[None]]]] | None = None
+
+
+@dataclass
 class Service:
     """One running gateway."""
 
@@ -128,6 +145,7 @@ class Service:
     _synced: Mapping[bytes, Device] = field(default_factory=dict)
     _broker_secret: bytes | None = None
     _mqtt_password: str | None = None
+    _threads: Threads = field(init=False)
 
     def request_reload(self) -> None:
         """Re-read the registry file and sync the registry now (what SIGHUP does)."""
@@ -139,53 +157,43 @@ class Service:
 
     async def run(self) -> None:
         """Run until :meth:`request_stop` or SIGTERM/SIGINT."""
-        cfg = self.config
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         loop.add_signal_handler(signal.SIGHUP, self.request_reload)
-        key = signing_key(cfg)
-        password = mqtt_password(cfg)
-        self._broker_secret = broker_secret(cfg)
-        self._mqtt_password = password
-        cfg.gateway.state_dir().mkdir(parents=True, exist_ok=True)
-        store = Store(
-            cfg.store_path(),
-            max_bytes=cfg.store.max_bytes,
-            keep_anchored_seconds=cfg.store.keep_anchored_seconds,
-            quarantine_max_rows=cfg.store.quarantine_max_rows,
-        )
-        store_executor = ThreadPoolExecutor(1, thread_name_prefix="store")
-        requeued = store.retry_failed()
-        if requeued:
-            # A restart is how an operator says "the cause is fixed": try parked batches again.
-            log.info("%d batches parked as failed are queued again", requeued)
-        self._from_file, self._synced = initial_registry(cfg)
-        registry = Registry()
-        registry.merge(self._synced, self._from_file)
-        if self._syncs():
-            # One sync before any input starts, so readings of freshly enrolled devices
-            # are not judged against an empty or stale registry; offline, the cache serves.
-            await self._sync_once(registry)
-        await self._registry_changed(registry)
+        try:
+            key = signing_key(self.config)
+            self._mqtt_password = mqtt_password(self.config)
+            self._broker_secret = broker_secret(self.config)
+            self._threads = Threads(self.config.ingest.verify_threads)
+            running = await self._start(key)
+            await self._until_stopped(running)
+            failures = await self._drain(running)
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+        for failure in failures:
+            log.error("task failed: %r", failure, exc_info=failure)
+        if failures:
+            raise failures[0]
+        log.info("stopped")
+
+    async def _start(self, key: SigningKey | None) -> _Running:
+        """Open the store, load the registry, start metrics, ingest, anchoring and the inputs; say READY."""
+        cfg, threads = self.config, self._threads
+        store = await self._open_store()
+        registry = await self._load_registry()
         # Before any input: the counters exported from here on start from the store's totals now.
-        self.metrics.update(store.stats(), len(registry))
-        if cfg.metrics.enabled:
-            interval = cfg.registry.sync_interval_seconds if self._syncs() else None
-            self.metrics_port = endpoint.serve(
-                cfg.metrics.host,
-                cfg.metrics.port,
-                self.metrics.registry,
-                lambda: endpoint.registry_document(registry, interval),
-            )
-            log.info("metrics on http://%s:%d/metrics", cfg.metrics.host, self.metrics_port)
-        inbox = Inbox(loop)
+        self.metrics.update(await self._on_store(store.stats), len(registry))
+        self._serve_metrics(registry)
+        inbox = Inbox(asyncio.get_running_loop())
         verifier = Verifier(registry, Limits(cfg.verify.max_future_seconds, cfg.verify.max_age_seconds))
         self.pipeline = pipeline = Pipeline(
             inbox,
             verifier,
             store,
-            store_executor,
+            threads.store,
+            threads.verify,
             self.metrics,
             max_batch=cfg.ingest.max_batch,
             verify_threads=cfg.ingest.verify_threads,
@@ -195,55 +203,127 @@ class Service:
         if cfg.backend.url is not None and key is not None:
             submitter = HttpSubmitter(cfg.backend.url, key, cfg.backend.timeout_seconds)
         anchorer = Anchorer(
-            store, store_executor, submitter, self.metrics, cfg.gateway.id, cfg.batch, cfg.backend
-        )
+            store, threads.store, threads.submit, submitter,
+            self.metrics, cfg.gateway.id, cfg.batch, cfg.backend,
+        )  # fmt: skip
         pipeline.on_stored = anchorer.stored
-
-        ingest_stop = asyncio.Event()
-        tasks = [
-            asyncio.create_task(pipeline.run(ingest_stop), name="pipeline"),
+        running = _Running(store, registry, asyncio.Event())
+        running.tasks = [
+            asyncio.create_task(pipeline.run(running.ingest_stop), name="pipeline"),
             asyncio.create_task(anchorer.seal_loop(self.stopping), name="seal"),
             asyncio.create_task(anchorer.submit_loop(self.stopping), name="submit"),
-            asyncio.create_task(self._refresh_gauges(store, store_executor, registry), name="gauges"),
-            asyncio.create_task(self._watchdog(store_executor), name="watchdog"),
+            asyncio.create_task(self._refresh_gauges(store, threads.store, registry), name="gauges"),
+            asyncio.create_task(self._watchdog(threads.store), name="watchdog"),
+            asyncio.create_task(self._sync_registry(registry), name="registry"),
         ]
-        tasks.append(asyncio.create_task(self._sync_registry(registry), name="registry"))
+        running.readers = await self._start_inputs(inbox)
+        self._ready(running)
+        return running
+
+    async def _on_store(self, fn: Callable[..., _T], *args: object) -> _T:
+        """Run ``fn`` on the store's thread, the only one that may use it."""
+        return await asyncio.get_running_loop().run_in_executor(self._threads.store, fn, *args)
+
+    async def _open_store(self) -> Store:
+        """Open the store on its thread and queue batches parked as failed again."""
+        cfg = self.config
+        cfg.gateway.state_dir().mkdir(parents=True, exist_ok=True)
+        store = await self._on_store(
+            functools.partial(
+                Store,
+                cfg.store_path(),
+                max_bytes=cfg.store.max_bytes,
+                keep_anchored_seconds=cfg.store.keep_anchored_seconds,
+                quarantine_max_rows=cfg.store.quarantine_max_rows,
+            )
+        )
+        requeued = await self._on_store(store.retry_failed)
+        if requeued:
+            # A restart is how an operator says "the cause is fixed": try parked batches again.
+            log.info("%d batches parked as failed are queued again", requeued)
+        return store
+
+    async def _load_registry(self) -> Registry:
+        """The registry from the file and the cache, then one sync when the ledger is configured."""
+        self._from_file, self._synced = initial_registry(self.config)
+        registry = Registry()
+        registry.merge(self._synced, self._from_file)
+        if self._syncs():
+            # One sync before any input starts, so readings of freshly enrolled devices
+            # are not judged against an empty or stale registry; offline, the cache serves.
+            await self._sync_once(registry)
+        await self._registry_changed(registry)
+        return registry
+
+    def _serve_metrics(self, registry: Registry) -> None:
+        cfg = self.config
+        if not cfg.metrics.enabled:
+            return
+        interval = cfg.registry.sync_interval_seconds if self._syncs() else None
+        self.metrics_port = endpoint.serve(
+            cfg.metrics.host,
+            cfg.metrics.port,
+            self.metrics.registry,
+            lambda: endpoint.registry_document(registry, interval),
+            self._threads.spawn,
+        )
+        log.info("metrics on http://%s:%d/metrics", cfg.metrics.host, self.metrics_port)
+
+    async def _start_inputs(self, inbox: Inbox) -> list[SerialReader]:
+        """Start the MQTT session and the serial readers."""
+        cfg, threads = self.config, self._threads
         if cfg.mqtt.enabled:
             client_id = cfg.mqtt.client_id or f"leasechain-gateway-{cfg.gateway.id}"
-            self.mqtt = MqttSource(cfg.mqtt, client_id, inbox, self.metrics, password)
-            self.mqtt.start()
+            self.mqtt = MqttSource(cfg.mqtt, client_id, inbox, self.metrics, self._mqtt_password)
+            self.mqtt.start(threads.spawn)
             # Wait briefly for the subscription so that "ready" means "receiving" when the
             # broker is up; when it is not, start anyway and keep reconnecting.
-            if not await loop.run_in_executor(None, self.mqtt.wait_subscribed, STARTUP_SUBSCRIBE_SECONDS):
+            loop = asyncio.get_running_loop()
+            wait = self.mqtt.wait_subscribed
+            if not await loop.run_in_executor(threads.io, wait, STARTUP_SUBSCRIBE_SECONDS):
                 log.warning("not subscribed at the broker yet; going on and retrying in the background")
         readers = [SerialReader(port, inbox, self.metrics) for port in cfg.serial.ports]
         for reader in readers:
-            reader.start()
+            reader.start(threads.spawn)
+        return readers
+
+    def _ready(self, running: _Running) -> None:
+        """Freeze what start-up built and tell systemd READY=1."""
         # What start-up built (registry, modules, the store's index of devices) lives as long as
         # the process: frozen, the cyclic collector no longer walks it on every full collection,
         # which otherwise stalls ingest for tens of milliseconds with 10,000 devices enrolled.
         gc.freeze()
-        sdnotify.notify(f"READY=1\nSTATUS=verifying; {len(registry)} devices in the registry")
+        devices = len(running.registry)
+        sdnotify.notify(f"READY=1\nSTATUS=verifying; {devices} devices in the registry")
         log.info(
             "gateway %s ready: %d devices in the registry, store %s, signature checks: %s",
-            cfg.gateway.id,
-            len(registry),
-            store.path,
+            self.config.gateway.id,
+            devices,
+            running.store.path,
             "batched" if signatures.BATCHED else "one per call (chain_client._sigbatch is not built)",
         )
 
-        done_early = asyncio.ensure_future(asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION))
+    async def _until_stopped(self, running: _Running) -> None:
+        """Wait for a stop request, or for a task to fail."""
+        done_early = asyncio.ensure_future(asyncio.wait(running.tasks, return_when=asyncio.FIRST_EXCEPTION))
+        running.done_early = done_early
         stop_wait = asyncio.ensure_future(self.stopping.wait())
         await asyncio.wait({done_early, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
         stop_wait.cancel()
+
+    async def _drain(self, running: _Running) -> list[BaseException]:
+        """Commit and acknowledge what was received, close inputs, tasks, threads and the store.
+
+        Returns the tasks' failures.
+        """
         self.stopping.set()
         sdnotify.notify("STOPPING=1\nSTATUS=draining")
         log.info("stopping: committing what was received")
-        for reader in readers:
+        for reader in running.readers:
             reader.stop()
-        ingest_stop.set()
+        running.ingest_stop.set()
         try:
-            await asyncio.wait_for(asyncio.shield(tasks[0]), DRAIN_TIMEOUT_SECONDS)
+            await asyncio.wait_for(asyncio.shield(running.tasks[0]), DRAIN_TIMEOUT_SECONDS)
         except TimeoutError:
             log.error(
                 "drain did not finish in %.0f s; unacknowledged messages will be redelivered",
@@ -251,23 +331,17 @@ class Service:
             )
         if self.mqtt is not None:
             self.mqtt.stop()
-        for task in tasks:
+        for task in running.tasks:
             task.cancel()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        done_early.cancel()
-        anchorer.close()
-        await loop.run_in_executor(store_executor, store.close)
-        store_executor.shutdown(wait=True)
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.remove_signal_handler(sig)
-        failures = [
+        results = await asyncio.gather(*running.tasks, return_exceptions=True)
+        if running.done_early is not None:
+            running.done_early.cancel()
+        await self._on_store(running.store.close)
+        # A submission still in flight is waited for (its answer is recorded on the next start).
+        self._threads.shutdown()
+        return [
             r for r in results if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError)
         ]
-        for failure in failures:
-            log.error("task failed: %r", failure, exc_info=failure)
-        if failures:
-            raise failures[0]
-        log.info("stopped")
 
     async def _refresh_gauges(self, store: Store, executor: ThreadPoolExecutor, registry: Registry) -> None:
         loop = asyncio.get_running_loop()
@@ -303,7 +377,7 @@ class Service:
         cache = cfg.registry_cache_path()
         try:
             self._synced = await loop.run_in_executor(
-                None, registry_sync.sync, cfg.backend.url, cfg.backend.timeout_seconds, cache
+                self._threads.io, registry_sync.sync, cfg.backend.url, cfg.backend.timeout_seconds, cache
             )
         except RegistryError as exc:
             log.warning("registry sync failed, keeping %d known devices: %s", len(registry), exc)
@@ -322,7 +396,7 @@ class Service:
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(
-                None,
+                self._threads.io,
                 write_broker_access,
                 self.config,
                 registry.snapshot(),

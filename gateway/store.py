@@ -212,7 +212,8 @@ class Store:
         self.quarantine_max_rows = quarantine_max_rows
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            # The thread that opens the store is the only one SQLite lets use it (gateway/threads.py).
+            self._db = sqlite3.connect(path, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             # FULL: a commit is fsynced before we acknowledge, so it survives power loss too.
             self._db.execute("PRAGMA synchronous=FULL")

@@ -23,6 +23,7 @@ from gateway.config import SerialPort
 from gateway.inbox import Delivery, Inbox
 from gateway.metrics import Metrics
 from gateway.store import Received
+from gateway.threads import Spawn, daemon
 from gateway.verifier import Rejected
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,9 @@ class SerialReader:
         self.source = f"serial:{port.path}"
         self._stop = threading.Event()
         self._line: serial.Serial | None = None
-        self._thread = threading.Thread(target=self._run, name=self.source, daemon=True)
+        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    def start(self, spawn: Spawn = daemon) -> None:
         """Open the port, then read it in the background.
 
         The first open happens here, before the service says READY: opening a
@@ -53,12 +54,13 @@ class SerialReader:
         opened it later would silently drop what the sensor sent in between.
         """
         self._line = self._open()
-        self._thread.start()
+        self._thread = spawn(self._run, self.source)
 
     def stop(self) -> None:
         """Stop reading and wait for the thread."""
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
     def _open(self) -> serial.Serial | None:
         try:
