@@ -10,12 +10,7 @@ and a smaller remainder.  The proofs are exactly those of
 from __future__ import annotations
 
 from chain_client.errors import MerkleError
-from chain_client.merkle import EMPTY_ROOT, node_hash
-
-
-def _split(n: int) -> int:
-    """Largest power of two strictly smaller than ``n`` (``n >= 2``)."""
-    return 1 << ((n - 1).bit_length() - 1)
+from chain_client.merkle import EMPTY_ROOT, consistency_ranges, inclusion_ranges, node_hash, split
 
 
 class MerkleTree:
@@ -57,7 +52,7 @@ class MerkleTree:
         if n & (n - 1) == 0:
             level = n.bit_length() - 1
             return self._levels[level][lo >> level]
-        k = _split(n)
+        k = split(n)
         return node_hash(self._subtree(lo, lo + k), self._subtree(lo + k, hi))
 
     def _check_size(self, size: int) -> None:
@@ -73,42 +68,9 @@ class MerkleTree:
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """Audit path of leaf ``index`` in the tree of the first ``size`` leaves."""
         self._check_size(size)
-        if not 0 <= index < size:
-            raise MerkleError(f"leaf index {index} is outside a tree of size {size}")
-        path: list[bytes] = []
-        lo, hi, m = 0, size, index
-        while hi - lo > 1:
-            k = _split(hi - lo)
-            if m < k:
-                path.append(self._subtree(lo + k, hi))
-                hi = lo + k
-            else:
-                path.append(self._subtree(lo, lo + k))
-                lo, m = lo + k, m - k
-        path.reverse()
-        return path
+        return [self._subtree(lo, hi) for lo, hi in inclusion_ranges(index, size)]
 
     def consistency_proof(self, old_size: int, size: int) -> list[bytes]:
         """Proof that the first ``old_size`` leaves are a prefix of the first ``size``."""
         self._check_size(size)
-        if not 0 < old_size <= size:
-            raise MerkleError(f"old tree size {old_size} is not within 1..{size}")
-        if old_size == size:
-            return []
-        proof: list[bytes] = []
-        lo, hi, m, complete = 0, size, old_size, True
-        while True:
-            n = hi - lo
-            if m == n:
-                if not complete:
-                    proof.append(self._subtree(lo, hi))
-                break
-            k = _split(n)
-            if m <= k:
-                proof.append(self._subtree(lo + k, hi))
-                hi = lo + k
-            else:
-                proof.append(self._subtree(lo, lo + k))
-                lo, m, complete = lo + k, m - k, False
-        proof.reverse()
-        return proof
+        return [self._subtree(lo, hi) for lo, hi in consistency_ranges(old_size, size)]

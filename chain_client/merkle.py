@@ -29,7 +29,7 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def _split(n: int) -> int:
+def split(n: int) -> int:
     """Largest power of two strictly smaller than ``n`` (``n >= 2``)."""
     return 1 << ((n - 1).bit_length() - 1)
 
@@ -38,7 +38,7 @@ def _root(hashes: Sequence[bytes], lo: int, hi: int) -> bytes:
     n = hi - lo
     if n == 1:
         return hashes[lo]
-    k = _split(n)
+    k = split(n)
     return node_hash(_root(hashes, lo, lo + k), _root(hashes, lo + k, hi))
 
 
@@ -64,50 +64,13 @@ def root(leaves: Sequence[bytes]) -> bytes:
 def inclusion_proof(hashes: Sequence[bytes], index: int) -> list[bytes]:
     """Audit path (RFC 9162 PATH) proving leaf ``index`` is in the tree of ``hashes``."""
     _check_hashes(hashes)
-    n = len(hashes)
-    if not 0 <= index < n:
-        raise MerkleError(f"leaf index {index} is outside a tree of size {n}")
-    path: list[bytes] = []
-    lo, hi, m = 0, n, index
-    # Walk down from the root, collecting the sibling subtree at each level;
-    # the RFC builds the path bottom-up, so reverse at the end.
-    while hi - lo > 1:
-        k = _split(hi - lo)
-        if m < k:
-            path.append(_root(hashes, lo + k, hi))
-            hi = lo + k
-        else:
-            path.append(_root(hashes, lo, lo + k))
-            lo, m = lo + k, m - k
-    path.reverse()
-    return path
+    return [_root(hashes, lo, hi) for lo, hi in inclusion_ranges(index, len(hashes))]
 
 
 def consistency_proof(hashes: Sequence[bytes], old_size: int) -> list[bytes]:
     """Proof (RFC 9162 PROOF) that the first ``old_size`` leaves form a prefix of the tree."""
     _check_hashes(hashes)
-    n = len(hashes)
-    if not 0 < old_size <= n:
-        raise MerkleError(f"old tree size {old_size} is not within 1..{n}")
-    if old_size == n:
-        return []
-    proof: list[bytes] = []
-    lo, hi, m, complete = 0, n, old_size, True
-    while True:
-        size = hi - lo
-        if m == size:
-            if not complete:
-                proof.append(_root(hashes, lo, hi))
-            break
-        k = _split(size)
-        if m <= k:
-            proof.append(_root(hashes, lo + k, hi))
-            hi = lo + k
-        else:
-            proof.append(_root(hashes, lo, lo + k))
-            lo, m, complete = lo + k, m - k, False
-    proof.reverse()
-    return proof
+    return [_root(hashes, lo, hi) for lo, hi in consistency_ranges(old_size, len(hashes))]
 
 
 def _check_proof_hashes(proof: Sequence[bytes]) -> None:
@@ -210,8 +173,10 @@ def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
         raise MerkleError(f"leaf index {index} is outside a tree of size {size}")
     ranges: list[tuple[int, int]] = []
     lo, hi, m = 0, size, index
+    # Walk down from the root, collecting the sibling subtree at each level;
+    # the RFC builds the path bottom-up, so reverse at the end.
     while hi - lo > 1:
-        k = _split(hi - lo)
+        k = split(hi - lo)
         if m < k:
             ranges.append((lo + k, hi))
             hi = lo + k
@@ -236,7 +201,7 @@ def consistency_ranges(old_size: int, size: int) -> list[tuple[int, int]]:
             if not complete:
                 ranges.append((lo, hi))
             break
-        k = _split(n)
+        k = split(n)
         if m <= k:
             ranges.append((lo + k, hi))
             hi = lo + k

@@ -9,12 +9,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Collection, Sequence
 
-from chain_client.merkle import node_hash
-
-
-def _split(n: int) -> int:
-    """Largest power of two strictly smaller than ``n`` (``n >= 2``), as in RFC 9162."""
-    return 1 << ((n - 1).bit_length() - 1)
+from chain_client.merkle import node_hash, split
 
 
 def audit_paths(hashes: Sequence[bytes], wanted: Collection[int]) -> dict[int, list[bytes]]:
@@ -30,7 +25,7 @@ def audit_paths(hashes: Sequence[bytes], wanted: Collection[int]) -> dict[int, l
         # the paths of the other side's wanted leaves, so deeper siblings come first.
         if hi - lo == 1:
             return hashes[lo]
-        k = lo + _split(hi - lo)
+        k = lo + split(hi - lo)
         left, right = walk(lo, k), walk(k, hi)
         for i in among(lo, k):
             paths[i].append(right)
