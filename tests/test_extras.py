@@ -8,7 +8,6 @@ through pip's cache) and runs ``--help`` of the scripts that extra is for.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,26 +35,6 @@ ABSENT = {
     "explorer": ["sqlalchemy", "psycopg", "matplotlib", "amqtt", "mpremote"],
     "sim": ["mpremote"],
 }
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project's wheel, built from a copy of the tracked files."""
-    root = tmp_path_factory.mktemp("wheel")
-    source = root / "src"
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, check=True, capture_output=True).stdout
-    for name in tracked.decode().split("\0"):
-        if name and (REPO / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, source / name)
-    out = root / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(source)],
-        check=True,
-        capture_output=True,
-    )
-    (built,) = out.glob("leasechain-*.whl")
-    return built
 
 
 def _installed(venv: Path) -> set[str]:
