@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 from nacl.signing import SigningKey
 
 from chain_client.ledger import sign
-from harness.ports import free_port, wait_for_port
+from simulator.services import Backend
 
 
 def seeded(label: str) -> SigningKey:
@@ -25,46 +23,13 @@ def seeded(label: str) -> SigningKey:
     return SigningKey(hashlib.sha256(label.encode()).digest())
 
 
-class LedgerBackend:
-    """One backend process with its data directory; can be killed and started again."""
+class LedgerBackend(Backend):
+    """The simulator's backend service (a child process with its data directory), seeded for tests."""
 
     def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir, operator=seeded("operator"))
         self.data_dir = data_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = data_dir / "backend.log"
         self._ids = 0
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.operator = seeded("operator")
-        (data_dir / "operator.key").write_text(bytes(self.operator).hex())
-
-    def start(self) -> None:
-        """Start serving and wait until the port answers."""
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "backend",
-                "serve",
-                "--port",
-                str(self.port),
-                "--data-dir",
-                str(self.data_dir),
-                "--verify-workers",
-                "1",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("ab"),
-        )
-        wait_for_port("127.0.0.1", self.port, timeout=30)
-
-    def kill(self) -> None:
-        """kill -9."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
 
     def get(self, path: str) -> Any:
         """GET a JSON document."""
