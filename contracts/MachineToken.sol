@@ -111,6 +111,18 @@ contract MachineToken is ERC721, Ownable, IERC4907 {
         return _statuses[tokenId];
     }
 
+    /// @notice What the token of `ledgerId` shows (owner, user and lease end as stored, status);
+    /// all zero before it is minted. The bridge compares this with the ledger.
+    function mirrored(string calldata ledgerId)
+        external
+        view
+        returns (address owner_, address user, uint64 expires, uint8 status)
+    {
+        uint256 tokenId = tokenIdOf(ledgerId);
+        Use memory use = _uses[tokenId];
+        return (_ownerOf(tokenId), use.user, use.expires, _statuses[tokenId]);
+    }
+
     /// @notice The ledger's id of a token.
     function ledgerIdOf(uint256 tokenId) external view returns (string memory) {
         _requireOwned(tokenId);
