@@ -18,7 +18,6 @@ from typing import Any
 from bridge.chain import Chain
 from bridge.config import BridgeConfig
 from bridge.ledger import LedgerView
-from chain_client.client import TxBuilder
 from chain_client.ledger.schema import TxType
 
 LOG_PAGE = 5_000  # blocks per eth_getLogs request: public endpoints cap the range
@@ -44,13 +43,11 @@ class Anchorer:
         config: BridgeConfig,
         chain: Chain,
         ledger: LedgerView,
-        signer: TxBuilder,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.chain = chain
         self.ledger = ledger
-        self.signer = signer
         self.clock = clock
         self.contract = chain.contract("CheckpointAnchor", config.anchor_contract)
         self.last_sent = float("-inf")
@@ -110,7 +107,7 @@ class Anchorer:
             args = event["args"]
             if args["size"] <= recorded:
                 continue
-            tx = self.signer.record_anchor(
+            tx = self.ledger.client.tx.record_anchor(
                 chain_id=self.config.chain_id,
                 contract=self.config.anchor_contract.lower(),
                 size=args["size"],

@@ -15,7 +15,7 @@ from bridge.chain import NODE_ERRORS, Chain
 from bridge.config import BridgeConfig
 from bridge.ledger import LedgerView
 from bridge.mirror import Mirror, MirrorResult
-from chain_client.client import LedgerClient, TxBuilder
+from chain_client.client import LedgerClient
 from chain_client.errors import LeaseChainError
 
 log = logging.getLogger("leasechain.bridge")
@@ -32,9 +32,9 @@ class Bridge:
 
     def __post_init__(self) -> None:
         self.chain = Chain(self.config.rpc_url, self.eth_key, self.config.chain_id)
-        self.client = LedgerClient(self.config.ledger_url, retries=0)
+        self.client = LedgerClient(self.config.ledger_url, SigningKey(self.ledger_key), retries=0)
         self.ledger = LedgerView(self.client, self.config.witnesses)
-        self.anchorer = Anchorer(self.config, self.chain, self.ledger, TxBuilder(SigningKey(self.ledger_key)))
+        self.anchorer = Anchorer(self.config, self.chain, self.ledger)
         self.mirror = Mirror(self.config, self.chain, self.ledger) if self.config.token_contract else None
         self.chain_checked = False
 

@@ -1,0 +1,111 @@
+"""The bridge anchors the ledger's checkpoints on anvil, confirmed, recorded back, through restarts and reorgs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bridge.chain import NODE_ERRORS
+from chain_client.client import LedgerClient
+from chain_client.ledger.schema import TxType
+from tests.bridge.world import World, make_world
+
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    made = make_world(tmp_path)
+    try:
+        yield made
+    finally:
+        made.ledger.stop()
+        made.anvil.stop()
+
+
+def test_an_anchor_is_confirmed_then_recorded_in_the_ledger_once(world: World) -> None:
+    bridge = world.bridge(token_contract="")
+    size = world.size()
+    first = bridge.anchorer.step()
+    assert first.action == "anchored"
+    assert world.on_chain() == size
+    assert bridge.anchorer.step().action == "waiting"  # one block of the two confirmations
+    world.anvil.mine()
+    assert bridge.anchorer.step().action == "recorded"
+    (recorded,) = world.recorded()
+    assert recorded["size"] == size
+    assert recorded["recorder"] == world.cast.service.account
+    assert recorded["contract"] == world.anchor
+    receipt = bridge.chain.w3.eth.get_transaction_receipt(bytes.fromhex(str(recorded["tx_hash"])))  # type: ignore[arg-type]
+    assert receipt["blockNumber"] == recorded["block"]
+    with LedgerClient(world.ledger.url) as c:
+        entry = c.transaction(world.size() - 1)
+    assert entry.type == TxType.RECORD_ANCHOR
+    # The bridge's own record alone is not anchored again (each anchor would cause the next).
+    assert bridge.anchorer.step().action == "idle"
+    world.grow()
+    assert bridge.anchorer.step().action == "anchored"
+    assert world.on_chain() == size + 2  # the record and the deposit
+    assert world.anchored_sizes() == [size, size + 2]
+
+
+def test_a_restart_at_any_point_neither_anchors_twice_nor_skips(world: World) -> None:
+    world.anvil.rpc("evm_setAutomine", False)
+    assert world.bridge().anchorer.step().action == "anchored"  # sent, still in the node's pool
+    assert world.bridge().anchorer.step().action == "waiting"  # a new bridge sees it in flight
+    world.anvil.mine()
+    assert world.bridge().anchorer.step().action == "waiting"  # mined, one confirmation
+    world.anvil.mine()
+    assert world.bridge().anchorer.step().action == "recorded"
+    assert world.bridge().anchorer.step().action == "idle"
+    world.grow()
+    assert world.bridge().anchorer.step().action == "anchored"
+    world.anvil.mine(2)
+    # Two confirmed anchors, the second not yet recorded; a new bridge records it, once.
+    assert world.bridge().anchorer.step().action == "recorded"
+    assert world.bridge().anchorer.step().action == "idle"
+    sizes = world.anchored_sizes()
+    assert len(sizes) == 2
+    assert [r["size"] for r in world.recorded()] == [sizes[-1]]
+    assert world.recorded()[0]["count"] == 2
+
+
+def test_a_reorg_that_drops_the_anchor_makes_the_bridge_send_it_again(world: World) -> None:
+    bridge = world.bridge(confirmations=3)
+    snapshot = world.anvil.rpc("evm_snapshot")
+    size = world.size()
+    assert bridge.anchorer.step().action == "anchored"
+    dropped = world.anchored_sizes()
+    assert dropped == [size]
+    world.anvil.rpc("evm_revert", snapshot)  # the block holding the anchor is gone
+    assert world.on_chain() == 0
+    again = bridge.anchorer.step()
+    assert again.action == "anchored"
+    world.anvil.mine(2)
+    assert bridge.anchorer.step().action == "recorded"
+    assert world.anchored_sizes() == [size]
+    (recorded,) = world.recorded()
+    assert recorded["size"] == size
+
+
+def test_the_chain_and_the_ledger_down_and_back_lose_and_double_nothing(world: World) -> None:
+    bridge = world.bridge(confirmations=1)
+    assert bridge.anchorer.step().action == "anchored"
+    world.anvil.stop()
+    world.grow()
+    with pytest.raises(NODE_ERRORS):
+        bridge.anchorer.step()
+    world.anvil.start()  # from its state file: the anchor is still there
+    assert bridge.anchorer.step().action == "recorded"
+    world.ledger.stop()
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever httpx raises for a refused connection
+        bridge.anchorer.step()
+    world.ledger.start()
+    assert bridge.anchorer.step().action == "anchored"
+    assert bridge.anchorer.step().action == "recorded"
+    assert bridge.anchorer.step().action == "idle"
+    sizes = world.anchored_sizes()
+    assert sizes == sorted(set(sizes)) and len(sizes) == 2
+    assert world.recorded()[0]["count"] == 2
