@@ -1,4 +1,4 @@
-"""The bridge anchors the ledger's checkpoints on anvil, confirmed, recorded back, through restarts and reorgs."""
+"""The bridge anchors the ledger's checkpoints on anvil: confirmed, recorded back, through restarts, reorgs."""
 
 from __future__ import annotations
 
@@ -107,5 +107,6 @@ def test_the_chain_and_the_ledger_down_and_back_lose_and_double_nothing(world: W
     assert bridge.anchorer.step().action == "recorded"
     assert bridge.anchorer.step().action == "idle"
     sizes = world.anchored_sizes()
-    assert sizes == sorted(set(sizes)) and len(sizes) == 2
+    assert sizes == sorted(set(sizes))
+    assert len(sizes) == 2
     assert world.recorded()[0]["count"] == 2

@@ -1,4 +1,4 @@
-"""The contracts on a real anvil: append-only anchors, the ERC-721/ERC-4907 mirror, foreign accounts refused."""
+"""The contracts on a real anvil: append-only anchors, the ERC-721/4907 mirror, foreign accounts refused."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_anchors_append_only_and_read_by_latest_and_by_size(deployed: Deployed) 
         assert latest_anchor(rpc, deployed.anchor, "other.test/log").size == 0
         assert writer_of(rpc, deployed.anchor, ORIGIN) == deployed.writer.address.lower()
     for size in (25, 24):  # the same size again, or a smaller one: refused, history kept
-        with pytest.raises(BridgeError, match="SizeNotIncreasing|refuses"):
+        with pytest.raises(BridgeError, match="refuses"):
             _anchor(deployed.writer, deployed, size, ROOT_A)
 
 

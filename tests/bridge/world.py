@@ -45,7 +45,7 @@ class World:
             poll=0.05,
             start_block=self.start_block,
         )
-        config = BridgeConfig(**{**config.__dict__, **changes})  # type: ignore[arg-type]
+        config = BridgeConfig(**{**config.__dict__, **changes})
         return Bridge(config, bytes.fromhex(KEYS[1]), bytes(self.cast.service.key))
 
     def client(self, party: Party) -> LedgerClient:
