@@ -1,4 +1,4 @@
-"""The bridge anchors the ledger's checkpoints on anvil: confirmed, recorded back, through restarts, reorgs."""
+"""The bridge anchors checkpoints on anvil: confirmed, recorded back, through restarts and reorgs."""
 
 from __future__ import annotations
 
