@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from web3.exceptions import BadFunctionCallOutput
+
 from bridge.accounts import ZERO, evm_address
 from bridge.chain import Chain
 from bridge.config import BridgeConfig
@@ -36,6 +38,9 @@ class Picture:
     user: str
     expires: int
     status: int
+
+
+NOTHING = Picture(ZERO, ZERO, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,12 @@ class Mirror:
 
     def picture(self, token_id: str, block: int) -> Picture:
         """The token's picture on chain at ``block`` (all zero before it is minted)."""
-        owner, user, expires, status = self.contract.functions.mirrored(token_id).call(block_identifier=block)
+        try:
+            owner, user, expires, status = self.contract.functions.mirrored(token_id).call(
+                block_identifier=block
+            )
+        except BadFunctionCallOutput:  # a block before the contract's deployment: nothing there yet
+            return NOTHING
         return Picture(str(owner).lower(), str(user).lower(), int(expires), int(status))
 
     def step(self) -> MirrorResult:
