@@ -47,6 +47,7 @@ def _mint(world: World, serial: str) -> str:
 
 def test_mint_lease_transfer_and_retire_are_mirrored(world: World) -> None:
     bridge = world.bridge()
+    assert bridge.mirror is not None
     leased, spare = _mint(world, "SN-1"), _mint(world, "SN-2")
     _settle(world, bridge)
     maker = derived_address(world.cast.maker.account)
@@ -71,12 +72,14 @@ def test_mint_lease_transfer_and_retire_are_mirrored(world: World) -> None:
     assert token.functions.tokenURI(tid).call() == f"https://explorer.test/machine/{leased}"
     # A restarted bridge finds everything already on chain and sends nothing.
     again = world.bridge()
+    assert again.mirror is not None
     assert again.mirror.step().sent == 0
     assert again.mirror.step().done == 2
 
 
 def test_a_reorg_that_drops_a_mirror_update_is_sent_again(world: World) -> None:
     bridge = world.bridge()
+    assert bridge.mirror is not None
     token = _mint(world, "SN-3")
     snapshot = world.anvil.rpc("evm_snapshot")
     assert bridge.mirror.step().sent == 1
