@@ -98,7 +98,8 @@ def check_on_chain(
     chain_id = rpc.chain_id()
     lines: list[str] = []
     ok = False
-    last_index = max((e.index for e in bundle.entries), default=0)
+    records = {a.index for a in bundle.anchors}
+    last_index = max((e.index for e in bundle.entries if e.index not in records), default=0)
     for anchor in cited:
         name = f"chain {anchor.chain_id}, contract {anchor.contract}"
         if anchor.chain_id != chain_id:

@@ -19,6 +19,7 @@ CHECKS = (
     "invoice",
     "holders",
     "payouts",
+    "anchor_consistency",
 )
 
 

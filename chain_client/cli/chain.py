@@ -45,7 +45,7 @@ def _line(row: dict[str, Any]) -> str:
         f"{row['entries_behind']} entries and {human.duration(row['seconds_behind'])} behind the ledger"
     )
     if "chain_size" in row:
-        text += f"; on chain: size {row['chain_size']} in block {row['chain_block']} (head {row['chain_head']})"
+        text += f"; on chain: size {row['chain_size']}, block {row['chain_block']} of {row['chain_head']}"
     return text
 
 
