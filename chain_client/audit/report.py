@@ -19,7 +19,6 @@ CHECKS = (
     "invoice",
     "holders",
     "payouts",
-    "anchor_consistency",
 )
 
 

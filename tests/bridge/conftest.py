@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bridge.anvil import CHAIN_ID, KEYS, Anvil
 from bridge.chain import Chain
-from tests.harness.anvil import CHAIN_ID, KEYS, Anvil
 
 ORIGIN = "ledger.test/leasechain"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
+from bridge.anvil import CHAIN_ID, KEYS, Anvil
 from bridge.chain import Chain
 from bridge.config import BridgeConfig
 from bridge.service import Bridge
@@ -15,7 +16,6 @@ from chain_client.client import LedgerClient
 from chain_client.evm import Rpc, latest_anchor
 from simulator.services import Backend
 from simulator.story import Cast, Party
-from tests.harness.anvil import CHAIN_ID, KEYS, Anvil
 
 LESSEE_EVM = "0x00000000000000000000000000000000001e55ee"
 
