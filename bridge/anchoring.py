@@ -59,6 +59,9 @@ class Anchorer:
         """One decision; call it again after ``config.poll`` seconds."""
         witnessed = self.ledger.checkpoint()
         origin, size = witnessed.checkpoint.origin, witnessed.checkpoint.size
+        # Asked before the head is read: with nothing of ours in flight then, every anchor we sent
+        # is in a block at or below the head read next, and the reads below see it.
+        busy = self.chain.in_flight()
         head = self.chain.head()
         confirmed_block = head - self.config.confirmations + 1
         on_chain = self._latest(origin, head)
@@ -73,7 +76,7 @@ class Anchorer:
             start = known.block + 1 if known else self.config.start_block
             count = self._record(origin, recorded, start, confirmed_block)
             return result("recorded", f"recorded {count} anchor(s) up to size {confirmed}", confirmed)
-        if self.chain.in_flight() or on_chain > confirmed:
+        if busy or on_chain > confirmed:
             return result("waiting", f"anchor of size {on_chain} waits for confirmations")
         if not self._due(size, on_chain, witnessed.cosignatures):
             return result("idle", f"nothing due: tree size {size}, anchored {on_chain}")
