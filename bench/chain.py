@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from web3.types import Wei
+
 from bridge.anvil import CHAIN_ID, KEYS
 from bridge.chain import Chain
 from tests.bridge.world import World, make_world
@@ -92,7 +94,8 @@ def main() -> None:
         try:
             owner = Chain(world.anvil.url, bytes.fromhex(KEYS[0]), CHAIN_ID)
             writer = Chain(world.anvil.url, bytes.fromhex(KEYS[1]), CHAIN_ID)
-            transfer = owner.w3.eth.send_transaction({"from": owner.address, "to": writer.address, "value": 1})
+            payment = {"from": owner.address, "to": writer.address, "value": Wei(1)}
+            transfer = owner.w3.eth.send_transaction(payment)  # type: ignore[arg-type]
             baseline_gas = _gas(dict(owner.w3.eth.wait_for_transaction_receipt(transfer)))
             bare = owner.deploy("CheckpointAnchor", owner.address)[0]
             contract = owner.contract("CheckpointAnchor", bare).functions
