@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,33 @@ def test_the_chain_and_the_ledger_down_and_back_lose_and_double_nothing(world: W
     assert sizes == sorted(set(sizes))
     assert len(sizes) == 2
     assert world.recorded()[0]["count"] == 2
+
+
+def test_the_running_bridge_waits_out_an_outage_and_catches_up(world: World) -> None:
+    bridge = world.bridge(confirmations=1, poll=0.05)
+    steps: list[str] = []
+    runner = threading.Thread(target=bridge.run, args=(lambda a, m: steps.append(a.action),))
+    runner.start()
+    try:
+        _until(lambda: world.recorded() != [], "the first anchor recorded")
+        world.anvil.stop()
+        world.grow()
+        time.sleep(0.5)  # steps fail meanwhile, are logged and tried again
+        world.anvil.start()
+        world.grow()
+        size = world.size()
+        _until(lambda: world.recorded()[0]["size"] >= size, f"an anchor of size {size} recorded")
+    finally:
+        bridge.stop.set()
+        runner.join(timeout=30)
+    sizes = world.anchored_sizes()
+    assert sizes == sorted(set(sizes))
+    assert world.recorded()[0]["count"] == len(sizes)
+    assert {"anchored", "recorded"} <= set(steps)
+
+
+def _until(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from bridge.chain import Chain
 from bridge.cli import main
 from bridge.config import BridgeConfig, read_hex_key, secret_file, witness_keys
 from bridge.errors import BridgeError
+from chain_client.evm import Rpc, writer_of
 
 
 @pytest.mark.parametrize(
@@ -59,5 +61,25 @@ def test_the_node_must_serve_the_configured_chain(tmp_path: Path, capsys: pytest
         args = ["deploy", "--rpc", node.url, "--chain-id", "10", "--eth-key", str(key)]
         assert main([*args, "--origin", "x.test/log", "--explorer-url", "http://e"]) == 2
         assert "serves chain 31337" in capsys.readouterr().err
+    finally:
+        node.stop()
+
+
+@pytest.mark.anvil
+def test_deploy_prints_the_contracts_and_registers_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    node = Anvil(tmp_path)
+    node.start()
+    try:
+        key = tmp_path / "key"
+        key.write_text(KEYS[0])
+        args = ["deploy", "--rpc", node.url, "--chain-id", "31337", "--eth-key", str(key)]
+        assert main([*args, "--origin", "x.test/log", "--explorer-url", "http://explorer.test/"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        with Rpc(node.url) as rpc:
+            assert writer_of(rpc, out["anchor_contract"], "x.test/log") == out["writer"]
+        token = Chain(node.url, bytes.fromhex(KEYS[0]), 31337).contract("MachineToken", out["token_contract"])
+        assert token.functions.bridge().call().lower() == out["writer"]
     finally:
         node.stop()
