@@ -127,7 +127,7 @@ def test_the_running_bridge_waits_out_an_outage_and_catches_up(world: World) -> 
         world.anvil.start()
         world.grow()
         size = world.size()
-        _until(lambda: int(str(world.recorded()[0]["size"])) >= size, f"an anchor of size {size} recorded")
+        _until(lambda: world.recorded()[0]["size"] >= size, f"an anchor of size {size} recorded")
     finally:
         bridge.stop.set()
         runner.join(timeout=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nacl.signing import SigningKey
 
@@ -64,7 +65,7 @@ class World:
         with Rpc(self.anvil.url) as rpc:
             return latest_anchor(rpc, self.anchor, self.origin).size
 
-    def recorded(self) -> list[dict[str, object]]:
+    def recorded(self) -> list[dict[str, Any]]:
         with LedgerClient(self.ledger.url) as c:
             return list(c.http.get("/v1/anchors").json())
 
