@@ -142,3 +142,9 @@ def _until(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
+
+
+def test_a_checkpoint_without_the_required_cosignatures_is_not_anchored(world: World) -> None:
+    bridge = world.bridge(min_cosignatures=1)  # the ledger's checkpoint carries no witness line
+    assert bridge.anchorer.step().action == "idle"
+    assert world.anchored_sizes() == []
