@@ -17,6 +17,7 @@ from typing import Any
 
 from bridge.chain import Chain
 from bridge.config import BridgeConfig
+from bridge.errors import BridgeError
 from bridge.ledger import LedgerView
 from chain_client.ledger.schema import TxType
 
@@ -75,6 +76,12 @@ class Anchorer:
         if confirmed > recorded:
             start = known.block + 1 if known else self.config.start_block
             count = self._record(origin, recorded, start, confirmed_block)
+            if count == 0:
+                raise BridgeError(
+                    f"the chain holds a confirmed anchor of size {confirmed}, but blocks "
+                    f"{start}..{confirmed_block} hold no CheckpointAnchored event above the recorded "
+                    "size: is --start-block right?"
+                )
             return result("recorded", f"recorded {count} anchor(s) up to size {confirmed}", confirmed)
         if busy or on_chain > confirmed:
             return result("waiting", f"anchor of size {on_chain} waits for confirmations")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bridge.chain import NODE_ERRORS
+from bridge.errors import BridgeError
 from chain_client.client import LedgerClient
 from chain_client.ledger.schema import TxType
 from tests.bridge.world import World, make_world
@@ -148,3 +149,10 @@ def test_a_checkpoint_without_the_required_cosignatures_is_not_anchored(world: W
     bridge = world.bridge(min_cosignatures=1)  # the ledger's checkpoint carries no witness line
     assert bridge.anchorer.step().action == "idle"
     assert world.anchored_sizes() == []
+
+
+def test_a_start_block_past_the_anchors_is_named(world: World) -> None:
+    assert world.bridge(confirmations=1).anchorer.step().action == "anchored"
+    wrong = world.bridge(confirmations=1, start_block=10_000)
+    with pytest.raises(BridgeError, match="is --start-block right"):
+        wrong.anchorer.step()
