@@ -34,7 +34,7 @@ def deploy(args: argparse.Namespace) -> int:
     """Deploy CheckpointAnchor and MachineToken, naming the log's anchoring account and the bridge."""
     chain = Chain(args.rpc, read_hex_key(secret_file(ETH_KEY, args.eth_key), "chain key"), args.chain_id)
     chain.check_chain_id()
-    writer = args.writer or chain.address
+    writer = chain.w3.to_checksum_address(args.writer) if args.writer else chain.address
     anchor, block = chain.deploy("CheckpointAnchor", chain.address)
     chain.transact(
         chain.contract("CheckpointAnchor", anchor).functions.registerLog(args.origin, writer), "registerLog"

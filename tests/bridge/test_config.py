@@ -74,9 +74,11 @@ def test_deploy_prints_the_contracts_and_registers_the_log(
     try:
         key = tmp_path / "key"
         key.write_text(KEYS[0])
-        args = ["deploy", "--rpc", node.url, "--chain-id", "31337", "--eth-key", str(key)]
+        writer = Chain(node.url, bytes.fromhex(KEYS[1]), 31337).address.lower()
+        args = ["deploy", "--rpc", node.url, "--chain-id", "31337", "--eth-key", str(key), "--writer", writer]
         assert main([*args, "--origin", "x.test/log", "--explorer-url", "http://explorer.test/"]) == 0
         out = json.loads(capsys.readouterr().out)
+        assert out["writer"] == writer
         with Rpc(node.url) as rpc:
             assert writer_of(rpc, out["anchor_contract"], "x.test/log") == out["writer"]
         token = Chain(node.url, bytes.fromhex(KEYS[0]), 31337).contract("MachineToken", out["token_contract"])
