@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bridge.anvil import KEYS
 from bridge.chain import NODE_ERRORS
+from bridge.cli import main
 from bridge.errors import BridgeError
 from chain_client.client import LedgerClient
 from chain_client.ledger.schema import TxType
@@ -156,3 +159,16 @@ def test_a_start_block_past_the_anchors_is_named(world: World) -> None:
     wrong = world.bridge(confirmations=1, start_block=10_000)
     with pytest.raises(BridgeError, match="is --start-block right"):
         wrong.anchorer.step()
+
+
+def test_leasechain_bridge_run_once(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "eth-key").write_text(KEYS[1])
+    (tmp_path / "ledger-key").write_text(bytes(world.cast.service.key).hex())
+    args = ["run", "--once", "--ledger", world.ledger.url, "--rpc", world.anvil.url, "--chain-id", "31337"]
+    args += ["--anchor-contract", world.anchor, "--token-contract", world.token, "--interval", "0"]
+    args += ["--eth-key", str(tmp_path / "eth-key"), "--ledger-key", str(tmp_path / "ledger-key")]
+    assert main(args) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["anchor"] == "anchored"
+    assert world.on_chain() == line["ledger_size"]  # the step sent the anchor of the ledger's size
+    assert line["tokens_sent"] == 0  # no token minted yet
