@@ -59,6 +59,7 @@ _FORBIDDEN = {
     TxReason.SELF_REVIEW,
     TxReason.SELF_DEPOSIT,
     TxReason.NOT_LESSOR,
+    TxReason.NOT_ANCHOR_RECORDER,
 }
 _MALFORMED = {
     TxReason.BAD_ENCODING,
@@ -90,6 +91,7 @@ _CONFLICT = {
     # The signer saw another meter than the ledger holds (a batch landed in between): read again.
     TxReason.EVIDENCE_MISMATCH,
     TxReason.ALREADY_PAID,
+    TxReason.ANCHOR_NOT_NEWER,
 }
 
 
@@ -403,6 +405,11 @@ def create_app(ledger: Ledger) -> FastAPI:
         """Tree size and the digest of the state it implies."""
         size, digest = ledger.size, await asyncio.to_thread(ledger.digest)
         return _json({"tree_size": size, "state_digest": digest.hex()})
+
+    @app.get("/v1/anchors")
+    async def anchors() -> Response:
+        """The newest on-chain anchor recorded per (chain, contract) (docs/chain.md)."""
+        return _json([views.chain_anchor(a) for _, a in sorted(ledger.state.anchors.items())])
 
     @app.get("/v1/enterprises")
     async def enterprises() -> Response:

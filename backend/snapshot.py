@@ -14,7 +14,7 @@ from typing import Any
 from backend.books import Books, Posting
 from backend.errors import BackendError
 from backend.seen import SeenReadings
-from backend.state import Binding, Credit, Enterprise, Invoice, Lease, Payout, State, Token
+from backend.state import Binding, ChainAnchor, Credit, Enterprise, Invoice, Lease, Payout, State, Token
 from chain_client import cbor
 from chain_client.errors import ProtocolError
 from chain_client.ledger.usage import Counter
@@ -71,6 +71,7 @@ def restore(data: bytes) -> State:
             seen=SeenReadings.restore(s["seen"]),
             readings_verified=s["readings"][0],
             readings_rejected=s["readings"][1],
+            anchors={k: ChainAnchor(**v) for k, v in s.get("anchors", {}).items()},
         )
     except (ProtocolError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise BackendError(f"the snapshot does not decode to a state: {exc!r}") from None

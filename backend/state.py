@@ -159,6 +159,22 @@ class Lease:
 
 
 @dataclass
+class ChainAnchor:
+    """The newest checkpoint anchored on one EVM chain's contract, as its recorder reported it."""
+
+    chain_id: int
+    contract: str
+    recorder: str  # the only account that records anchors of this contract
+    size: int
+    root: bytes
+    cosignatures: int
+    tx_hash: bytes
+    block: int
+    recorded_at: int
+    count: int = 1
+
+
+@dataclass
 class State:
     """Everything the log has established."""
 
@@ -176,6 +192,7 @@ class State:
     seen: SeenReadings = field(default_factory=SeenReadings)
     readings_verified: int = 0
     readings_rejected: int = 0
+    anchors: dict[str, ChainAnchor] = field(default_factory=dict)  # by "<chain id>:<contract>"
 
     def snapshot(self) -> dict[str, Any]:
         """Plain, canonical-CBOR-encodable form of the whole state.
@@ -200,6 +217,8 @@ class State:
             "counters": {k: tuple(vars(v).values()) for k, v in self.counters.items()},
             "seen": self.seen.snapshot(),
             "readings": [self.readings_verified, self.readings_rejected],
+            # Present only once an anchor is recorded, so the digests of logs without one stay as they were.
+            **({"anchors": {k: vars(v) for k, v in self.anchors.items()}} if self.anchors else {}),
         }
 
     def digest(self) -> bytes:

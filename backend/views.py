@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from backend.books import Posting
-from backend.state import Binding, Enterprise, Invoice, Lease, State, Token
+from backend.state import Binding, ChainAnchor, Enterprise, Invoice, Lease, State, Token
 from chain_client.ledger.evidence import Evidence
 from chain_client.message import decode
 from chain_client.payload import Reading
@@ -144,3 +144,9 @@ def batch(row: Mapping[str, Any], messages: list[bytes]) -> dict[str, Any]:
         "count": row["count"],
         "messages": [m.hex() for m in messages],
     }
+
+
+def chain_anchor(anchor: ChainAnchor) -> dict[str, Any]:
+    """The newest anchor recorded for one chain and contract, bytes in hex."""
+    out: dict[str, Any] = _json(dataclasses.asdict(anchor))
+    return out

@@ -128,6 +128,10 @@ _WORDS: dict[str, Describer] = {
     "issue_invoice": _invoice,
     "pay_invoice": _pay,
     "anchor_batch": _anchor,
+    "record_anchor": lambda a, r, n, t: (
+        f"recorded that log size {a['size']} is anchored on chain {a['chain_id']}, "
+        f"contract {a['contract']}, block {a['block']}"
+    ),
 }
 
 

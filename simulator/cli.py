@@ -107,6 +107,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         broker=args.broker_kind,
         json_output=args.json,
         keep=args.keep,
+        chain=args.chain,
     )
     return run_demo(options)
 
@@ -157,6 +158,11 @@ def parser() -> argparse.ArgumentParser:
         "--keep",
         action="store_true",
         help="keep the ledger and the explorer up after the story, until Ctrl-C",
+    )
+    d.add_argument(
+        "--chain",
+        action="store_true",
+        help="also start anvil and the chain bridge: anchors and machine tokens on chain (docs/chain.md)",
     )
     d.set_defaults(func=cmd_demo)
     return p

@@ -22,7 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chain_client import human
 from chain_client.audit import export_bundle, save, verify_bundle
@@ -33,6 +33,9 @@ from simulator.fleet import Fleet, tty_progress
 from simulator.runner import Target, run
 from simulator.scenario import Scenario, parse
 from simulator.services import Backend, Broker, Explorer, Gateway, Service, raise_fd_limit
+
+if TYPE_CHECKING:
+    from simulator.chain import ChainSide
 
 PERIOD = 86400  # one device day per lease period
 PERIODS = 2
@@ -50,6 +53,7 @@ class DemoOptions:
     broker: str = "auto"
     json_output: bool = False
     keep: bool = False  # keep the ledger and the explorer up after the story, until Ctrl-C
+    chain: bool = False  # anchor on a local anvil chain through the bridge (docs/chain.md)
 
 
 def demo_scenario(devices: int, seconds: float) -> Scenario:
@@ -117,6 +121,8 @@ class Demo:
         self.events: list[str] = []
         self.deals: list[story.Deal] = []
         self.explorer = ""
+        self.chain: ChainSide | None = None
+        self.chain_facts: dict[str, Any] = {}
 
     def say(self, line: str) -> None:
         self.events.append(line)
@@ -179,6 +185,14 @@ class Demo:
         gateway.start()
         self.services.append(gateway)
         self.say("site gateway running, anchoring batches as SiteLink Gateways")
+        if options.chain:
+            from simulator.chain import start_chain  # web3.py: the `chain` extra
+
+            self.chain = start_chain(self.work / "chain", url, cast, self.explorer, self.services.append)
+            self.say(
+                f"anvil chain on {self.chain.rpc_url}: CheckpointAnchor {self.chain.anchor}, "
+                f"MachineToken {self.chain.token}; the bridge anchors checkpoints and mirrors tokens"
+            )
 
         scenario = demo_scenario(options.devices, options.seconds)
         history = PERIOD * PERIODS
@@ -222,7 +236,33 @@ class Demo:
         while time.time() < end + 1:
             time.sleep(0.2)  # the last period must have ended on the ledger's clock
         total = story.invoice_and_pay(url, cast, self.deals, PERIODS, self.say)
+        if self.chain is not None:
+            self._wait_for_chain(url, self.chain)
         return self._collect(url, cast, outcome.report, total, broker.kind)
+
+    def _wait_for_chain(self, url: str, chain: ChainSide) -> None:
+        """Wait until the bridge has anchored the whole story and mirrored every token."""
+        with LedgerClient(url) as client:
+            size = client.info().size
+            recorded = chain.wait_recorded(client, size)
+            tokens = [d.token for d in self.deals]
+            mirrored = chain.wait_mirrored(client, tokens)
+        self.chain_facts = {
+            "rpc": chain.rpc_url,
+            "anchor_contract": chain.anchor,
+            "token_contract": chain.token,
+            "anchors_recorded": recorded.count,
+            "anchored_size": recorded.size,
+            "anchor_block": recorded.block,
+            "anchor_tx": "0x" + recorded.tx_hash,
+            "tokens_mirrored": mirrored,
+            "tokens": len(tokens),
+        }
+        self.say(
+            f"bridge: {recorded.count} checkpoints anchored on chain and recorded in the ledger, "
+            f"the newest of log size {recorded.size} in block {recorded.block}; "
+            f"{mirrored} of {len(tokens)} machine tokens mirrored (owner, lessee as ERC-4907 user, status)"
+        )
 
     def _collect(
         self, url: str, cast: story.Cast, fleet: dict[str, Any], total: int, broker: str
@@ -247,6 +287,7 @@ class Demo:
                     f"{human.money(total, currency)} over {len(self.deals) * PERIODS} invoices",
                 ),
                 ("ledger", f"{head.size} log entries, root {head.root.hex()[:16]}…"),
+                *self._chain_fact(),
             ],
             fleet=fleet,
             telemetry=telemetry,
@@ -274,9 +315,24 @@ class Demo:
             "tree_size": head.size,
             "report": str(out / "report.html"),
             "explorer": self.explorer,
+            **({"chain": self.chain_facts} if self.chain_facts else {}),
         }
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         return summary
+
+    def _chain_fact(self) -> list[tuple[str, str]]:
+        c = self.chain_facts
+        if not c:
+            return []
+        return [
+            (
+                "chain",
+                f"anvil: {c['anchors_recorded']} anchors, the newest of log size {c['anchored_size']} "
+                f"in block {c['anchor_block']} (CheckpointAnchor {c['anchor_contract']}); "
+                f"{c['tokens_mirrored']} of {c['tokens']} machine tokens mirrored "
+                f"(MachineToken {c['token_contract']})",
+            )
+        ]
 
     def _machines(self, client: LedgerClient) -> list[html_report.Machine]:
         """Every leased machine by its serial, with its verified hours per period."""
@@ -333,7 +389,12 @@ class Demo:
                     if report.ok
                     else "; ".join(str(f) for f in report.failures[:3])
                 )
-                rows.append(html_report.AuditRow(name, machine.serial, period, report.ok, detail))
+                ok = report.ok
+                if self.chain is not None:
+                    on_chain = self.chain.check(bundle)
+                    ok = ok and on_chain.ok
+                    detail += "; on chain: " + "; ".join(on_chain.lines)
+                rows.append(html_report.AuditRow(name, machine.serial, period, ok, detail))
         self.say(
             f"auditor exported {len(rows)} evidence bundles, one per invoice, and verified them offline: "
             f"{sum(1 for r in rows if r.ok)} of {len(rows)} hold"
@@ -397,6 +458,12 @@ def _print_summary(summary: dict[str, Any], json_output: bool) -> None:
     for name, amount in summary["received"].items():
         print(f"    {'received by ' + name:40s} {human.money(amount, currency):>16}")
     print(f"  audit bundles verified offline   {summary['audit_verified']} of {summary['audit_bundles']}")
+    if "chain" in summary:
+        c = summary["chain"]
+        print(
+            f"  anchored on chain (anvil)        log size {c['anchored_size']} in block {c['anchor_block']}"
+        )
+        print(f"  machine tokens mirrored          {c['tokens_mirrored']} of {c['tokens']}")
     print(f"  report                           {summary['report']}")
     if summary["explorer"]:
         print(f"  explorer                         {summary['explorer']}/", flush=True)

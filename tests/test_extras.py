@@ -23,6 +23,7 @@ SCRIPTS = {
     "device": ["leasechain-device"],
     "explorer": ["leasechain-explorer"],
     "sim": ["leasechain-sim"],
+    "chain": ["leasechain-bridge"],
 }
 
 # Distributions a machine's extra must leave out (the gateway's list is the issue's).
@@ -34,6 +35,7 @@ ABSENT = {
     "device": ["fastapi", "sqlalchemy", "psycopg", "matplotlib", "amqtt"],
     "explorer": ["sqlalchemy", "psycopg", "matplotlib", "amqtt", "mpremote"],
     "sim": ["mpremote"],
+    "chain": HEAVY,
 }
 
 

@@ -24,6 +24,12 @@ def test_wheel_holds_the_deployable_firmware(wheel: Path) -> None:
     ).decode()
     assert "explorer/templates/entry.html" in names
     assert "explorer/static/verify.js" in names
-    for command in ("backend", "gateway", "sim", "device", "explorer"):
+    # The chain bridge deploys, and the auditor reads, the committed contract artifacts.
+    assert {
+        "chain_client/evm/artifacts/CheckpointAnchor.json",
+        "chain_client/evm/artifacts/MachineToken.json",
+    } <= names
+    assert "bridge/cli.py" in names
+    for command in ("backend", "gateway", "sim", "device", "explorer", "bridge"):
         assert f"leasechain-{command} =" in scripts
     assert "leasechain =" in scripts

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from backend.domain import checkpoints, devices, enterprises, leases, money, rent, shares, telemetry, tokens
+from backend.domain import (
+    anchors,
+    checkpoints,
+    devices,
+    enterprises,
+    leases,
+    money,
+    rent,
+    shares,
+    telemetry,
+    tokens,
+)
 from backend.domain.context import Context
 from chain_client.ledger.schema import TxType
 
@@ -37,6 +48,7 @@ HANDLERS: dict[TxType, Handler] = {
     TxType.PAY_INVOICE: rent.pay_invoice,
     TxType.ANCHOR_BATCH: telemetry.anchor_batch,
     TxType.CHECKPOINT: checkpoints.checkpoint,
+    TxType.RECORD_ANCHOR: anchors.record_anchor,
 }
 
 __all__ = ["HANDLERS", "Context", "Handler"]

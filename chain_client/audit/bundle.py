@@ -12,7 +12,8 @@ from the evidence and compares it with the claims.  Bytes are lowercase hex.
  "lease": "lease-…", "period": 0, "token": "tok-…",
  "entries": [{"index": 0, "entry": "<hex>", "audit_path": ["<hex>", …]}, …],
  "readings": [{"batch": 17, "position": 3, "message": "<hex>", "audit_path": ["<hex>", …]}, …],
- "claims": {"lease": {…GET /v1/leases/{id}…}, "invoice": {…GET /v1/invoices/{id}…}}}
+ "claims": {"lease": {…GET /v1/leases/{id}…}, "invoice": {…GET /v1/invoices/{id}…}},
+ "origin": "ledger.example.com/leasechain", "anchors": [{"index": 812, "consistency": ["<hex>", …]}, …]}
 ```
 """
 
@@ -54,6 +55,14 @@ class ProvenReading(_Frozen):
     audit_path: list[str]
 
 
+class CitedAnchor(_Frozen):
+    """A ``record_anchor`` entry of the bundle (at log ``index``) and the RFC 9162 consistency proof
+    from the anchored tree to the bundle's tree head (docs/chain.md, 'Audit bundles')."""
+
+    index: int = Field(ge=0)
+    consistency: list[str]
+
+
 class Claims(_Frozen):
     """What the ledger states about the lease and the invoice; checked, never trusted."""
 
@@ -75,6 +84,8 @@ class Bundle(_Frozen):
     entries: list[ProvenEntry]
     readings: list[ProvenReading]
     claims: Claims
+    origin: str = ""  # the log's checkpoint origin: its name on the anchor contract
+    anchors: list[CitedAnchor] = Field(default_factory=list)
 
 
 def save(bundle: Bundle, path: Path) -> None:

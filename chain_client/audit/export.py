@@ -18,9 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from chain_client import cose, merkle
-from chain_client.audit.bundle import FORMAT, Bundle, Claims, ProvenEntry, ProvenReading
+from chain_client.audit.bundle import FORMAT, Bundle, CitedAnchor, Claims, ProvenEntry, ProvenReading
 from chain_client.audit.errors import AuditError
 from chain_client.audit.paths import audit_paths
+from chain_client.client import answers
 from chain_client.client.errors import NotFoundError
 from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.client.sync import LedgerClient
@@ -109,6 +110,7 @@ def export_bundle(
     kept: dict[int, bytes] = {}
     batches: list[tuple[int, list[bytes]]] = []
     issued_at: int | None = None
+    cited: dict[tuple[Any, Any], tuple[int, int]] = {}  # newest record_anchor per chain and contract
     for row in client.iter_entries(0, head.size):
         if row.index != len(leaf_hashes):
             raise AuditError(f"the ledger served entry {row.index} where {len(leaf_hashes)} was expected")
@@ -123,6 +125,10 @@ def export_bundle(
                 bound = tx.args.get("public_key")
                 if isinstance(bound, bytes) and len(bound) == 32:
                     devices.add(device_id(bound).hex())
+        elif tx.type == TxType.RECORD_ANCHOR:
+            kept.pop(cited.get((tx.args.get("chain_id"), tx.args.get("contract")), (-1, 0))[0], None)
+            cited[(tx.args.get("chain_id"), tx.args.get("contract"))] = (row.index, int(tx.args["size"]))
+            kept[row.index] = raw
         elif tx.type == TxType.ANCHOR_BATCH and issued_at is None and devices:
             # The entry commits to the messages by root; they are fetched and checked against it.
             messages = _batch_messages(client, row.index, tx)
@@ -156,6 +162,10 @@ def export_bundle(
             )
             for position in mine
         ]
+    anchors = [
+        CitedAnchor(index=i, consistency=[p.hex() for p in merkle.consistency_proof(leaf_hashes, size)])
+        for i, size in sorted(cited.values())
+    ]
     claims: dict[str, Any] = {"lease": terms.model_dump(), "invoice": bill.model_dump()}
     return Bundle(
         format=FORMAT,
@@ -169,4 +179,6 @@ def export_bundle(
         entries=entries,
         readings=readings,
         claims=Claims.model_validate(claims),
+        origin=str(answers.check(client.http.get("/v1/info")).get("origin", "")),
+        anchors=anchors,
     )

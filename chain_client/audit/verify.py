@@ -19,6 +19,8 @@ failure:
 * ``invoice``: the period, its end before the issue, and the amount
   ``fixed_rent + usage_charge``;
 * ``holders``: the share holders at the period's end, from the minting and share entries;
+* ``anchor_consistency``: each cited on-chain anchor is a verified ``record_anchor`` entry whose
+  tree is a prefix of the tree head (docs/chain.md);
 * ``payouts``: the lessee's payment entry and the distribution
   (:mod:`chain_client.ledger.distribution`) line by line, summing to the amount.
 """
@@ -31,6 +33,7 @@ from typing import Any
 
 from chain_client import merkle
 from chain_client.audit import payouts
+from chain_client.audit.anchors import cited_anchors
 from chain_client.audit.bundle import Bundle
 from chain_client.audit.report import Report
 from chain_client.audit.timeline import Timeline, rebuild
@@ -543,6 +546,7 @@ def verify_bundle(bundle: Bundle, log_key: str | None = None) -> Report:
     audit.tree_head()
     audit.entries()
     audit.log_key()
+    cited_anchors(bundle, audit.log, audit.head, audit.r)
     offer = audit.lease()
     mint = audit.minting()
     timeline = audit.bindings(mint)

@@ -7,10 +7,14 @@ import sys
 from pathlib import Path
 
 from chain_client.audit import export_bundle, load, save, verify_bundle
+from chain_client.audit.anchors import OnChain, verify_on_chain
+from chain_client.audit.bundle import Bundle
 from chain_client.cli.context import Context
 from chain_client.cli.errors import NOT_VERIFIED, UNPINNED
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import uint
+from chain_client.client import LedgerClient
+from chain_client.evm import Rpc
 
 
 def export(ctx: Context) -> int:
@@ -44,12 +48,33 @@ def verdict(ok: bool, pinned: bool) -> tuple[int, str]:
     return 0, "bundle verified"
 
 
+def _on_chain(ctx: Context, bundle: Bundle) -> OnChain:
+    """The bundle's anchors as the chain at ``--rpc`` holds them; proofs of later trees from the ledger."""
+    ledger_url = ctx.args.ledger or bundle.source
+
+    def proofs(first: int, second: int) -> list[bytes]:
+        with LedgerClient(ledger_url) as client:
+            return [bytes.fromhex(p) for p in client.consistency_proof(first, second).proof]
+
+    with Rpc(ctx.args.rpc) as rpc:
+        return verify_on_chain(bundle, rpc, proofs)
+
+
 def verify(ctx: Context) -> int:
-    """Check a bundle with no network; exit 5 naming each failed check, 6 without --log-key."""
-    report = verify_bundle(load(Path(ctx.args.bundle)), ctx.args.log_key)
+    """Check a bundle offline (exit 5 naming each failed check, 6 without --log-key); --rpc: on chain too."""
+    bundle = load(Path(ctx.args.bundle))
+    report = verify_bundle(bundle, ctx.args.log_key)
     code, last = verdict(report.ok, ctx.args.log_key is not None)
+    chain = _on_chain(ctx, bundle) if ctx.args.rpc and report.ok else None
+    if chain is not None and not chain.ok:
+        code, last = NOT_VERIFIED, f"{last}, but NOT confirmed on chain"
+    elif chain is not None:
+        last = f"{last}, and anchored on chain"
     if ctx.json:
-        ctx.emit({**report.to_json(), "log_key_checked": ctx.args.log_key is not None, "verdict": last})
+        on_chain = {} if chain is None else {"on_chain": {"ok": chain.ok, "lines": list(chain.lines)}}
+        ctx.emit(
+            {**report.to_json(), **on_chain, "log_key_checked": ctx.args.log_key is not None, "verdict": last}
+        )
         if code == UNPINNED:
             print(f"leasechain: warning: {UNPINNED_NOTE}", file=sys.stderr)
         return code
@@ -59,6 +84,8 @@ def verify(ctx: Context) -> int:
         print(f"{mark:4}  {name:22} {count} passed, {failed} failed", file=ctx.out)
     for failure in report.failures:
         print(f"FAILED {failure}", file=ctx.out)
+    for line in chain.lines if chain is not None else ():
+        print(f"{'chain' if chain is not None and chain.ok else 'FAIL':4}  {line}", file=ctx.out)
     s = report.summary
     if "amount" in s:
         print(
@@ -85,4 +112,12 @@ def register(
     v.add_argument(
         "--log-key",
         help="the log key you trust, in hex; without it only internal consistency is checked (exit 6)",
+    )
+    v.add_argument(
+        "--rpc",
+        help="an Ethereum node's JSON-RPC URL: confirm the bundle's tree is anchored on chain (else exit 5)",
+    )
+    v.add_argument(
+        "--ledger",
+        help="where to fetch a consistency proof to a later anchored tree (default: the bundle's source)",
     )

@@ -12,6 +12,7 @@ from chain_client.audit.errors import AuditError
 from chain_client.cli import (
     account,
     audit,
+    chain,
     enterprise,
     keys,
     lease,
@@ -36,7 +37,7 @@ from chain_client.client.errors import (
 from chain_client.errors import LeaseChainError, MerkleError
 from chain_client.ledger.errors import TransactionError, TreeHeadError
 
-GROUPS = (keys, enterprise, token, shares, lease, rent, account, telemetry, log, verify, audit)
+GROUPS = (keys, enterprise, token, shares, lease, rent, account, telemetry, log, verify, audit, chain)
 
 
 def common_options() -> argparse.ArgumentParser:

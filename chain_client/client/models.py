@@ -362,3 +362,18 @@ class StateDigest(Model):
 
     tree_size: int
     state_digest: str
+
+
+class RecordedAnchor(Model):
+    """``GET /v1/anchors``: the newest on-chain anchor recorded for one chain and contract."""
+
+    chain_id: int
+    contract: str
+    recorder: str
+    size: int
+    root: str
+    cosignatures: int
+    tx_hash: str
+    block: int
+    recorded_at: int
+    count: int

@@ -319,3 +319,31 @@ class TxBuilder:
         args = {"root": merkle.root(items), "count": len(items)}
         built = self.build(TxType.ANCHOR_BATCH, args, tx_id)
         return SignedTx(built.type, built.id, built.raw, tuple(items))
+
+    # -- on-chain anchors (docs/chain.md) ------------------------------------
+
+    def record_anchor(
+        self,
+        *,
+        chain_id: int,
+        contract: str,
+        size: int,
+        root: bytes,
+        cosignatures: int,
+        tx_hash: bytes,
+        block: int,
+    ) -> SignedTx:
+        """Service (the bridge): record a confirmed on-chain anchor of the checkpoint of ``size``.
+
+        The id names the chain, contract and size, so a retry after a crash resends the same bytes.
+        """
+        args = {
+            "chain_id": chain_id,
+            "contract": contract,
+            "size": size,
+            "root": root,
+            "cosignatures": cosignatures,
+            "tx_hash": tx_hash,
+            "block": block,
+        }
+        return self.build(TxType.RECORD_ANCHOR, args, f"anchor-{chain_id}-{contract[2:10]}-{size}")

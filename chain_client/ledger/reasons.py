@@ -79,3 +79,7 @@ class TxReason(StrEnum):
     BATCH_MESSAGES_MISSING = "batch_messages_missing"
     # state checkpoints
     CHECKPOINT_MISMATCH = "checkpoint_mismatch"
+    # on-chain anchors recorded back into the log (docs/chain.md)
+    ANCHOR_BEYOND_LOG = "anchor_beyond_log"
+    ANCHOR_NOT_NEWER = "anchor_not_newer"
+    NOT_ANCHOR_RECORDER = "not_anchor_recorder"

@@ -28,6 +28,7 @@ MAX_LEASE_PERIODS = 3_660
 MAX_OPEN_OFFERS = 16
 ACCOUNT_RE = re.compile(r"[0-9a-f]{64}")
 REF_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+EVM_ADDRESS_RE = re.compile(r"0x[0-9a-f]{40}")
 
 
 class TxType(StrEnum):
@@ -58,6 +59,7 @@ class TxType(StrEnum):
     PAY_INVOICE = "pay_invoice"
     ANCHOR_BATCH = "anchor_batch"
     CHECKPOINT = "checkpoint"
+    RECORD_ANCHOR = "record_anchor"
 
 
 class Role(StrEnum):
@@ -227,6 +229,13 @@ def batch_messages(name: str, value: Any) -> list[bytes]:  # noqa: ANN401 - vali
     return list(value)
 
 
+def evm_address(name: str, value: Any) -> str:  # noqa: ANN401 - validating untyped CBOR
+    """An EVM contract or account address: ``0x`` and 40 lowercase hex digits."""
+    if not isinstance(value, str) or not EVM_ADDRESS_RE.fullmatch(value):
+        raise _bad(name, value, "an EVM address: 0x and 40 lowercase hex digits")
+    return value
+
+
 ARGS: dict[TxType, dict[str, Checker]] = {
     TxType.GENESIS: {"name": text, "currency": text},
     TxType.ADD_REVIEWER: {"account": account},
@@ -274,6 +283,15 @@ ARGS: dict[TxType, dict[str, Checker]] = {
     TxType.PAY_INVOICE: {"invoice": ref},
     TxType.ANCHOR_BATCH: {"root": digest, "count": posint},
     TxType.CHECKPOINT: {"size": uint, "digest": digest},
+    TxType.RECORD_ANCHOR: {
+        "chain_id": posint,
+        "contract": evm_address,
+        "size": posint,
+        "root": digest,
+        "cosignatures": uint,
+        "tx_hash": digest,
+        "block": uint,
+    },
 }
 
 
