@@ -59,6 +59,9 @@ _FORBIDDEN = {
     TxReason.SELF_REVIEW,
     TxReason.SELF_DEPOSIT,
     TxReason.NOT_LESSOR,
+    TxReason.NOT_REQUESTER,
+    TxReason.NOT_CLIENT,
+    TxReason.NOT_ORDER_SERVICE,
 }
 _MALFORMED = {
     TxReason.BAD_ENCODING,
@@ -69,12 +72,17 @@ _MALFORMED = {
     TxReason.BAD_ID,
     TxReason.BAD_ARGS,
     TxReason.WRONG_LEDGER,
+    TxReason.BAD_REPORT_SIGNATURE,
 }
 _MISSING = {
     TxReason.UNKNOWN_ENTERPRISE,
     TxReason.UNKNOWN_TOKEN,
     TxReason.UNKNOWN_LEASE,
     TxReason.UNKNOWN_INVOICE,
+    TxReason.UNKNOWN_REQUEST,
+    TxReason.UNKNOWN_LISTING,
+    TxReason.UNKNOWN_GUARANTEE,
+    TxReason.UNKNOWN_ORDER,
 }
 _CONFLICT = {
     TxReason.ID_CONFLICT,
@@ -90,6 +98,9 @@ _CONFLICT = {
     # The signer saw another meter than the ledger holds (a batch landed in between): read again.
     TxReason.EVIDENCE_MISMATCH,
     TxReason.ALREADY_PAID,
+    TxReason.TOKEN_LISTED,
+    TxReason.GUARANTEE_SETTLED,
+    TxReason.ALREADY_RATED,
 }
 
 

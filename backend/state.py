@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.books import Books
+from backend.marketplace import Market
 from backend.seen import SeenReadings
 from chain_client import cbor
+from chain_client.credit.book import CreditBook
 from chain_client.ledger.usage import Counter
 
 
@@ -185,6 +187,8 @@ class State:
     seen: SeenReadings = field(default_factory=SeenReadings)
     readings_verified: int = 0
     readings_rejected: int = 0
+    market: Market = field(default_factory=Market)
+    credit_book: CreditBook = field(default_factory=CreditBook)
 
     def snapshot(self) -> dict[str, Any]:
         """Plain, canonical-CBOR-encodable form of the whole state.
@@ -192,7 +196,7 @@ class State:
         The records' own attribute maps, not copies (``dataclasses.asdict`` deep-copies and costs
         most of a digest): the result is only read, to be encoded, and must not be kept.
         """
-        return {
+        plain = {
             "operator": self.operator,
             "name": self.name,
             "currency": self.currency,
@@ -210,6 +214,12 @@ class State:
             "seen": self.seen.snapshot(),
             "readings": [self.readings_verified, self.readings_rejected],
         }
+        # Only once there is any: a log without them keeps the digest it had before they existed.
+        if not self.market.empty():
+            plain["market"] = self.market.snapshot()
+        if self.credit_book.parties:
+            plain["credit_book"] = self.credit_book.snapshot()
+        return plain
 
     def digest(self) -> bytes:
         """SHA-256 of the canonical CBOR encoding of :meth:`snapshot`."""
