@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from backend.ledger import Ledger
 from chain_client.ledger import TxReason
@@ -21,7 +22,7 @@ def _escrow(world: World, account: str) -> int:
 def test_guarantee_rules(world: World, ledger: Ledger) -> None:
     m = market(world)
     until = world.clock.now + 10 * DAY
-    args = {"token": m.token, "kind": "salvage", "amount": 10_000, "until": until}
+    args: dict[str, Any] = {"token": m.token, "kind": "salvage", "amount": 10_000, "until": until}
     world.refused(TxReason.ROLE_NOT_ALLOWED, m.lessee, "post_guarantee", **args)
     other = world.enterprise("other", "manufacturer")
     world.refused(TxReason.NOT_OWNER, other, "post_guarantee", **args)
@@ -86,8 +87,8 @@ def test_a_security_guarantee_is_claimed_on_default_and_released_otherwise(
     assert claimed["why"].startswith(f"invoice {lease}.0 over 30 days past due")
 
 
-def _order(m: Market, **over: object) -> dict[str, object]:
-    args: dict[str, object] = {
+def _order(m: Market, **over: Any) -> dict[str, Any]:
+    args: dict[str, Any] = {
         "service": m.service.account,
         "subject": m.token,
         "scope": "annual inspection",
