@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from backend import http_errors, tiles, views
+from backend import http_errors, market_api, tiles, views
 from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
 from backend.errors import BackendError, NotFoundError
@@ -222,6 +222,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     metrics.started_from.set(ledger.started_from)
     app.add_middleware(RequestMetrics, metrics=metrics, router=app.router)
     http_errors.install(app)
+    app.include_router(market_api.router(ledger))  # the marketplace and credit scores (docs/market.md)
 
     def writer() -> Submitter:
         return holder["writer"]

@@ -182,7 +182,7 @@ def _thin(book: CreditBook, party: Party, at: int) -> bool:
     settled = sum(1 for i in party.invoices if book.invoices[i].paid_at)
     completed = sum(1 for lid in party.leases if book.leases[lid].closed_at)
     young = not party.certified_at or at - party.certified_at < THIN_DAYS * DAY
-    return young or (settled < THIN_SETTLED and completed == 0)
+    return young or (settled < THIN_SETTLED and completed == 0 and len(party.ratings) < THIN_SETTLED)
 
 
 def score(book: CreditBook, account: str, at: int | None = None) -> Score:
