@@ -31,8 +31,7 @@ class Line:
     text: str
 
     def __str__(self) -> str:
-        sign = "+" if self.points >= 0 else "\u2212"
-        return f"{sign}{abs(self.points)}: {self.text}"
+        return f"{signed(self.points)}: {self.text}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,11 @@ class Score:
             "factors": self.factors,
             "lines": [{"factor": x.factor, "points": x.points, "text": str(x)} for x in self.lines],
         }
+
+
+def signed(points: int) -> str:
+    """Points as people write them: ``+3``, ``+0``, and a minus sign (U+2212) before a loss."""
+    return f"+{points}" if points >= 0 else f"\u2212{-points}"
 
 
 def band_of(score: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from chain_client.credit.score import signed
 from chain_client.market.cost import monthly_cost
 
 BUDGET_POINTS = 30
@@ -80,16 +81,18 @@ def _points(need: Need, c: Candidate, cost: int) -> tuple[int, list[str]]:
     budget = max(1, need.budget)
     if cost <= need.budget:
         price = BUDGET_POINTS + PRICE_POINTS * (need.budget - cost) // budget
-        reasons = [f"+{price}: {cost} a month, within the budget of {need.budget}"]
+        reasons = [f"{signed(price)}: {cost} a month, within the budget of {need.budget}"]
     else:
         price = -min(PRICE_POINTS, PRICE_POINTS * (cost - need.budget) // budget)
-        reasons = [f"{price}: {cost} a month, over the budget of {need.budget}"]
+        reasons = [f"{signed(price)}: {cost} a month, over the budget of {need.budget}"]
     credit = CREDIT_POINTS * c.owner_score // 100
-    reasons.append(f"+{credit}: owner credit {c.owner_score}")
+    reasons.append(f"{signed(credit)}: owner credit {c.owner_score}")
     site = SITE_POINTS if c.site == need.site else 0
-    reasons.append(f"+{site}: at {c.site}" + (" (the request's site)" if site else f", not {need.site}"))
+    reasons.append(
+        f"{signed(site)}: at {c.site}" + (" (the request's site)" if site else f", not {need.site}")
+    )
     deposit = -min(DEPOSIT_POINTS, DEPOSIT_POINTS * c.deposit // budget)
-    reasons.append(f"{deposit}: deposit {c.deposit}" if deposit else f"+0: deposit {c.deposit}")
+    reasons.append(f"{signed(deposit)}: deposit {c.deposit}")
     return price + credit + site + deposit, reasons
 
 
