@@ -100,7 +100,11 @@ def propose(
     expires: int | None = None,
     tx_id: str | None = None,
 ) -> SignedTx:
-    """Owner: answer a request with a lease offer on the listing's terms, for the lessee to sign."""
+    """Owner: answer a request with a lease offer on the listing's terms, for the lessee to sign.
+
+    ``expires`` defaults to a week from now; the ledger wants it at most the lease's end
+    (``start`` + the request's term), so pass it for a shorter term.
+    """
     args = {
         "request": request,
         "listing": listing,
