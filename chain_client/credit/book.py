@@ -108,15 +108,26 @@ def _review(book: CreditBook, time: int, signer: str, tx_id: str, args: Args) ->
 def _offer(book: CreditBook, time: int, signer: str, tx_id: str, args: Args) -> None:
     lid = lease_id(signer, tx_id)
     book.leases[lid] = LeaseFact(
-        lid, args["token"], args["lessee"], args["start"], args["end"], args["period"],
-        args["fixed_rent"], args["usage_rate"], args["grace"], args["deposit"],
-    )  # fmt: skip
+        lid,
+        args["token"],
+        args["lessee"],
+        args["start"],
+        args["end"],
+        args["period"],
+        args["fixed_rent"],
+        args["usage_rate"],
+        args["grace"],
+        args["deposit"],
+    )
 
 
 def _list(book: CreditBook, time: int, signer: str, tx_id: str, args: Args) -> None:
     book.listings[derived_id(LISTING, signer, tx_id)] = [
-        args["token"], args["period"], args["fixed_rent"], args["usage_rate"]
-    ]  # fmt: skip
+        args["token"],
+        args["period"],
+        args["fixed_rent"],
+        args["usage_rate"],
+    ]
 
 
 def _request(book: CreditBook, time: int, signer: str, tx_id: str, args: Args) -> None:

@@ -85,5 +85,10 @@ def test_scores_recomputed_from_the_log_equal_the_ledgers(world: World, ledger: 
     # 11 + 1 + 5 distinct hours of the 96 the lease ran: 17 of 96.
     assert covered == ["\u22127: telemetry covered 17 of 96 expected hours (17%)"], covered
     assert mine[m.service.account]["factors"] == {
-        "tenure": 1, "payments": 0, "leases": 0, "security": 0, "telemetry": 0, "reviews": 2,
-    }  # fmt: skip
+        "tenure": 1,
+        "payments": 0,
+        "leases": 0,
+        "security": 0,
+        "telemetry": 0,
+        "reviews": 2,
+    }

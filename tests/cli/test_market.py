@@ -45,13 +45,44 @@ def _people(cli: Cli, workdir: Path, backend: LedgerBackend) -> None:
 
 def _mint_and_list(cli: Cli, owner: str, serial: str, rent: str, site: str) -> tuple[str, str]:
     token = cli.ok(
-        "token", "mint", "--serial", serial, "--model", "VF-2", "--price", "100000", "--salvage-value", "10000",
-        "--shares", "10", "--share-price", "1", "--spec", "spindle=12kW", key=owner,
-    )["result"]["token"]  # fmt: skip
+        "token",
+        "mint",
+        "--serial",
+        serial,
+        "--model",
+        "VF-2",
+        "--price",
+        "100000",
+        "--salvage-value",
+        "10000",
+        "--shares",
+        "10",
+        "--share-price",
+        "1",
+        "--spec",
+        "spindle=12kW",
+        key=owner,
+    )["result"]["token"]
     listed = cli.ok(
-        "market", "list", token, "--kind", "cnc-mill", "--site", site, "--fixed-rent", rent, "--usage-rate", "36",
-        "--deposit", "5000", "--min-term", "1", "--max-term", "30", key=owner,
-    )  # fmt: skip
+        "market",
+        "list",
+        token,
+        "--kind",
+        "cnc-mill",
+        "--site",
+        site,
+        "--fixed-rent",
+        rent,
+        "--usage-rate",
+        "36",
+        "--deposit",
+        "5000",
+        "--min-term",
+        "1",
+        "--max-term",
+        "30",
+        key=owner,
+    )
     return token, listed["result"]["listing"]
 
 
@@ -66,9 +97,21 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Market]:
         token, near = _mint_and_list(cli, "maker", "VF-1", "1000", "Leipzig")
         _, far = _mint_and_list(cli, "rival", "VF-9", "900", "Hamburg")
         request = cli.ok(
-            "market", "request", "cnc-mill", "--site", "Leipzig", "--term", "3", "--budget", "40000",
-            "--hours", "100", "--spec", "spindle=12kW", key="shop",
-        )["result"]["request"]  # fmt: skip
+            "market",
+            "request",
+            "cnc-mill",
+            "--site",
+            "Leipzig",
+            "--term",
+            "3",
+            "--budget",
+            "40000",
+            "--hours",
+            "100",
+            "--spec",
+            "spindle=12kW",
+            key="shop",
+        )["result"]["request"]
         lease = cli.ok("market", "propose", request, near, key="maker")["result"]["lease"]
         cli.ok("lease", "sign", lease, key="shop")
         sensor = Keystore(cli.keystore).unlock("maker", PASSPHRASE)  # any key will do as the machine's
@@ -79,9 +122,19 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Market]:
                 [reading(sensor, seq=i, time=start + 10 * i, run_seconds=60 * i) for i in range(1, 4)]
             )
         order = cli.ok(
-            "market", "engage", "inspector", "--subject", token, "--scope", "acceptance inspection", "--fee", "2500",
-            "--due", "+86400", key="shop",
-        )["result"]["order"]  # fmt: skip
+            "market",
+            "engage",
+            "inspector",
+            "--subject",
+            token,
+            "--scope",
+            "acceptance inspection",
+            "--fee",
+            "2500",
+            "--due",
+            "+86400",
+            key="shop",
+        )["result"]["order"]
         document = workdir / "inspection.pdf"
         document.write_bytes(b"%PDF-1.7 acceptance inspection of VF-1: passed")
         cli.ok("market", "deliver", order, str(document), key="inspector")
