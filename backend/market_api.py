@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -12,14 +13,26 @@ from pydantic import Field
 from backend import market_views as views
 from backend.errors import NotFoundError
 from backend.ledger import Ledger
+from backend.marketplace import Order
+from backend.state import State
 from chain_client.credit.score import score
 
 MAX_LIST = 1000
+T = TypeVar("T")
 Limit = Annotated[int, Field(ge=1, le=MAX_LIST, description="at most this many records, newest first")]
 
 
 def _json(data: Any) -> Response:  # noqa: ANN401 - any JSON value
     return Response(json.dumps(data), media_type="application/json")
+
+
+def newest(records: dict[str, T], limit: int) -> list[T]:
+    """The last ``limit`` records added, newest first (dicts keep insertion order)."""
+    return list(itertools.islice(reversed(records.values()), limit))
+
+
+def _orders(state: State, service: str) -> list[Order]:
+    return [state.market.orders[o] for o in state.market.service_orders.get(service, [])]
 
 
 def router(ledger: Ledger) -> APIRouter:
@@ -29,7 +42,7 @@ def router(ledger: Ledger) -> APIRouter:
     @api.get("/v1/market/requests")
     async def requests(limit: Limit = 100) -> Response:
         """Requests, newest first."""
-        found = list(ledger.state.market.requests.values())[-limit:][::-1]
+        found = newest(ledger.state.market.requests, limit)
         return _json([views.request(r, ledger.now()) for r in found])
 
     @api.get("/v1/market/requests/{request_id}")
@@ -52,7 +65,7 @@ def router(ledger: Ledger) -> APIRouter:
     async def listings(limit: Limit = 100) -> Response:
         """Listings, newest first."""
         state = ledger.state
-        found = list(state.market.listings.values())[-limit:][::-1]
+        found = newest(state.market.listings, limit)
         return _json([views.listing(x, state) for x in found])
 
     @api.get("/v1/market/listings/{listing_id}")
@@ -66,7 +79,7 @@ def router(ledger: Ledger) -> APIRouter:
     @api.get("/v1/market/guarantees")
     async def guarantees(limit: Limit = 100) -> Response:
         """Guarantees, newest first."""
-        found = list(ledger.state.market.guarantees.values())[-limit:][::-1]
+        found = newest(ledger.state.market.guarantees, limit)
         return _json([vars(g) for g in found])
 
     @api.get("/v1/market/orders/{order_id}")
@@ -82,10 +95,7 @@ def router(ledger: Ledger) -> APIRouter:
         """Every certified service with its orders and ratings."""
         state = ledger.state
         accounts = sorted(a for a, e in state.enterprises.items() if "service" in e.roles)
-        by: dict[str, list[Any]] = {a: [] for a in accounts}
-        for o in state.market.orders.values():
-            by.setdefault(o.service, []).append(o)
-        return _json([views.service(state, a, by[a]) for a in accounts])
+        return _json([views.service(state, a, _orders(state, a)) for a in accounts])
 
     @api.get("/v1/market/services/{account}")
     async def service(account: str, limit: Limit = 100) -> Response:
@@ -93,7 +103,7 @@ def router(ledger: Ledger) -> APIRouter:
         state = ledger.state
         if account not in state.enterprises:
             raise NotFoundError("enterprise", account)
-        orders = [o for o in state.market.orders.values() if o.service == account]
+        orders = _orders(state, account)
         out = views.service(state, account, orders)
         out["history"] = [views.order(o) for o in orders[-limit:][::-1]]
         return _json(out)

@@ -60,7 +60,9 @@ def matches(state: State, found: Request, limit: int) -> dict[str, Any]:
     lessee = score(book, found.lessee)
     owners: dict[str, int] = {}
     candidates = []
-    for item in state.market.listings.values():
+    # A token's latest listing is the only one that can be live: the cost follows the tokens listed.
+    for lid in state.market.listed.values():
+        item = state.market.listings[lid]
         if not is_live(state, item):
             continue
         if item.owner not in owners:

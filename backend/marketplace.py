@@ -103,6 +103,8 @@ class Market:
     open_requests: dict[str, list[str]] = field(default_factory=dict)
     open_listings: dict[str, list[str]] = field(default_factory=dict)
     open_orders: dict[str, list[str]] = field(default_factory=dict)
+    service_orders: dict[str, list[str]] = field(default_factory=dict)  # service -> its orders, oldest first
+    token_guarantees: dict[str, list[str]] = field(default_factory=dict)  # token -> its guarantees held
 
     def empty(self) -> bool:
         """Whether the log has no marketplace record yet."""
@@ -120,6 +122,8 @@ class Market:
             "open_requests": self.open_requests,
             "open_listings": self.open_listings,
             "open_orders": self.open_orders,
+            "service_orders": self.service_orders,
+            "token_guarantees": self.token_guarantees,
         }
 
     @classmethod
@@ -135,4 +139,6 @@ class Market:
             open_requests={k: list(v) for k, v in data["open_requests"].items()},
             open_listings={k: list(v) for k, v in data["open_listings"].items()},
             open_orders={k: list(v) for k, v in data["open_orders"].items()},
+            service_orders={k: list(v) for k, v in data["service_orders"].items()},
+            token_guarantees={k: list(v) for k, v in data["token_guarantees"].items()},
         )

@@ -104,20 +104,23 @@ def _payments(book: CreditBook, party: Party, at: int) -> list[Line]:
     return lines
 
 
-def defaulted(book: CreditBook, found: LeaseFact, at: int) -> str:
-    """The invoice that put a lease in default (``DEFAULT_DAYS`` past due, paid or not), or ''."""
-    for iid in book.parties[found.lessee].invoices:
+def defaults(book: CreditBook, party: Party, at: int) -> dict[str, str]:
+    """Each lease of ``party`` in default, with the first invoice that put it there (``DEFAULT_DAYS`` past
+    due, paid or not): one pass over its invoices."""
+    found: dict[str, str] = {}
+    for iid in party.invoices:
         inv = book.invoices[iid]
-        if inv.lease == found.id and (inv.paid_at or at) - inv.due > DEFAULT_DAYS * DAY:
-            return inv.id
-    return ""
+        if inv.lease not in found and (inv.paid_at or at) - inv.due > DEFAULT_DAYS * DAY:
+            found[inv.lease] = inv.id
+    return found
 
 
 def _leases(book: CreditBook, party: Party, at: int) -> list[Line]:
     completed, lines = 0, []
+    bad_leases = defaults(book, party, at)
     for lid in party.leases:
         found = book.leases[lid]
-        bad = defaulted(book, found, at)
+        bad = bad_leases.get(lid, "")
         if bad:
             lines.append(Line("leases", -15, f"lease {lid} defaulted: invoice {bad} over 30 days past due"))
         elif found.closed_at:

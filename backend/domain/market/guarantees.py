@@ -41,8 +41,8 @@ def post_guarantee(ctx: Context) -> dict[str, Any]:
         raise refuse(
             TxReason.BAD_ARGS, f"argument 'until' is {args['until']}, expected after now ({ctx.time})"
         )
-    guarantees = ctx.state.market.guarantees
-    held = [g for g in guarantees.values() if g.token == tok.id and g.status == "held"]
+    market = ctx.state.market
+    held = [g for g in market.token_guarantees.get(tok.id, []) if market.guarantees[g].status == "held"]
     if len(held) >= MAX_GUARANTEES:
         raise refuse(
             TxReason.TOO_MANY_GUARANTEES,
@@ -56,7 +56,8 @@ def post_guarantee(ctx: Context) -> dict[str, Any]:
         )
     gid = derived_id(GUARANTEE, ctx.signer, ctx.tx.id)
     books.post(ctx.index, payer, escrow_of(gid), args["amount"], f"{args['kind']} guarantee {gid}")
-    guarantees[gid] = Guarantee(
+    market.token_guarantees[tok.id] = [*held, gid]
+    market.guarantees[gid] = Guarantee(
         gid, tok.id, ctx.signer, args["kind"], args["amount"], args["until"], ctx.time
     )
     return {"guarantee": gid, "amount": args["amount"], "until": args["until"]}

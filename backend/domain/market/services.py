@@ -54,6 +54,7 @@ def engage_service(ctx: Context) -> dict[str, Any]:
         oid, ctx.signer, args["service"], subject, args["scope"], args["fee"], args["due"], ctx.time
     )
     market.open_orders[ctx.signer] = [*mine, oid]
+    market.service_orders.setdefault(args["service"], []).append(oid)
     return {"order": oid, "fee": args["fee"], "due": args["due"]}
 
 
