@@ -58,6 +58,10 @@ def restore(data: bytes) -> State:
     """The state whose snapshot bytes are ``data``."""
     try:
         s = cbor.loads(data, what="state snapshot")
+        if s["enterprises"] and "credit_book" not in s:
+            raise BackendError(
+                "the snapshot predates the credit book (docs/credit.md): the log is replayed instead"
+            )
         state = State(
             operator=s["operator"],
             name=s["name"],
