@@ -11,6 +11,7 @@ from typing import Any
 
 from chain_client import human
 from chain_client.client import models as m
+from explorer.market_words import WORDS as MARKET_WORDS
 from explorer.names import Names
 
 Machine = Callable[[str], str]  # token id -> "CNC-5 CNC-0001"
@@ -128,6 +129,7 @@ _WORDS: dict[str, Describer] = {
     "issue_invoice": _invoice,
     "pay_invoice": _pay,
     "anchor_batch": _anchor,
+    **MARKET_WORDS,
 }
 
 

@@ -90,3 +90,12 @@ def test_a_service_shows_its_ratings_and_history(site: tuple[str, Market]) -> No
     assert "“clear and on time”" in page
     missing, _ = _page(site, "/market/request/req-nope")
     assert missing == 404
+
+
+def test_the_log_tells_the_market_in_words(site: tuple[str, Market]) -> None:
+    status, page = _page(site, "/log")
+    assert status == 200
+    assert "shop GmbH asked for a cnc-mill, spindle 12kW at Leipzig for 3 d" in page
+    assert "maker GmbH answered the request" in page
+    assert "inspector GmbH delivered a signed report for order-" in page
+    assert "shop GmbH rated the order order-" in page
