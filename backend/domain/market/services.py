@@ -33,7 +33,10 @@ def engage_service(ctx: Context) -> dict[str, Any]:
         raise refuse(TxReason.SELF_REVIEW, f"enterprise {ctx.signer} cannot engage itself")
     certified(ctx, args["service"], (Role.SERVICE,), what="service")
     subject = args["subject"]
-    lease(ctx, subject) if subject.startswith("lease-") else token(ctx, subject, live=False)
+    if subject.startswith("lease-"):
+        lease(ctx, subject)  # refuses an unknown lease
+    else:
+        token(ctx, subject, live=False)  # refuses an unknown token; a retired one may still be inspected
     if args["due"] <= ctx.time:
         raise refuse(TxReason.BAD_ARGS, f"argument 'due' is {args['due']}, expected after now ({ctx.time})")
     market = ctx.state.market
