@@ -9,7 +9,7 @@ from chain_client import human
 from chain_client.cli.context import Context
 from chain_client.cli.errors import CliError
 from chain_client.cli.registry import command
-from chain_client.cli.values import posint, uint, when
+from chain_client.cli.values import hex_bytes, posint, uint, when
 from chain_client.credit.replay import from_ledger
 from chain_client.credit.score import score
 
@@ -111,7 +111,7 @@ def credit(ctx: Context) -> int:
     account = ctx.account(ctx.args.account) if ctx.args.account else ctx.own_account()
     with ctx.client() as client:
         if ctx.args.recompute:
-            book = from_ledger(client, bytes.fromhex(client.info().log_key))
+            book = from_ledger(client, ctx.args.log_key or bytes.fromhex(client.info().log_key))
             data = score(book, account).to_json()
         else:
             data = client.credit(account).model_dump()
@@ -156,3 +156,8 @@ def register(
     c = command(cmds, "credit", "an enterprise's credit score, explained", credit, common)
     c.add_argument("account", nargs="?", help="account id or key name (default: --key's)")
     c.add_argument("--recompute", action="store_true", help="read the whole log and compute it here")
+    c.add_argument(
+        "--log-key",
+        type=hex_bytes,
+        help="with --recompute: the log's public key in hex (default: as served by /v1/info)",
+    )

@@ -64,3 +64,11 @@ def test_refusals_come_back_named(market: Market) -> None:
     assert "request_not_open" in other.err
     bad = cli.run("market", "rate", market.order, "7", key="shop")
     assert bad.code != 0
+
+
+def test_a_recomputation_against_another_log_key_is_refused(market: Market) -> None:
+    other = "11" * 32
+    refused = market.cli.run("market", "credit", "shop", "--recompute", "--log-key", other)
+    assert refused.code != 0
+    assert "tree head" in refused.err
+    assert market.cli.run("market", "credit", "shop", "--recompute", "--log-key", "zz").code == 2
