@@ -13,6 +13,7 @@ from tests.cli.market_story import Market, tell
 from tests.explorer.test_pages import get, text
 from tests.gateway.ledger_backend import LedgerBackend
 from tests.harness.ports import free_port, wait_for_port
+from tests.simulator.browser import chromium, layout_problems
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +53,11 @@ def test_the_market_page_lists_requests_listings_and_services(site: tuple[str, M
     story = site[1]
     status, page = _page(site, "/market")
     assert status == 200
-    assert f"{story.request} shop GmbH" in page
+    assert f"{story.request} : shop GmbH" in page
+    assert "needs a cnc-mill, spindle 12kW at Leipzig for 3 d" in page
     assert "matched" in page
-    assert f"{story.listings['far']} rival GmbH" in page
+    assert f"{story.listings['far']} : rival GmbH" in page
+    assert "offers a cnc-mill VF-2 at Hamburg" in page
     assert "inspector GmbH (" in page
     assert "5.0 of 5 (1)" in page
 
@@ -86,8 +89,8 @@ def test_a_service_shows_its_ratings_and_history(site: tuple[str, Market]) -> No
     status, page = _page(site, f"/service/{inspector}")
     assert status == 200
     assert "rated 5.0 of 5 by 1 client" in page
-    assert "acceptance inspection" in page
-    assert "“clear and on time”" in page
+    assert "engaged it for “acceptance inspection”" in page
+    assert "rated 5 of 5: “clear and on time”" in page
     missing, _ = _page(site, "/market/request/req-nope")
     assert missing == 404
 
@@ -99,3 +102,19 @@ def test_the_log_tells_the_market_in_words(site: tuple[str, Market]) -> None:
     assert "maker GmbH answered the request" in page
     assert "inspector GmbH delivered a signed report for order-" in page
     assert "shop GmbH rated the order order-" in page
+
+
+@pytest.mark.browser
+def test_the_market_pages_fit_400_px(site: tuple[str, Market]) -> None:
+    story = site[1]
+    inspector = story.backend.get(f"/v1/market/orders/{story.order}")["service"]
+    paths = [
+        "/market",
+        f"/market/request/{story.request}",
+        f"/market/listing/{story.listings['far']}",
+        f"/credit/{inspector}",
+        f"/service/{inspector}",
+    ]
+    with chromium() as browser:
+        problems = {path: layout_problems(browser, site[0] + path, width=400) for path in paths}
+    assert {path: found for path, found in problems.items() if found} == {}
