@@ -214,7 +214,8 @@ class State:
             "seen": self.seen.snapshot(),
             "readings": [self.readings_verified, self.readings_rejected],
         }
-        # Only once there is any: a log without them keeps the digest it had before they existed.
+        # The market only once it holds a record, so a log without one keeps the digest it had; the
+        # credit book holds every certified enterprise from the genesis on (docs/credit.md, 'Choices').
         if not self.market.empty():
             plain["market"] = self.market.snapshot()
         if self.credit_book.parties:
