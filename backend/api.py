@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from backend import http_errors, tiles, views
+from backend import http_errors, market_api, tiles, views
 from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
 from backend.errors import BackendError, NotFoundError
@@ -60,6 +60,9 @@ _FORBIDDEN = {
     TxReason.SELF_DEPOSIT,
     TxReason.NOT_LESSOR,
     TxReason.NOT_ANCHOR_RECORDER,
+    TxReason.NOT_REQUESTER,
+    TxReason.NOT_CLIENT,
+    TxReason.NOT_ORDER_SERVICE,
 }
 _MALFORMED = {
     TxReason.BAD_ENCODING,
@@ -70,12 +73,17 @@ _MALFORMED = {
     TxReason.BAD_ID,
     TxReason.BAD_ARGS,
     TxReason.WRONG_LEDGER,
+    TxReason.BAD_REPORT_SIGNATURE,
 }
 _MISSING = {
     TxReason.UNKNOWN_ENTERPRISE,
     TxReason.UNKNOWN_TOKEN,
     TxReason.UNKNOWN_LEASE,
     TxReason.UNKNOWN_INVOICE,
+    TxReason.UNKNOWN_REQUEST,
+    TxReason.UNKNOWN_LISTING,
+    TxReason.UNKNOWN_GUARANTEE,
+    TxReason.UNKNOWN_ORDER,
 }
 _CONFLICT = {
     TxReason.ID_CONFLICT,
@@ -92,6 +100,9 @@ _CONFLICT = {
     TxReason.EVIDENCE_MISMATCH,
     TxReason.ALREADY_PAID,
     TxReason.ANCHOR_NOT_NEWER,
+    TxReason.TOKEN_LISTED,
+    TxReason.GUARANTEE_SETTLED,
+    TxReason.ALREADY_RATED,
 }
 
 
@@ -213,6 +224,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     metrics.started_from.set(ledger.started_from)
     app.add_middleware(RequestMetrics, metrics=metrics, router=app.router)
     http_errors.install(app)
+    app.include_router(market_api.router(ledger))  # the marketplace and credit scores (docs/market.md)
 
     def writer() -> Submitter:
         return holder["writer"]

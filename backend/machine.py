@@ -58,4 +58,9 @@ def apply(
     sidecar = None if messages is None else batch_messages("messages", list(messages))
     ctx = Context(state, tx, args, index, time, verifier, messages=sidecar, readings=readings)
     result = HANDLERS[tx_type](ctx)
+    # The credit book folds the accepted entry as any reader of the log would (docs/credit.md).
+    state.credit_book.apply(time, tx)
+    for row in ctx.reading_rows:
+        if row["status"] == "verified" and row["kind"] == "reading":
+            state.credit_book.reading(row["token"], row["stamp"])
     return Outcome(result=result, batch_row=ctx.batch_row, reading_rows=ctx.reading_rows)

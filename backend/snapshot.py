@@ -13,9 +13,11 @@ from typing import Any
 
 from backend.books import Books, Posting
 from backend.errors import BackendError
+from backend.marketplace import Market
 from backend.seen import SeenReadings
 from backend.state import Binding, ChainAnchor, Credit, Enterprise, Invoice, Lease, Payout, State, Token
 from chain_client import cbor
+from chain_client.credit.book import CreditBook
 from chain_client.errors import ProtocolError
 from chain_client.ledger.usage import Counter
 
@@ -56,6 +58,10 @@ def restore(data: bytes) -> State:
     """The state whose snapshot bytes are ``data``."""
     try:
         s = cbor.loads(data, what="state snapshot")
+        if s["enterprises"] and "credit_book" not in s:
+            raise BackendError(
+                "the snapshot predates the credit book (docs/credit.md): the log is replayed instead"
+            )
         state = State(
             operator=s["operator"],
             name=s["name"],
@@ -72,6 +78,8 @@ def restore(data: bytes) -> State:
             readings_verified=s["readings"][0],
             readings_rejected=s["readings"][1],
             anchors={k: ChainAnchor(**v) for k, v in s.get("anchors", {}).items()},
+            market=Market.restore(s["market"]) if "market" in s else Market(),
+            credit_book=CreditBook.restore(s["credit_book"]) if "credit_book" in s else CreditBook(),
         )
     except (ProtocolError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise BackendError(f"the snapshot does not decode to a state: {exc!r}") from None

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.books import Books
+from backend.marketplace import Market
 from backend.seen import SeenReadings
 from chain_client import cbor
+from chain_client.credit.book import CreditBook
 from chain_client.ledger.holders import holders_at
 from chain_client.ledger.usage import Counter
 
@@ -193,6 +195,8 @@ class State:
     readings_verified: int = 0
     readings_rejected: int = 0
     anchors: dict[str, ChainAnchor] = field(default_factory=dict)  # by "<chain id>:<contract>"
+    market: Market = field(default_factory=Market)
+    credit_book: CreditBook = field(default_factory=CreditBook)
 
     def snapshot(self) -> dict[str, Any]:
         """Plain, canonical-CBOR-encodable form of the whole state.
@@ -200,7 +204,7 @@ class State:
         The records' own attribute maps, not copies (``dataclasses.asdict`` deep-copies and costs
         most of a digest): the result is only read, to be encoded, and must not be kept.
         """
-        return {
+        plain = {
             "operator": self.operator,
             "name": self.name,
             "currency": self.currency,
@@ -220,7 +224,26 @@ class State:
             # Present only once an anchor is recorded, so the digests of logs without one stay as they were.
             **({"anchors": {k: vars(v) for k, v in self.anchors.items()}} if self.anchors else {}),
         }
+        # The market only once it holds a record, so a log without one keeps the digest it had; the
+        # credit book holds every certified enterprise from the genesis on (docs/credit.md, 'Choices').
+        if not self.market.empty():
+            plain["market"] = self.market.snapshot()
+        if self.credit_book.parties:
+            plain["credit_book"] = self.credit_book.snapshot()
+        return plain
 
     def digest(self) -> bytes:
         """SHA-256 of the canonical CBOR encoding of :meth:`snapshot`."""
         return hashlib.sha256(cbor.dumps(self.snapshot())).digest()
+
+    def digest_before_credit_book(self) -> bytes | None:
+        """The digest as releases before the credit book wrote it into checkpoints, or None.
+
+        Those releases had no market, so only a state without one has this second digest: it is the
+        digest of :meth:`snapshot` without the ``credit_book`` section (docs/backend.md, 'Upgrading').
+        """
+        if not self.market.empty():
+            return None
+        plain = self.snapshot()
+        plain.pop("credit_book", None)
+        return hashlib.sha256(cbor.dumps(plain)).digest()

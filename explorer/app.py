@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from chain_client import human
 from chain_client.client import LedgerClient, LedgerHTTPError, NotFoundError, UnreachableError
-from explorer import export, pages
+from explorer import export, market_routes, pages
 from explorer.names import Names
 from explorer.search import search
 from explorer.tally import Tally
@@ -167,6 +167,8 @@ def _pages(app: FastAPI, ledger: LedgerClient, tally: Tally, page: Page, render:
     def invoice(invoice_id: str) -> HTMLResponse:
         """An invoice: its usage, the readings behind it, and its payout lines."""
         return page("invoice.html", lambda c, n: pages.invoice(c, n, invoice_id))
+
+    market_routes.add(app, page)  # requests, listings, rankings, credit scores, services
 
 
 def _exports(app: FastAPI, ledger: LedgerClient) -> None:

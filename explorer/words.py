@@ -11,6 +11,7 @@ from typing import Any
 
 from chain_client import human
 from chain_client.client import models as m
+from explorer.market_words import WORDS as MARKET_WORDS
 from explorer.names import Names
 
 Machine = Callable[[str], str]  # token id -> "CNC-5 CNC-0001"
@@ -132,6 +133,7 @@ _WORDS: dict[str, Describer] = {
         f"recorded that log size {a['size']} is anchored on chain {a['chain_id']}, "
         f"contract {a['contract']}, block {a['block']}"
     ),
+    **MARKET_WORDS,
 }
 
 

@@ -13,6 +13,7 @@ output directory.  Ctrl-C stops everything cleanly.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import shutil
@@ -28,7 +29,7 @@ from chain_client import human
 from chain_client.audit import export_bundle, save, verify_bundle
 from chain_client.client import LedgerClient
 from chain_client.payload import SENSORS
-from simulator import html_report, story
+from simulator import html_report, market_story, story
 from simulator.fleet import Fleet, tty_progress
 from simulator.runner import Target, run
 from simulator.scenario import Scenario, parse
@@ -120,6 +121,7 @@ class Demo:
         self.services: list[Service] = []
         self.events: list[str] = []
         self.deals: list[story.Deal] = []
+        self.market: market_story.Matched | None = None
         self.explorer = ""
         self.chain: ChainSide | None = None
         self.chain_facts: dict[str, Any] = {}
@@ -205,6 +207,10 @@ class Demo:
             ]
             kinds = sorted({d.kind for d in self.deals})
             self.say(f"minted {len(self.deals)} machine tokens ({', '.join(kinds)}) and bound their sensors")
+            fees = story.fee_terms(cast)
+            first = self.deals[0]
+            matched = market_story.match_and_sign(url, cast, first, start, PERIOD, PERIODS, fees, self.say)
+            self.market = market_story.inspect_and_rate(url, cast, first, matched, self.say)
             story.sell_and_lease(url, cast, self.deals, start, PERIOD, PERIODS, self.say)
             self.say(f"streaming {history // 3600} device hours of telemetry in {options.seconds:.0f} s")
 
@@ -316,6 +322,7 @@ class Demo:
             "report": str(out / "report.html"),
             "explorer": self.explorer,
             **({"chain": self.chain_facts} if self.chain_facts else {}),
+            "market": dataclasses.asdict(self.market) if self.market else None,
         }
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         return summary

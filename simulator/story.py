@@ -55,10 +55,13 @@ class Cast:
     ada: Party = field(default_factory=lambda: Party("Ada Invest", ("investor",), _key("ada")))
     service: Party = field(default_factory=lambda: Party("SiteLink Gateways", ("service",), _key("service")))
     auditor: Party = field(default_factory=lambda: Party("Clearview Audit", ("auditor",), _key("auditor")))
+    inspector: Party = field(
+        default_factory=lambda: Party("Precise Inspection", ("service",), _key("inspector"))
+    )
 
     @property
     def parties(self) -> list[Party]:
-        return [self.maker, self.lessee, self.north, self.ada, self.service, self.auditor]
+        return [self.maker, self.lessee, self.north, self.ada, self.service, self.auditor, self.inspector]
 
     @property
     def operator_account(self) -> str:
@@ -110,6 +113,8 @@ def sell_and_lease(
     fees = list(fee_terms(cast))
     with client(url, cast.maker.key, "m") as maker, client(url, cast.lessee.key, "l") as lessee:
         for deal in deals:
+            if deal.lease:  # already leased through the marketplace
+                continue
             deal.lease = maker.offer_lease(
                 deal.token,
                 cast.lessee.account,

@@ -18,6 +18,7 @@ from backend.domain import (
     tokens,
 )
 from backend.domain.context import Context
+from backend.domain.market import guarantees, listings, proposals, requests, services
 from chain_client.ledger.schema import TxType
 
 Handler = Callable[[Context], dict[str, Any]]
@@ -41,7 +42,7 @@ HANDLERS: dict[TxType, Handler] = {
     TxType.BUY_SHARES: shares.buy_shares,
     TxType.TRANSFER_SHARES: shares.transfer_shares,
     TxType.OFFER_LEASE: leases.offer_lease,
-    TxType.SIGN_LEASE: leases.sign_lease,
+    TxType.SIGN_LEASE: proposals.sign_lease,  # leases.sign_lease, then the marketplace's part
     TxType.CANCEL_OFFER: leases.cancel_offer,
     TxType.CLOSE_LEASE: leases.close_lease,
     TxType.ISSUE_INVOICE: rent.issue_invoice,
@@ -49,6 +50,17 @@ HANDLERS: dict[TxType, Handler] = {
     TxType.ANCHOR_BATCH: telemetry.anchor_batch,
     TxType.CHECKPOINT: checkpoints.checkpoint,
     TxType.RECORD_ANCHOR: anchors.record_anchor,
+    TxType.POST_REQUEST: requests.post_request,
+    TxType.WITHDRAW_REQUEST: requests.withdraw_request,
+    TxType.LIST_MACHINE: listings.list_machine,
+    TxType.UNLIST: listings.unlist,
+    TxType.PROPOSE: proposals.propose,
+    TxType.POST_GUARANTEE: guarantees.post_guarantee,
+    TxType.SETTLE_GUARANTEE: guarantees.settle_guarantee,
+    TxType.ENGAGE_SERVICE: services.engage_service,
+    TxType.DELIVER_REPORT: services.deliver_report,
+    TxType.CANCEL_SERVICE: services.cancel_service,
+    TxType.RATE_SERVICE: services.rate_service,
 }
 
 __all__ = ["HANDLERS", "Context", "Handler"]

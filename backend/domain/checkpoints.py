@@ -18,6 +18,10 @@ def checkpoint(ctx: Context) -> dict[str, Any]:
             TxReason.CHECKPOINT_MISMATCH, f"checkpoint for size {size} submitted as log entry {ctx.index}"
         )
     actual = ctx.state.digest()
+    # A checkpoint written before the credit book existed commits to the state without it; its
+    # snapshot lacks the book, so start-up never restores from it (backend/snapshot.py).
+    if claimed != actual and claimed == ctx.state.digest_before_credit_book():
+        return {"size": size, "digest": claimed.hex()}
     if claimed != actual:
         raise refuse(
             TxReason.CHECKPOINT_MISMATCH,

@@ -53,9 +53,16 @@ def message_device(raw: bytes) -> str | None:
         return None
 
 
-def _relevant(tx: Transaction, token: str, lease: str, invoice: str, period: int) -> bool:
+def _relevant(tx: Transaction, token: str, lease: str, invoice: str, period: int, lessee: str = "") -> bool:
     args = tx.args
     kind = tx.type
+    # A proposal's lease rests on its listing (of the token) and its request (by the lessee).
+    if kind == TxType.PROPOSE:
+        return lease_id(tx.signer, tx.id) == lease
+    if kind == TxType.LIST_MACHINE:
+        return args.get("token") == token
+    if kind == TxType.POST_REQUEST:
+        return tx.signer == lessee
     if kind == TxType.MINT_TOKEN:
         return isinstance(args.get("serial"), str) and token_id(tx.signer, args["serial"]) == token
     if kind in TOKEN_TYPES:
@@ -117,7 +124,7 @@ def export_bundle(
         raw = bytes.fromhex(row.entry)
         leaf_hashes.append(merkle.leaf_hash(raw))
         tx = decode(decode_entry(raw).tx, check_signature=False)
-        if row.index == 0 or _relevant(tx, terms.token, lease, invoice, period):
+        if row.index == 0 or _relevant(tx, terms.token, lease, invoice, period, terms.lessee):
             kept[row.index] = raw
             if tx.type == TxType.ISSUE_INVOICE:
                 issued_at = row.index

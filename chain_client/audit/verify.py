@@ -7,7 +7,8 @@ failure:
 * ``log_key``: entry 0 is the genesis signed by that key;
 * ``log_inclusion``: every entry is a leaf of the log under that head;
 * ``transaction_signature``: every entry decodes and its transaction is signed;
-* ``lease_terms``: the signed offer derives the lease id, its terms are the claimed ones,
+* ``lease_terms``: the signed offer (or a proposal with its listing and request) derives the lease id,
+  its terms are the claimed ones,
   and the lessee signed the lease;
 * ``device_bindings``: the token's minting and its bind/rotate/revoke entries form one
   history, and every reading's device is bound to the token;
@@ -27,6 +28,7 @@ failure:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +50,8 @@ from chain_client.ledger.schema import TxType, check_args, parse_type
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import TreeHead, tree_head_from_json, verify_tree_head
 from chain_client.ledger.usage import Counter, increment, is_after, stamp, usage_charge
+from chain_client.market.ids import LISTING, REQUEST, derived_id
+from chain_client.market.terms import proposal_offer
 from chain_client.message import Message, check_signature
 from chain_client.message import decode as decode_message
 from chain_client.payload import Reading
@@ -166,6 +170,7 @@ class _Audit:
         offers = [
             e for e in self.of_type(TxType.OFFER_LEASE) if lease_id(e.tx.signer, e.tx.id) == self.b.lease
         ]
+        offers += self.proposals(name)
         if len(offers) != 1:
             self.r.fail(
                 "lease_terms", name, f"{len(offers)} offer_lease entries derive this lease id, expected 1"
@@ -201,6 +206,31 @@ class _Audit:
         if not wrong and signed:
             self.r.good("lease_terms")
         return offer
+
+    def proposals(self, name: str) -> list[Logged]:
+        """``propose`` entries deriving this lease id, each as the ``offer_lease`` it stands for."""
+        found = []
+        for e in self.of_type(TxType.PROPOSE):
+            if lease_id(e.tx.signer, e.tx.id) != self.b.lease:
+                continue
+            listings = [
+                x for x in self.of_type(TxType.LIST_MACHINE)
+                if derived_id(LISTING, x.tx.signer, x.tx.id) == e.tx.args.get("listing") and x.index < e.index
+            ]  # fmt: skip
+            requests = [
+                x for x in self.of_type(TxType.POST_REQUEST)
+                if derived_id(REQUEST, x.tx.signer, x.tx.id) == e.tx.args.get("request") and x.index < e.index
+            ]  # fmt: skip
+            if len(listings) != 1 or len(requests) != 1 or listings[0].tx.signer != e.tx.signer:
+                self.r.fail(
+                    "lease_terms", name, f"proposal (log entry {e.index}) lacks its listing or request"
+                )
+                continue
+            args = proposal_offer(e.tx.args, listings[0].tx.args, requests[0].tx.args, requests[0].tx.signer)
+            found.append(
+                Logged(e.index, e.time, dataclasses.replace(e.tx, type=TxType.OFFER_LEASE, args=args))
+            )
+        return found
 
     # -- devices and readings -------------------------------------------------------
 

@@ -17,6 +17,7 @@ from chain_client.cli import (
     keys,
     lease,
     log,
+    market,
     rent,
     shares,
     telemetry,
@@ -37,7 +38,7 @@ from chain_client.client.errors import (
 from chain_client.errors import LeaseChainError, MerkleError
 from chain_client.ledger.errors import TransactionError, TreeHeadError
 
-GROUPS = (keys, enterprise, token, shares, lease, rent, account, telemetry, log, verify, audit, chain)
+GROUPS = (keys, enterprise, token, shares, lease, rent, market, account, telemetry, log, verify, audit, chain)
 
 
 def common_options() -> argparse.ArgumentParser:

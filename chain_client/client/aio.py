@@ -16,9 +16,11 @@ from nacl.signing import SigningKey
 
 from chain_client import cbor
 from chain_client.client import answers, queries
+from chain_client.client import market_queries as mq
 from chain_client.client import models as m
 from chain_client.client.actions import LedgerActions
 from chain_client.client.errors import RejectedError, UnreachableError
+from chain_client.client.market import MarketActions
 from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
 from chain_client.client.transactions import SignedTx, TxBuilder, ledger_key_bytes
@@ -40,7 +42,7 @@ def _query(make: Callable[P, Query[T]]) -> Callable[Concatenate[AsyncLedgerClien
     return method
 
 
-class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
+class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]], MarketActions[Awaitable[m.TxResult]]):
     """An asyncio client of one ledger backend; ``async with`` it or ``await client.aclose()``."""
 
     def __init__(
@@ -172,6 +174,16 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
     telemetry = _query(queries.telemetry)
     reading_proof = _query(queries.reading_proof)
     batch = _query(queries.batch)
+    # the marketplace and credit scores (docs/market.md)
+    market_requests = _query(mq.market_requests)
+    market_request = _query(mq.market_request)
+    matches = _query(mq.matches)
+    listings = _query(mq.listings)
+    listing = _query(mq.listing)
+    services = _query(mq.services)
+    service = _query(mq.service)
+    order = _query(mq.order)
+    credit = _query(mq.credit)
 
     async def iter_entries(self, start: int = 0, end: int | None = None) -> AsyncIterator[m.RawEntry]:
         """Every raw entry in ``[start, end)`` (default: to the current size), page by page."""

@@ -18,9 +18,11 @@ from nacl.signing import SigningKey
 
 from chain_client import cbor
 from chain_client.client import answers, queries
+from chain_client.client import market_queries as mq
 from chain_client.client import models as m
 from chain_client.client.actions import LedgerActions
 from chain_client.client.errors import RejectedError, UnreachableError
+from chain_client.client.market import MarketActions
 from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
 from chain_client.client.transactions import SignedTx, TxBuilder, ledger_key_bytes
@@ -42,7 +44,7 @@ def _query(make: Callable[P, Query[T]]) -> Callable[Concatenate[LedgerClient, P]
     return method
 
 
-class LedgerClient(LedgerActions[m.TxResult]):
+class LedgerClient(LedgerActions[m.TxResult], MarketActions[m.TxResult]):
     """A blocking client of one ledger backend; use it as a context manager or call :meth:`close`."""
 
     def __init__(
@@ -174,6 +176,16 @@ class LedgerClient(LedgerActions[m.TxResult]):
     telemetry = _query(queries.telemetry)
     reading_proof = _query(queries.reading_proof)
     batch = _query(queries.batch)
+    # the marketplace and credit scores (docs/market.md)
+    market_requests = _query(mq.market_requests)
+    market_request = _query(mq.market_request)
+    matches = _query(mq.matches)
+    listings = _query(mq.listings)
+    listing = _query(mq.listing)
+    services = _query(mq.services)
+    service = _query(mq.service)
+    order = _query(mq.order)
+    credit = _query(mq.credit)
 
     def iter_entries(self, start: int = 0, end: int | None = None) -> Iterator[m.RawEntry]:
         """Every raw entry in ``[start, end)`` (default: to the current size), page by page."""

@@ -26,6 +26,14 @@ BPS_TOTAL = 10_000
 MAX_LEASE_PERIODS = 3_660
 # Open offers per token: a transfer or a status change voids them all, so their number is bounded.
 MAX_OPEN_OFFERS = 16
+# The marketplace's bounds (docs/market.md, 'Bounds'): what one party may hold open at a time.
+MAX_OPEN_REQUESTS = 16
+MAX_OPEN_LISTINGS = 64
+MAX_PROPOSALS = 16
+MAX_OPEN_ORDERS = 32
+MAX_GUARANTEES = 4
+MAX_HOURS_PER_MONTH = 744  # every hour of a 31-day month
+GUARANTEE_KINDS = ("security", "salvage")
 ACCOUNT_RE = re.compile(r"[0-9a-f]{64}")
 REF_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 EVM_ADDRESS_RE = re.compile(r"0x[0-9a-f]{40}")
@@ -60,6 +68,18 @@ class TxType(StrEnum):
     ANCHOR_BATCH = "anchor_batch"
     CHECKPOINT = "checkpoint"
     RECORD_ANCHOR = "record_anchor"
+    # the marketplace (docs/market.md)
+    POST_REQUEST = "post_request"
+    WITHDRAW_REQUEST = "withdraw_request"
+    LIST_MACHINE = "list_machine"
+    UNLIST = "unlist"
+    PROPOSE = "propose"
+    POST_GUARANTEE = "post_guarantee"
+    SETTLE_GUARANTEE = "settle_guarantee"
+    ENGAGE_SERVICE = "engage_service"
+    DELIVER_REPORT = "deliver_report"
+    CANCEL_SERVICE = "cancel_service"
+    RATE_SERVICE = "rate_service"
 
 
 class Role(StrEnum):
@@ -219,6 +239,27 @@ def fees(name: str, value: Any) -> list[tuple[str, int]]:  # noqa: ANN401 - vali
     return out
 
 
+def signature(name: str, value: Any) -> bytes:  # noqa: ANN401 - validating untyped CBOR
+    """A 64-byte Ed25519 signature."""
+    if not isinstance(value, bytes) or len(value) != 64:
+        raise _bad(name, value, "a 64-byte Ed25519 signature (bstr)")
+    return value
+
+
+def guarantee_kind(name: str, value: Any) -> str:  # noqa: ANN401 - validating untyped CBOR
+    """``security`` or ``salvage``."""
+    if value not in GUARANTEE_KINDS:
+        raise _bad(name, value, f"one of {list(GUARANTEE_KINDS)}")
+    return str(value)
+
+
+def hours(name: str, value: Any) -> int:  # noqa: ANN401 - validating untyped CBOR
+    """Machine-hours a month: an integer in 0..744."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_HOURS_PER_MONTH:
+        raise _bad(name, value, f"an integer number of hours a month in 0..{MAX_HOURS_PER_MONTH}")
+    return value
+
+
 def batch_messages(name: str, value: Any) -> list[bytes]:  # noqa: ANN401 - validating untyped CBOR
     """A non-empty list of at most ``MAX_MESSAGES`` signed device messages (bstr each)."""
     if not isinstance(value, list) or not 0 < len(value) <= MAX_MESSAGES:
@@ -292,6 +333,44 @@ ARGS: dict[TxType, dict[str, Checker]] = {
         "tx_hash": digest,
         "block": uint,
     },
+    TxType.POST_REQUEST: {
+        "kind": text,
+        "specs": text_map,
+        "site": text,
+        "start": uint,
+        "term": posint,
+        "budget": posint,
+        "hours": hours,
+        "expires": posint,
+    },
+    TxType.WITHDRAW_REQUEST: {"request": ref},
+    TxType.LIST_MACHINE: {
+        "token": ref,
+        "kind": text,
+        "site": text,
+        "period": posint,
+        "fixed_rent": uint,
+        "usage_rate": uint,
+        "deposit": uint,
+        "min_term": posint,
+        "max_term": posint,
+    },
+    TxType.UNLIST: {"listing": ref},
+    TxType.PROPOSE: {
+        "request": ref,
+        "listing": ref,
+        "start": uint,
+        "deposit": uint,
+        "grace": uint,
+        "fees": fees,
+        "expires": posint,
+    },
+    TxType.POST_GUARANTEE: {"token": ref, "kind": guarantee_kind, "amount": posint, "until": posint},
+    TxType.SETTLE_GUARANTEE: {"guarantee": ref},
+    TxType.ENGAGE_SERVICE: {"service": account, "subject": ref, "scope": text, "fee": uint, "due": posint},
+    TxType.DELIVER_REPORT: {"order": ref, "report": digest, "signature": signature},
+    TxType.CANCEL_SERVICE: {"order": ref},
+    TxType.RATE_SERVICE: {"order": ref, "rating": rating, "comment": optional_text},
 }
 
 

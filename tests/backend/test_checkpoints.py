@@ -128,6 +128,30 @@ def test_a_checkpoint_with_a_wrong_digest_is_refused(world: World, ledger: Ledge
     world.do(world.operator, "checkpoint", size=ledger.size, digest=ledger.digest())
 
 
+def test_a_checkpoint_written_before_the_credit_book_still_replays(
+    make_ledger: Callable[..., Ledger], clock: object
+) -> None:
+    ledger = make_ledger()
+    world, _ = _busy(World(ledger, clock))  # type: ignore[arg-type]
+    legacy = ledger.state.digest_before_credit_book()
+    assert legacy is not None
+    assert legacy != ledger.digest()
+    world.do(world.operator, "checkpoint", size=ledger.size, digest=legacy)
+    digest = ledger.digest()
+    full = _open(ledger, full=True)
+    try:
+        assert full.digest() == digest
+    finally:
+        full.close()
+    # Once the log holds a market record, only the digest with the book is a checkpoint's.
+    now = world.clock.now
+    world.do(
+        world.party("lessee"), "post_request", kind="mill", specs={}, site="Leipzig", start=now,
+        term=86_400, budget=1_000, hours=10, expires=now + 86_400,
+    )
+    assert ledger.state.digest_before_credit_book() is None
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("after", [0.3, 0.9])
 def test_a_kill_during_checkpoints_leaves_a_ledger_that_starts(

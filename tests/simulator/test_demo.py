@@ -61,12 +61,17 @@ def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
         "signed 9 leases",
         "invoices issued and paid",
         "verified them offline",
+        "Bolt Fabrication posted a request for a cnc-mill",
+        "Bolt Fabrication signed: request req-",
+        "Precise Inspection delivered a signed inspection report",
     ):
         assert step in done.stdout
     # the summary's money is in the ledger's currency, with its decimals
     assert re.search(r"paid by Bolt Fabrication\s+[\d,]+\.\d\d EUR", done.stdout), done.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["machines"] == 9
+    market = summary["market"]  # the first machine was leased through the marketplace, then inspected
+    assert (market["request"][:4], market["listing"][:5], market["rating"]) == ("req-", "list-", 5)
     assert summary["readings_verified"] == 9 * 24  # 2 readings per second for 12 s
     assert summary["audit_verified"] == summary["audit_bundles"] == 18  # every period of every lease
     assert summary["paid"] == {"Bolt Fabrication": summary["rent_paid"]}
