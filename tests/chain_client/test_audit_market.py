@@ -57,9 +57,8 @@ def test_a_proposals_invoice_verifies_and_a_missing_listing_is_named(backend: Le
     assert report.ok, report.failures
     kinds = {decode(decode_entry(bytes.fromhex(e.entry)).tx).type for e in bundle.entries}
     assert {"propose", "list_machine", "post_request"} <= kinds
-    misclaimed = bundle.model_copy(
-        update={"claims": bundle.claims.model_copy(update={"lease": bundle.claims.lease.model_copy(update={"deposit": 0})})}
-    )
+    lease_claim = bundle.claims.lease.model_copy(update={"deposit": 0})
+    misclaimed = bundle.model_copy(update={"claims": bundle.claims.model_copy(update={"lease": lease_claim})})
     failures = verify_bundle(misclaimed, log_key).failures
     assert any(f.check == "lease_terms" and "deposit" in f.where for f in failures), failures
     kept = [

@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 import pytest
 
+from harness.ports import free_port, wait_for_port
 from tests.cli.market_story import Market, tell
 from tests.explorer.test_pages import get, text
 from tests.gateway.ledger_backend import LedgerBackend
-from harness.ports import free_port, wait_for_port
 from tests.simulator.browser import chromium, layout_problems
 
 
