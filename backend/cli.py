@@ -306,11 +306,12 @@ def _write_tiles(args: argparse.Namespace, storage: Storage) -> None:
                 raise BackendError(f"log entry {row.index}: stored leaf hash does not match the entry")
             tree.append(row.leaf_hash)
         if tree.size != written_size:
+            written = tiles.write_directory(out, storage, tree, None)  # tiles first, the checkpoint last
             signed = sign_checkpoint(Checkpoint(origin, tree.size, tree.root()), key).encode()
             note, cosigners = _witnessed(policy, signed, tree, sizes, args)
-            written = tiles.write_directory(out, storage, tree, note)
             if note is not None:
-                written_size = tree.size
+                tiles.write_atomic(out / "checkpoint", note)
+                written, written_size = written + 1, tree.size
                 said = {"tiles": str(out), "tree_size": tree.size, "files_written": written}
                 _say({**said, "witnesses": cosigners})
         if not args.follow:

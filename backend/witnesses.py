@@ -57,14 +57,15 @@ class WitnessClient:
 
     async def cosign(self, signed: Note, checkpoint: Checkpoint, proof: ProofFn) -> tuple[Signature, ...]:
         """Send ``signed`` until the witness cosigns it; its verified cosignature lines."""
-        name, delay = self.witness.name, self.backoff
+        name, delay, last = self.witness.name, self.backoff, ""
         for _ in range(ATTEMPTS):
             old = min(self.size, checkpoint.size)
             hashes = await proof(old, checkpoint.size) if 0 < old < checkpoint.size else []
             body = AddCheckpoint(old, tuple(hashes), signed.encode()).encode()
             try:
                 status, answer, retry_after = await self._post(body)
-            except (httpx.HTTPError, WitnessError) as exc:
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__} {exc}"
                 LOG.warning("witness %s: %s; retrying in %.1f s", name, exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
@@ -77,6 +78,7 @@ class WitnessClient:
                 self._conflict(answer, old, checkpoint.size)
                 continue
             if status == 429 or status >= 500:
+                last = f"status {status}"
                 wait = min(retry_after or delay, MAX_BACKOFF)
                 LOG.warning("witness %s answered %d; retrying in %.1f s", name, status, wait)
                 await asyncio.sleep(wait)
@@ -84,7 +86,9 @@ class WitnessClient:
                 continue
             text = answer[:200].decode("utf-8", "replace").strip()
             raise WitnessError(f"witness {name} refused checkpoint size {checkpoint.size}: {status} {text}")
-        raise WitnessError(f"witness {name} did not cosign size {checkpoint.size} in {ATTEMPTS} attempts")
+        raise WitnessError(
+            f"witness {name} did not cosign size {checkpoint.size} in {ATTEMPTS} attempts ({last})"
+        )
 
     def _conflict(self, answer: bytes, old: int, size: int) -> None:
         theirs = _checked(parse_size, self.witness.name, answer)
