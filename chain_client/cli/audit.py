@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from chain_client.audit import export_bundle, load, save, verify_bundle
 from chain_client.cli.context import Context
-from chain_client.cli.errors import NOT_VERIFIED, UNPINNED
+from chain_client.cli.errors import NOT_VERIFIED, UNPINNED, CliError
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import uint
+from chain_client.tlog import parse_vkey
+from chain_client.tlog.policy import Policy, parse_policy
 
 
 def export(ctx: Context) -> int:
@@ -44,10 +47,50 @@ def verdict(ok: bool, pinned: bool) -> tuple[int, str]:
     return 0, "bundle verified"
 
 
+def trust(args: argparse.Namespace) -> tuple[str | None, Policy | None]:
+    """The log key (hex) and witness policy that ``--log-key``, ``--log-vkey``, ``--witness`` and
+    ``--quorum``, or ``--policy``, give."""
+    log_key: str | None = args.log_key
+    policy = witness_policy(args.policy, args.witness, args.quorum)
+    if args.log_vkey is not None:
+        vkey = parse_vkey(args.log_vkey)
+        if log_key is not None and log_key.lower() != vkey.public_key.hex():
+            raise CliError(f"--log-key {log_key} and --log-vkey {args.log_vkey} name different keys")
+        log_key = vkey.public_key.hex()
+        if policy is not None and not policy.logs:
+            policy = replace(policy, logs=((vkey, ""),))
+    if log_key is None and policy is not None and len(policy.logs) == 1:
+        log_key = policy.logs[0][0].public_key.hex()
+    return log_key, policy
+
+
+def witness_policy(path: str | None, witnesses: list[str], quorum: int | None) -> Policy | None:
+    """A c2sp.org/tlog-policy file, or the policy "``quorum`` of these witnesses"."""
+    if path is not None and witnesses:
+        raise CliError("give --policy or --witness, not both")
+    if path is not None:
+        try:
+            return parse_policy(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"policy {path}: {exc}") from None
+    if not witnesses:
+        if quorum is not None:
+            raise CliError("--quorum needs --witness")
+        return None
+    keys = [parse_vkey(w) for w in witnesses]
+    k = len(keys) if quorum is None else quorum
+    if not 1 <= k <= len(keys):
+        raise CliError(f"--quorum {k} is outside 1..{len(keys)} (the witnesses given)")
+    lines = [f"witness {key.name} {key.vkey()}" for key in keys]
+    lines += [f"group given {k} " + " ".join(key.name for key in keys), "quorum given"]
+    return parse_policy("\n".join(lines) + "\n")
+
+
 def verify(ctx: Context) -> int:
-    """Check a bundle with no network; exit 5 naming each failed check, 6 without --log-key."""
-    report = verify_bundle(load(Path(ctx.args.bundle)), ctx.args.log_key)
-    code, last = verdict(report.ok, ctx.args.log_key is not None)
+    """Check a bundle with no network; exit 5 naming each failed check, 6 without a log key."""
+    log_key, policy = trust(ctx.args)
+    report = verify_bundle(load(Path(ctx.args.bundle)), log_key, policy)
+    code, last = verdict(report.ok, log_key is not None)
     if ctx.json:
         ctx.emit({**report.to_json(), "log_key_checked": ctx.args.log_key is not None, "verdict": last})
         if code == UNPINNED:
@@ -67,6 +110,10 @@ def verify(ctx: Context) -> int:
             f"evidence {s.get('evidence_count', 0)} readings {str(s.get('evidence', ''))[:16]}…",
             file=ctx.out,
         )
+    if policy is not None:
+        names = ", ".join(report.summary.get("witnesses", [])) or "no trusted witness"
+        size = report.summary.get("checkpoint_size", "?")
+        print(f"witnesses: {names} co-signed the checkpoint (size {size}) of every entry", file=ctx.out)
     print(last, file=ctx.out)
     return code
 
@@ -86,3 +133,11 @@ def register(
         "--log-key",
         help="the log key you trust, in hex; without it only internal consistency is checked (exit 6)",
     )
+    v.add_argument("--log-vkey", help="or the log's note verifier key (vkey, as /v1/info publishes it)")
+    v.add_argument(
+        "--witness", action="append", default=[], help="a witness vkey you trust (repeat); see --quorum"
+    )
+    v.add_argument(
+        "--quorum", type=uint, help="how many of the --witness keys must have co-signed (default all)"
+    )
+    v.add_argument("--policy", help="or a c2sp.org/tlog-policy file: log, witnesses and quorum")
