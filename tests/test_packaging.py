@@ -42,6 +42,6 @@ def test_wheel_holds_the_deployable_firmware(tmp_path: Path) -> None:
     ).decode()
     assert "explorer/templates/entry.html" in names
     assert "explorer/static/verify.js" in names
-    for command in ("backend", "gateway", "sim", "device", "explorer"):
+    for command in ("backend", "gateway", "sim", "device", "explorer", "witness"):
         assert f"leasechain-{command} =" in scripts
     assert "leasechain =" in scripts
