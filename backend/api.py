@@ -229,6 +229,8 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
 
     async def append(items: list[Submission]) -> list[dict[str, Any] | TransactionError]:
         outcomes = await writer().submit(items)
+        if cosigner is not None:
+            cosigner.wake.set()
         metrics.appends.inc(sum(1 for o in outcomes if isinstance(o, dict) and o.get("status") == "accepted"))
         return outcomes
 

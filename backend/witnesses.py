@@ -14,6 +14,7 @@ policy's quorum is met; until then the previous published one stays.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -140,6 +141,7 @@ class Cosigner:
         self.http = httpx.AsyncClient(timeout=timeout, limits=limits)
         self.clients = {name: WitnessClient(w, self.http, backoff) for name, w in policy.witnesses.items()}
         self.published = Published()
+        self.wake = asyncio.Event()  # set by the API after an append: a new size to cosign
 
     async def close(self) -> None:
         """Close the HTTP connections."""
@@ -174,9 +176,12 @@ class Cosigner:
         return whole
 
     async def follow(
-        self, current: Callable[[], Awaitable[bytes]], proof: ProofFn, poll: float = 0.1
+        self, current: Callable[[], Awaitable[bytes]], proof: ProofFn, poll: float = 1.0
     ) -> None:
-        """Cosign each new checkpoint ``current`` returns, forever; back off while the quorum fails."""
+        """Cosign each new checkpoint ``current`` returns, forever; back off while the quorum fails.
+
+        It looks when :attr:`wake` is set (an append), and every ``poll`` seconds anyway.
+        """
         failed = 0
         while True:
             signed = await current()
@@ -187,7 +192,9 @@ class Cosigner:
                     await asyncio.sleep(min(MAX_BACKOFF, BACKOFF * 2**failed))
                     continue
                 failed = 0
-            await asyncio.sleep(poll)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), poll)
+            self.wake.clear()
 
 
 async def serve_checkpoints(cosigner: Cosigner, ledger: Ledger, lock: asyncio.Lock) -> None:
