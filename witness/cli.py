@@ -67,7 +67,7 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     uvicorn.run(
-        create_app(witness),
+        create_app(witness, args.read_timeout),
         host=args.host,
         port=args.port,
         log_level=args.log_level,
@@ -98,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("--host", default="127.0.0.1")
     cmd.add_argument("--port", type=int, default=7380)
     cmd.add_argument("--max-connections", type=int, default=64, help="connections served at once")
+    cmd.add_argument("--read-timeout", type=float, default=10.0, help="seconds a request body may take")
     cmd.add_argument("--log-level", default="warning")
     return top
 

@@ -18,7 +18,7 @@ from witness.service import TEXT, Witness
 READ_SECONDS = 10.0
 
 
-async def _body(request: Request) -> bytes | Response:
+async def _body(request: Request, seconds: float) -> bytes | Response:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_REQUEST:
         return Response(f"body over {MAX_REQUEST} bytes\n", 413, media_type=TEXT)
@@ -31,23 +31,23 @@ async def _body(request: Request) -> bytes | Response:
                 raise OverflowError
 
     try:
-        await asyncio.wait_for(read(), READ_SECONDS)
+        await asyncio.wait_for(read(), seconds)
     except OverflowError:
         return Response(f"body over {MAX_REQUEST} bytes\n", 413, media_type=TEXT)
     except TimeoutError:
-        return Response(f"body not received within {READ_SECONDS:.0f} s\n", 408, media_type=TEXT)
+        return Response(f"body not received within {seconds:g} s\n", 408, media_type=TEXT)
     return bytes(data)
 
 
-def create_app(witness: Witness) -> FastAPI:
-    """The witness's HTTP application."""
+def create_app(witness: Witness, read_seconds: float = READ_SECONDS) -> FastAPI:
+    """The witness's HTTP application; a request body must arrive within ``read_seconds``."""
     app = FastAPI(title="Lease Chain witness", version="1", docs_url=None, redoc_url=None, openapi_url=None)
     hashes = {origin_hash(origin): origin for origin in witness.logs}
 
     @app.post("/add-checkpoint")
     async def add_checkpoint(request: Request) -> Response:
         """c2sp.org/tlog-witness add-checkpoint."""
-        body = await _body(request)
+        body = await _body(request, read_seconds)
         if isinstance(body, Response):
             return body
         answer = await asyncio.to_thread(witness.add_checkpoint, body)

@@ -197,6 +197,10 @@ def _checkpoint(client: LedgerClient, state: MonitorState, policy: Policy | None
     if state.checkpoint:
         kept = (verify_checkpoint(state.checkpoint.encode(), log_key)[0], state.checkpoint.encode())
     seen = look(served, fetch, log_key, kept, policy)
+    if kept is not None and seen.checkpoint is not None and seen.checkpoint.size < kept[0].size:
+        seen.notes.append(
+            f"the log serves a checkpoint of size {seen.checkpoint.size}, older than {kept[0].size}"
+        )
     if seen.split:
         state.alerts.append({"seen": int(time.time()), "detail": seen.split, "checkpoints": seen.evidence})
     elif seen.checkpoint is not None and (kept is None or seen.checkpoint.size >= kept[0].size):

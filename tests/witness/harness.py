@@ -81,8 +81,9 @@ def wait_port(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
 class OurWitness:
     """``leasechain-witness serve`` on a free port, with its own data directory."""
 
-    def __init__(self, data_dir: Path, name: str, logs: list[VerifierKey]) -> None:
+    def __init__(self, data_dir: Path, name: str, logs: list[VerifierKey], *extra: str) -> None:
         self.data_dir = data_dir
+        self.extra = list(extra)
         out = subprocess.run(
             [*script("leasechain-witness"), "init", "--data-dir", str(data_dir), "--name", name],
             check=True,
@@ -98,7 +99,7 @@ class OurWitness:
 
     def start(self) -> None:
         args = [*script("leasechain-witness"), "serve", "--data-dir", str(self.data_dir)]
-        args += ["--port", str(self.port)]
+        args += ["--port", str(self.port), *self.extra]
         for log in self.logs:
             args += ["--log", log.vkey()]
         out = (self.data_dir / "witness.log").open("ab")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -42,7 +44,7 @@ def get(witness: OurWitness, path: str) -> tuple[int, bytes]:
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[OurWitness, Log]]:
     log = Log()
-    witness = OurWitness(tmp_path / "w1", "witness.example.org/w1", [log.vkey])
+    witness = OurWitness(tmp_path / "w1", "witness.example.org/w1", [log.vkey], "--read-timeout", "1")
     witness.start()
     try:
         yield witness, log
@@ -143,3 +145,30 @@ def test_init_refuses_to_replace_an_identity_and_serve_needs_one(tmp_path: Path)
     )
     assert bad.returncode == 2
     assert b"vkey" in bad.stderr
+
+
+def test_a_body_that_never_ends_is_cut_off(running: tuple[OurWitness, Log]) -> None:
+    witness, _ = running
+    with socket.create_connection(("127.0.0.1", witness.port), timeout=30) as sock:
+        sock.sendall(b"POST /add-checkpoint HTTP/1.1\r\nHost: w\r\nContent-Length: 1000\r\n\r\nold 0\n")
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408")
+
+
+def test_concurrent_submissions_from_one_size_cannot_roll_the_view_back(
+    running: tuple[OurWitness, Log],
+) -> None:
+    """The spec's race: two requests checked against size 10; only one may cosign, the other gets 409."""
+    witness, log = running
+    log.grow(10)
+    assert post(witness, log.request(0))[0] == 200
+    log.grow(30)
+    requests = [log.request(10, size) for size in (15, 20, 25, 30, 35, 40)]
+    with ThreadPoolExecutor(len(requests)) as pool:
+        answers = list(pool.map(lambda body: post(witness, body), requests))
+    winners = [
+        size for size, (status, _) in zip((15, 20, 25, 30, 35, 40), answers, strict=True) if status == 200
+    ]
+    assert len(winners) == 1, answers
+    assert all(status == 409 for status, _ in answers if status != 200)
+    assert post(witness, log.request(0)) == (409, f"{winners[0]}\n".encode())
