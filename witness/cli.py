@@ -28,6 +28,26 @@ def _log_key(text: str) -> VerifierKey:
     return key
 
 
+def read_logs(path: str) -> list[VerifierKey]:
+    """The log vkeys in a file, one a line (``#`` starts a comment)."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read(64 * 1024 + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WitnessError(f"logs file {path}: {exc}") from None
+    if len(text) > 64 * 1024:
+        raise WitnessError(f"logs file {path} is over 64 KiB")
+    keys = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            try:
+                keys.append(_log_key(line))
+            except argparse.ArgumentTypeError as exc:
+                raise WitnessError(f"logs file {path}, line {number}: {exc}") from None
+    return keys
+
+
 def init(args: argparse.Namespace) -> int:
     """Create the identity in ``--data-dir`` and print its vkey."""
     vkey = keys.create(Path(args.data_dir), args.name)
@@ -52,9 +72,10 @@ def serve(args: argparse.Namespace) -> int:
 
     data_dir = Path(args.data_dir)
     name, key = keys.load(data_dir)
-    if not args.log:
+    logs = args.log + (read_logs(args.logs) if args.logs else [])
+    if not logs:
         raise WitnessError("no log to witness: give --log <log vkey> (its key name is the log's origin)")
-    witness = Witness(name, key, args.log, Views(data_dir / VIEWS_DIR))
+    witness = Witness(name, key, logs, Views(data_dir / VIEWS_DIR))
     print(
         json.dumps(
             {
@@ -95,6 +116,9 @@ def parser() -> argparse.ArgumentParser:
     )
     cmd = sub.choices["serve"]
     cmd.add_argument("--log", action="append", type=_log_key, default=[], help="a log's vkey (repeat)")
+    cmd.add_argument(
+        "--logs", help="a file of log vkeys, one a line ('#' comments), beside or instead of --log"
+    )
     cmd.add_argument("--host", default="127.0.0.1")
     cmd.add_argument("--port", type=int, default=7380)
     cmd.add_argument("--max-connections", type=int, default=64, help="connections served at once")
