@@ -49,8 +49,11 @@ class WitnessClient:
     """One witness, as the log sees it: its URL, key, and the size it last cosigned."""
 
     def __init__(self, witness: Witness, http: httpx.AsyncClient, backoff: float = BACKOFF) -> None:
-        if not witness.url:
-            raise WitnessError(f"witness {witness.name} has no URL in the policy: the log cannot reach it")
+        if not witness.url.startswith(("http://", "https://")):
+            raise WitnessError(
+                f"witness {witness.name} has no http(s) URL in the policy ({witness.url[:60]!r}): "
+                "the log cannot reach it"
+            )
         self.witness = witness
         self.http = http
         self.backoff = backoff

@@ -13,7 +13,7 @@ from chain_client.cli.errors import NOT_VERIFIED, UNPINNED, CliError
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import uint
 from chain_client.tlog import parse_vkey
-from chain_client.tlog.policy import Policy, parse_policy
+from chain_client.tlog.policy import MAX_POLICY, Policy, parse_policy
 
 
 def export(ctx: Context) -> int:
@@ -70,7 +70,8 @@ def witness_policy(path: str | None, witnesses: list[str], quorum: int | None) -
         raise CliError("give --policy or --witness, not both")
     if path is not None:
         try:
-            return parse_policy(Path(path).read_text(encoding="utf-8"))
+            with open(path, encoding="utf-8") as file:
+                return parse_policy(file.read(MAX_POLICY + 1))
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"policy {path}: {exc}") from None
     if not witnesses:

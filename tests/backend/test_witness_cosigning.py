@@ -16,8 +16,8 @@ import pytest
 
 from backend.witnesses import Cosigner, WitnessClient, WitnessError
 from chain_client.ledger import sign
+from chain_client.tlog import cosigner, parse_text
 from chain_client.tlog import note as notes
-from chain_client.tlog import parse_text
 from chain_client.tlog.policy import Policy, parse_policy
 from tests.backend.server import OPERATOR_KEY, Server, command
 from tests.backend.world import seeded_key
@@ -159,7 +159,6 @@ def test_hostile_witness_answers_never_count(answer: tuple[int, bytes], why: str
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        from chain_client.tlog import cosigner
         from chain_client.tlog.policy import Witness
 
         log = Log()
@@ -302,3 +301,25 @@ def test_the_server_publishes_only_cosigned_checkpoints_and_the_tiles_command_to
     written = notes.parse((out / "checkpoint").read_bytes())
     assert parse_text(written.text).size == 3
     assert parse_policy(policy.read_text()).cosigners(written) == ["w0", "w1", "w2"]
+
+
+def test_a_policy_the_log_cannot_use_is_refused_at_start(tmp_path: Path) -> None:
+    log = Log()
+    key = cosigner("w.example/w", bytes([3]) * 32).vkey()
+    for text, why in [
+        (f"witness w {key}\nquorum w\n", "no http"),
+        (f"witness w {key} ftp://w.example/\nquorum w\n", "no http"),
+        ("quorum x\n", "not defined"),
+    ]:
+        policy = tmp_path / "p"
+        policy.write_text(text)
+        data = tmp_path / "data"
+        data.mkdir(exist_ok=True)
+        (data / "operator.key").write_text(bytes(log.key).hex())
+        done = subprocess.run(
+            [*command(), "serve", "--data-dir", str(data), "--port", "0", "--witness-policy", str(policy)],
+            capture_output=True,
+            timeout=60,
+        )
+        assert done.returncode == 1
+        assert why.encode() in done.stderr
