@@ -323,3 +323,23 @@ def test_a_policy_the_log_cannot_use_is_refused_at_start(tmp_path: Path) -> None
         )
         assert done.returncode == 1
         assert why.encode() in done.stderr
+
+
+def test_before_any_cosignature_the_checkpoint_is_503_and_the_rest_serves(tmp_path: Path) -> None:
+    key_file = tmp_path / "operator.key"
+    key_file.write_text(bytes(OPERATOR_KEY).hex())
+    data = tmp_path / "data"
+    data.mkdir()
+    nobody = cosigner("w.example/w", bytes([4]) * 32).vkey()
+    policy = tmp_path / "p"
+    policy.write_text(f"witness w {nobody} http://127.0.0.1:9\nquorum w\n")
+    server = Server(data, key_file, (f"sqlite:///{data / 'ledger.sqlite3'}", None))
+    server.args += ["--witness-policy", str(policy)]
+    server.start()
+    try:
+        status, answer = server.call("GET", "/checkpoint")
+        assert (status, answer["reason"]) == (503, "not_witnessed")
+        assert server.get("/v1/info")["size"] == 1
+        assert server.call("GET", "/tile/0/000.p/1")[0] == 200
+    finally:
+        server.stop()
