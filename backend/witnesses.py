@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import httpx
 
-from backend.errors import BackendError
+from backend.errors import BackendError, WitnessError
 from backend.ledger import Ledger
 from chain_client.errors import LeaseChainError
 from chain_client.tlog import note
@@ -39,10 +39,6 @@ ATTEMPTS = 5  # requests per witness and checkpoint, 409 re-sends included
 BACKOFF = 0.2  # seconds before the first retry; doubled after each
 MAX_BACKOFF = 5.0  # also the cap on a witness's Retry-After
 TIMEOUT = 5.0  # seconds per request (connect, send, each read)
-
-
-class WitnessError(BackendError):
-    """A witness refused a checkpoint, answered something invalid, or stayed unavailable."""
 
 
 class WitnessClient:
