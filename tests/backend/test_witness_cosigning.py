@@ -14,7 +14,8 @@ from pathlib import Path
 import aics_tlog
 import pytest
 
-from backend.witnesses import Cosigner, WitnessClient, WitnessError
+from backend.errors import WitnessError
+from backend.witnesses import Cosigner, WitnessClient
 from chain_client.ledger import sign
 from chain_client.tlog import cosigner, parse_text
 from chain_client.tlog import note as notes
