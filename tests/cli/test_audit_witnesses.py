@@ -114,3 +114,29 @@ def test_bad_trust_flags_are_named(story: Story, args: list[str], why: str) -> N
     result = run(story, story.bundle, *args)
     assert result.code != 0
     assert why in result.err
+
+
+def test_aics_tlog_checks_every_tlog_proof_of_the_bundle(story: Story, tmp_path: Path) -> None:
+    """Each proof read as the spec lays it out (no code of ours) and checked with aics-tlog."""
+    import base64
+
+    data = json.loads(cosigned(story, tmp_path, ["w0.example.org/w", "w1.example.org/w"]).read_text())
+    log_key = bytes.fromhex(story.accounts["operator"])
+    for entry in data["entries"]:
+        head, checkpoint = entry["tlog_proof"].split("\n\n", 1)
+        lines = head.split("\n")
+        assert lines[0] == "c2sp.org/tlog-proof@v1"
+        assert lines[1] == f"index {entry['index']}"
+        path = [base64.b64decode(line) for line in lines[2:]]
+        signed = aics_tlog.parse_note(checkpoint.encode())
+        origin = signed.text.split("\n")[0]
+        checked = aics_tlog.verify_checkpoint(
+            signed,
+            aics_tlog.vkey_from_ed25519(origin, log_key),
+            [aics_tlog.parse_vkey(VKEYS[n]) for n in ("w0.example.org/w", "w1.example.org/w")],
+            2,
+        )
+        assert checked.ok, checked.error
+        assert aics_tlog.verify_leaf_inclusion(
+            bytes.fromhex(entry["entry"]), entry["index"], checked.size, path, checked.root
+        )
