@@ -137,6 +137,8 @@ def test_aics_tlog_checks_every_tlog_proof_of_the_bundle(story: Story, tmp_path:
             2,
         )
         assert checked.ok, checked.error
+        assert checked.size is not None
+        assert checked.root is not None
         assert aics_tlog.verify_leaf_inclusion(
             bytes.fromhex(entry["entry"]), entry["index"], checked.size, path, checked.root
         )
