@@ -7,6 +7,7 @@ signed CBOR bytes (``application/cbor``); everything else is JSON.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -16,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from backend import http_errors, market_api, tiles, views
+from backend import http_errors, market_api, tiles, views, witnesses
 from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
 from backend.errors import BackendError, NotFoundError
@@ -181,8 +182,11 @@ class ReadLock:
             await self.app(scope, receive, send)
 
 
-def create_app(ledger: Ledger) -> FastAPI:
-    """The FastAPI application serving ``ledger`` (already started)."""
+def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> FastAPI:
+    """The FastAPI application serving ``ledger`` (already started).
+
+    With a ``cosigner``, ``/checkpoint`` serves the newest checkpoint its witnesses co-signed.
+    """
     holder: dict[str, Submitter] = {}
     subscribers: set[asyncio.Queue[str]] = set()
 
@@ -206,10 +210,18 @@ def create_app(ledger: Ledger) -> FastAPI:
             loop.call_soon_threadsafe(deliver)
 
         ledger.listeners.append(publish)
+        cosigning = None
+        if cosigner is not None:
+            cosigning = loop.create_task(witnesses.serve_checkpoints(cosigner, ledger, submitter.lock))
         try:
             yield
         finally:
             ledger.listeners.remove(publish)
+            if cosigner is not None and cosigning is not None:
+                cosigning.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await cosigning
+                await cosigner.close()
             await submitter.stop()
 
     app = FastAPI(
@@ -231,6 +243,8 @@ def create_app(ledger: Ledger) -> FastAPI:
 
     async def append(items: list[Submission]) -> list[dict[str, Any] | TransactionError]:
         outcomes = await writer().submit(items)
+        if cosigner is not None:
+            cosigner.wake.set()
         metrics.appends.inc(sum(1 for o in outcomes if isinstance(o, dict) and o.get("status") == "accepted"))
         return outcomes
 
@@ -279,9 +293,15 @@ def create_app(ledger: Ledger) -> FastAPI:
 
     @app.get("/checkpoint")
     async def checkpoint() -> Response:
-        """The current tree as a c2sp.org/tlog-checkpoint signed note by the log key."""
+        """The current tree as a c2sp.org/tlog-checkpoint signed note by the log key.
+
+        With witnesses, the newest checkpoint whose cosignatures met the witness policy.
+        """
+        body = ledger.signed_checkpoint() if cosigner is None else cosigner.published.note
+        if body is None:
+            return error("not_witnessed", "no checkpoint has met the witness policy yet", 503)
         return Response(
-            ledger.signed_checkpoint(),
+            body,
             media_type="text/plain; charset=utf-8",
             headers={"Cache-Control": "no-store"},
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from backend import keys, lock, tiles
+from backend import keys, lock, tiles, witnesses
 from backend.backup import backup_sqlite
 from backend.errors import BackendError, Stopped
 from backend.ledger import CHECKPOINT_EVERY, CHECKPOINT_READINGS, CHECKPOINT_SECONDS, Ledger, default_origin
@@ -26,8 +26,9 @@ from backend.tree import MerkleTree
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.transaction import decode
 from chain_client.merkle import leaf_hash
-from chain_client.tlog import Checkpoint, NoteError, sign_checkpoint
+from chain_client.tlog import Checkpoint, NoteError, log_verifier, sign_checkpoint
 from chain_client.tlog.note import check_name
+from chain_client.tlog.policy import Policy
 
 DEFAULT_DATA_DIR = "leasechain-data"
 DATABASE_FILE = "ledger.sqlite3"
@@ -192,7 +193,9 @@ def _serve(args: argparse.Namespace) -> None:
         with lock.held(storage), _bound(args.host, args.port) as sock:
             ledger.open()
             _begin(ledger, _key_path(args), args)
-            config = uvicorn.Config(create_app(ledger), log_level=args.log_level, access_log=args.access_log)
+            cosigner = _cosigner(args, ledger)
+            app = create_app(ledger, cosigner)
+            config = uvicorn.Config(app, log_level=args.log_level, access_log=args.access_log)
             url = _listen(sock, args.host, config.backlog)
             _say(
                 {
@@ -200,11 +203,26 @@ def _serve(args: argparse.Namespace) -> None:
                     "log_key": ledger.state.operator,
                     "started_from": ledger.started_from,
                     "vkey": ledger.note_key().vkey(),
+                    "witnesses": sorted(cosigner.clients) if cosigner else [],
                 }
             )
             uvicorn.Server(config).run(sockets=[sock])
     finally:
         ledger.close()
+
+
+def _cosigner(args: argparse.Namespace, ledger: Ledger) -> witnesses.Cosigner | None:
+    """The witnesses of ``--witness-policy`` (None without one, or with no witnesses in it)."""
+    if not args.witness_policy:
+        return None
+    policy = witnesses.load_policy(args.witness_policy)
+    _check_policy_log(policy, ledger.note_key().vkey(), args.witness_policy)
+    return witnesses.Cosigner(policy) if policy.witnesses else None
+
+
+def _check_policy_log(policy: Policy, vkey: str, path: str) -> None:
+    if policy.logs and vkey not in [key.vkey() for key, _ in policy.logs]:
+        raise BackendError(f"witness policy {path} lists logs, but not this one ({vkey})")
 
 
 def replay(args: argparse.Namespace) -> int:
@@ -278,20 +296,42 @@ def _write_tiles(args: argparse.Namespace, storage: Storage) -> None:
         raise BackendError(f"operator key {key_path} is not the log's ({log_key.hex()})")
     origin = args.origin or default_origin(log_key)
     out = Path(args.out)
-    tree, written_size = MerkleTree(), -1
+    policy = witnesses.load_policy(args.witness_policy) if args.witness_policy else None
+    if policy is not None:
+        _check_policy_log(policy, log_verifier(origin, log_key).vkey(), args.witness_policy)
+    tree, written_size, sizes = MerkleTree(), -1, dict[str, int]()
     while True:
         for row in storage.log_rows(tree.size):
             if leaf_hash(row.entry) != row.leaf_hash:
                 raise BackendError(f"log entry {row.index}: stored leaf hash does not match the entry")
             tree.append(row.leaf_hash)
         if tree.size != written_size:
-            note = sign_checkpoint(Checkpoint(origin, tree.size, tree.root()), key).encode()
-            written = tiles.write_directory(out, storage, tree, note)
-            written_size = tree.size
-            _say({"tiles": str(out), "tree_size": tree.size, "files_written": written})
+            written = tiles.write_directory(out, storage, tree, None)  # tiles first, the checkpoint last
+            signed = sign_checkpoint(Checkpoint(origin, tree.size, tree.root()), key).encode()
+            note, cosigners = _witnessed(policy, signed, tree, sizes, args)
+            if note is not None:
+                tiles.write_atomic(out / "checkpoint", note)
+                written, written_size = written + 1, tree.size
+                said = {"tiles": str(out), "tree_size": tree.size, "files_written": written}
+                _say({**said, "witnesses": cosigners})
         if not args.follow:
             return
         time.sleep(args.follow)
+
+
+def _witnessed(
+    policy: Policy | None, signed: bytes, tree: MerkleTree, sizes: dict[str, int], args: argparse.Namespace
+) -> tuple[bytes | None, list[str]]:
+    """The checkpoint to publish and its witnesses; None while the quorum is not met."""
+    if policy is None or not policy.witnesses:
+        return signed, []
+    found = witnesses.cosign_once(policy, signed, tree.consistency_proof, sizes)
+    if found.size == tree.size:
+        return found.note, found.cosigners
+    _say({"tree_size": tree.size, "not_witnessed": found.failures})
+    if not args.follow:
+        raise BackendError(f"the checkpoint of size {tree.size} did not meet the witness quorum")
+    return None, []
 
 
 def _origin(text: str) -> str:
@@ -346,6 +386,12 @@ def parser() -> argparse.ArgumentParser:
         origin = os.environ.get("LEASECHAIN_ORIGIN")
         cmd.add_argument("--origin", type=_origin, default=origin, help=origin_help)
         cmd.add_argument("--key", default=None, help="operator key file (default: DATA_DIR/operator.key)")
+        cmd.add_argument(
+            "--witness-policy",
+            default=os.environ.get("LEASECHAIN_WITNESS_POLICY"),
+            help="c2sp.org/tlog-policy file: witnesses (with URLs) and quorum; the checkpoint is published "
+            "once the quorum co-signed it (env LEASECHAIN_WITNESS_POLICY; default: no witnesses)",
+        )
     tiles_cmd = sub.choices["tiles"]
     tiles_cmd.add_argument("--out", required=True, help="directory to write checkpoint and tile/ into")
     tiles_cmd.add_argument(

@@ -19,6 +19,10 @@ class DatabaseInUseError(BackendError):
     """Another backend holds the writer lock of the database."""
 
 
+class WitnessError(BackendError):
+    """A witness refused a checkpoint, answered something invalid, or stayed unavailable."""
+
+
 class Stopped(BaseException):
     """SIGTERM or SIGINT asked the server to stop.
 

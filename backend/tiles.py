@@ -88,11 +88,11 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_directory(out: Path, storage: Storage, tree: MerkleTree, checkpoint: bytes) -> int:
+def write_directory(out: Path, storage: Storage, tree: MerkleTree, checkpoint: bytes | None) -> int:
     """Write the tiles and bundles of ``tree`` that ``out`` lacks, then the checkpoint; files written.
 
     The checkpoint goes last, so a reader never sees a checkpoint whose tiles
-    are not there yet.
+    are not there yet; None (witnesses have not co-signed it yet) leaves the old one.
     """
     written = 0
     for level, index, width in tile_set(tree.size):
@@ -102,6 +102,8 @@ def write_directory(out: Path, storage: Storage, tree: MerkleTree, checkpoint: b
         data = bundle(storage, tree, index, width) if level is None else tile(tree, level, index, width)
         write_atomic(path, data)
         written += 1
+    if checkpoint is None:
+        return written
     write_atomic(out / "checkpoint", checkpoint)
     return written + 1
 

@@ -25,15 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nacl.signing import SigningKey
+
 from chain_client import human
 from chain_client.audit import export_bundle, save, verify_bundle
 from chain_client.client import LedgerClient
 from chain_client.payload import SENSORS
+from chain_client.tlog import log_verifier, note, parse_text
+from chain_client.tlog.policy import Policy, parse_policy
 from simulator import html_report, market_story, story
 from simulator.fleet import Fleet, tty_progress
 from simulator.runner import Target, run
 from simulator.scenario import Scenario, parse
-from simulator.services import Backend, Broker, Explorer, Gateway, Service, raise_fd_limit
+from simulator.services import Backend, Broker, Explorer, Gateway, Service, Witness, raise_fd_limit
 
 if TYPE_CHECKING:
     from simulator.chain import ChainSide
@@ -112,6 +116,10 @@ def demo_scenario(devices: int, seconds: float) -> Scenario:
     )
 
 
+ORIGIN = "demo.leasechain.invalid/ledger"
+WITNESSES = ("alpha.witness.invalid/w1", "beta.witness.invalid/w2")
+
+
 class Demo:
     """One demo run: its services, its cast and what it learned for the report."""
 
@@ -125,6 +133,7 @@ class Demo:
         self.explorer = ""
         self.chain: ChainSide | None = None
         self.chain_facts: dict[str, Any] = {}
+        self.policy: Policy | None = None
 
     def say(self, line: str) -> None:
         self.events.append(line)
@@ -162,10 +171,31 @@ class Demo:
         except KeyboardInterrupt:
             print("\nstopping the explorer, the gateway, the broker and the ledger", file=sys.stderr)
 
+    def _witnesses(self, operator: SigningKey) -> list[str]:
+        """Start the two witnesses of the demo's log; the backend's options that make it use them."""
+        log_vkey = log_verifier(ORIGIN, bytes(operator.verify_key)).vkey()
+        witnesses = [Witness(self.work / n.split(".")[0], n, log_vkey) for n in WITNESSES]
+        for witness in witnesses:
+            witness.start()
+            self.services.append(witness)
+        text = f"log {log_vkey}\n" + "".join(
+            f"witness {w.witness_name} {w.vkey} {w.url}\n" for w in witnesses
+        )
+        text += "group both all " + " ".join(WITNESSES) + "\nquorum both\n"
+        (self.work / "witnesses.policy").write_text(text)
+        self.policy = parse_policy(text)
+        self.say(
+            "witnesses "
+            + " and ".join(f"{w.witness_name} on {w.url}" for w in witnesses)
+            + " co-sign every checkpoint; the ledger publishes one only once both did"
+        )
+        return ["--origin", ORIGIN, "--witness-policy", str(self.work / "witnesses.policy")]
+
     def play(self) -> dict[str, Any]:
         options = self.options
         raise_fd_limit()
-        backend = Backend(self.work / "backend")
+        operator = SigningKey.generate()
+        backend = Backend(self.work / "backend", operator, extra=self._witnesses(operator))
         backend.start()
         self.services.append(backend)
         url = backend.url
@@ -277,6 +307,7 @@ class Demo:
         (out / "audit").mkdir(parents=True, exist_ok=True)
         with LedgerClient(url) as client:
             currency = client.info().currency
+            witnessed = self._witnessed(client)
             machines = self._machines(client)
             telemetry = self._telemetry(client, machines)
             audit = self._audit(client, machines, out)
@@ -294,6 +325,7 @@ class Demo:
                 ),
                 ("ledger", f"{head.size} log entries, root {head.root.hex()[:16]}…"),
                 *self._chain_fact(),
+                ("witnesses", f"{', '.join(witnessed)} co-signed the checkpoint of {head.size} entries"),
             ],
             fleet=fleet,
             telemetry=telemetry,
@@ -319,6 +351,7 @@ class Demo:
             "audit_bundles": len(audit),
             "audit_verified": sum(1 for a in audit if a.ok),
             "tree_size": head.size,
+            "witnesses": witnessed,
             "report": str(out / "report.html"),
             "explorer": self.explorer,
             **({"chain": self.chain_facts} if self.chain_facts else {}),
@@ -340,6 +373,20 @@ class Demo:
                 f"(MachineToken {c['token_contract']})",
             )
         ]
+
+    def _witnessed(self, client: LedgerClient, timeout: float = 30.0) -> list[str]:
+        """Wait until the published checkpoint covers the whole log; the witnesses that co-signed it."""
+        assert self.policy is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            signed = note.parse(client.static("checkpoint"))
+            if parse_text(signed.text).size == client.info().size or time.monotonic() > deadline:
+                names = self.policy.cosigners(signed)
+                self.say(
+                    f"checkpoint of {parse_text(signed.text).size} entries co-signed by {', '.join(names)}"
+                )
+                return names
+            time.sleep(0.1)
 
     def _machines(self, client: LedgerClient) -> list[html_report.Machine]:
         """Every leased machine by its serial, with its verified hours per period."""
@@ -390,9 +437,10 @@ class Demo:
                 bundle = export_bundle(client, machine.lease, period)
                 name = f"audit/{machine.lease}.{period}.json"
                 save(bundle, out / name)
-                report = verify_bundle(bundle)
+                report = verify_bundle(bundle, policy=self.policy)
+                cosigned = ", ".join(report.summary.get("witnesses", []))
                 detail = (
-                    f"{sum(report.passed.values())} checks passed"
+                    f"{sum(report.passed.values())} checks passed, co-signed by {cosigned}"
                     if report.ok
                     else "; ".join(str(f) for f in report.failures[:3])
                 )

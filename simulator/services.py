@@ -1,4 +1,4 @@
-"""The parts of a site, started as child processes: ledger backend, explorer, MQTT broker, gateway.
+"""The parts of a site, started as child processes: ledger backend, witnesses, explorer, MQTT broker, gateway.
 
 Used by ``leasechain-sim demo``, the tests and the benchmark.  Each part
 runs in its own process with its state in a directory of its own and its
@@ -108,8 +108,15 @@ class Backend(Service):
 
     name = "backend"
 
-    def __init__(self, workdir: Path, operator: SigningKey | None = None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        operator: SigningKey | None = None,
+        port: int | None = None,
+        extra: list[str] | None = None,
+    ) -> None:
         super().__init__(workdir)
+        self.extra = extra or []  # more ``serve`` options, e.g. --origin and --witness-policy
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.operator = operator or SigningKey.generate()
@@ -131,8 +138,31 @@ class Backend(Service):
                 str(self.workdir),
                 "--verify-workers",
                 "1",
+                *self.extra,
             ]
         )
+        wait_for_port(self.port, process, self.log)
+
+
+class Witness(Service):
+    """``leasechain-witness serve`` for one log: a c2sp.org/tlog-witness with its own key and views."""
+
+    name = "witness"
+
+    def __init__(self, workdir: Path, witness_name: str, log_vkey: str, port: int | None = None) -> None:
+        super().__init__(workdir)
+        self.witness_name = witness_name
+        self.log_vkey = log_vkey
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        from witness.keys import create
+
+        self.vkey = create(workdir / "data", witness_name).vkey()
+
+    def start(self) -> None:
+        """Start serving and wait until the port answers."""
+        args = [sys.executable, "-m", "witness", "serve", "--data-dir", str(self.workdir / "data")]
+        process = self._spawn([*args, "--port", str(self.port), "--log", self.log_vkey])
         wait_for_port(self.port, process, self.log)
 
 

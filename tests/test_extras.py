@@ -24,6 +24,7 @@ SCRIPTS = {
     "explorer": ["leasechain-explorer"],
     "sim": ["leasechain-sim"],
     "chain": ["leasechain-bridge"],
+    "witness": ["leasechain-witness"],
 }
 
 # Distributions a machine's extra must leave out (the gateway's list is the issue's).
@@ -36,6 +37,7 @@ ABSENT = {
     "explorer": ["sqlalchemy", "psycopg", "matplotlib", "amqtt", "mpremote"],
     "sim": ["mpremote"],
     "chain": HEAVY,
+    "witness": ["sqlalchemy", "psycopg", "matplotlib", "amqtt", "mpremote", "paho-mqtt"],
 }
 
 

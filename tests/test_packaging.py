@@ -30,6 +30,6 @@ def test_wheel_holds_the_deployable_firmware(wheel: Path) -> None:
         "chain_client/evm/artifacts/MachineToken.json",
     } <= names
     assert "bridge/cli.py" in names
-    for command in ("backend", "gateway", "sim", "device", "explorer", "bridge"):
+    for command in ("backend", "gateway", "sim", "device", "explorer", "bridge", "witness"):
         assert f"leasechain-{command} =" in scripts
     assert "leasechain =" in scripts

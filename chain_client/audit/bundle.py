@@ -5,12 +5,16 @@ signed tree head, and device messages with their inclusion proofs in their
 batches) and the ledger's *claims* (the lease and the invoice as the backend
 serves them).  The verifier trusts only the log key: it recomputes everything
 from the evidence and compares it with the claims.  Bytes are lowercase hex.
+Each entry the log's published checkpoint covers also carries a
+c2sp.org/tlog-proof@v1 against that checkpoint, with the cosignatures of the
+witnesses that co-signed it: checked against the witnesses an auditor trusts.
 
 ```
 {"format": "leasechain-audit/1", "created": 1700000000, "source": "http://…",
  "log_key": "<hex>", "tree_head": {signed tree head},
  "lease": "lease-…", "period": 0, "token": "tok-…",
- "entries": [{"index": 0, "entry": "<hex>", "audit_path": ["<hex>", …]}, …],
+ "entries": [{"index": 0, "entry": "<hex>", "audit_path": ["<hex>", …],
+              "tlog_proof": "c2sp.org/tlog-proof@v1\nindex 0\n…"}, …],
  "readings": [{"batch": 17, "position": 3, "message": "<hex>", "audit_path": ["<hex>", …]}, …],
  "claims": {"lease": {…GET /v1/leases/{id}…}, "invoice": {…GET /v1/invoices/{id}…}},
  "origin": "ledger.example.com/leasechain", "anchors": [{"index": 812, "consistency": ["<hex>", …]}, …]}
@@ -44,6 +48,7 @@ class ProvenEntry(_Frozen):
     index: int = Field(ge=0)
     entry: str
     audit_path: list[str]
+    tlog_proof: str = Field(default="", max_length=64 * 1024)  # empty: not yet under a published checkpoint
 
 
 class ProvenReading(_Frozen):

@@ -22,7 +22,7 @@ from chain_client.audit.bundle import FORMAT, Bundle, CitedAnchor, Claims, Prove
 from chain_client.audit.errors import AuditError
 from chain_client.audit.paths import audit_paths
 from chain_client.client import answers
-from chain_client.client.errors import NotFoundError
+from chain_client.client.errors import LedgerHTTPError, NotFoundError
 from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.client.sync import LedgerClient
 from chain_client.device import device_id
@@ -31,6 +31,8 @@ from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.schema import TxType
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import verify_tree_head
+from chain_client.tlog import Checkpoint, log_verifier, note, parse_text, verify_checkpoint
+from chain_client.tlog.proof import TlogProof
 
 Progress = Callable[[int, int], None]
 TOKEN_TYPES = frozenset(
@@ -90,6 +92,44 @@ def _batch_messages(client: LedgerClient, index: int, tx: Transaction) -> list[b
     return messages
 
 
+def published_checkpoint(client: LedgerClient, log_key: bytes) -> tuple[Checkpoint, bytes] | None:
+    """The log's published checkpoint (witnessed, when the log has witnesses), checked; None if none yet."""
+    try:
+        raw = client.static("checkpoint", 64 * 1024)
+    except LedgerHTTPError as exc:
+        if exc.status == 503:  # no checkpoint met the witness policy yet
+            return None
+        raise
+    try:
+        origin = parse_text(note.parse(raw).text).origin
+        checkpoint, _ = verify_checkpoint(raw, log_verifier(origin, log_key))
+    except LeaseChainError as exc:
+        raise AuditError(f"the log's checkpoint does not verify with its key: {exc}") from None
+    return checkpoint, raw
+
+
+def tlog_proofs(
+    published: tuple[Checkpoint, bytes] | None, leaf_hashes: list[bytes], indexes: list[int]
+) -> dict[int, str]:
+    """A c2sp.org/tlog-proof of each of ``indexes`` the published checkpoint covers."""
+    if published is None:
+        return {}
+    checkpoint, raw = published
+    if checkpoint.size > len(leaf_hashes) or (
+        merkle.root_from_leaf_hashes(leaf_hashes[: checkpoint.size]) != checkpoint.root
+    ):
+        raise AuditError(
+            f"the log's checkpoint of size {checkpoint.size} does not match the entries it served: "
+            "the ledger's answers are inconsistent"
+        )
+    covered = leaf_hashes[: checkpoint.size]
+    return {
+        i: TlogProof(i, tuple(merkle.inclusion_proof(covered, i)), raw).encode()
+        for i in indexes
+        if i < checkpoint.size
+    }
+
+
 def export_bundle(
     client: LedgerClient, lease: str, period: int, *, progress: Progress | None = None
 ) -> Bundle:
@@ -107,6 +147,7 @@ def export_bundle(
         raise AuditError(
             f"period {period} of lease {lease!r} is not invoiced (lease periods: 0..{terms.periods - 1})"
         ) from None
+    published = published_checkpoint(client, log_key)  # before the head, so it is no larger
     head = client.tree_head()
     verify_tree_head(head, log_key)
     # The token's devices come from its binding entries as the scan meets them, not from the
@@ -149,9 +190,13 @@ def export_bundle(
             f"the {len(leaf_hashes)} entries served do not give the root of the signed tree head "
             f"(size {head.size}): the ledger's answers are inconsistent"
         )
+    proofs = tlog_proofs(published, leaf_hashes, sorted(kept))
     entries = [
         ProvenEntry(
-            index=i, entry=raw.hex(), audit_path=[p.hex() for p in merkle.inclusion_proof(leaf_hashes, i)]
+            index=i,
+            entry=raw.hex(),
+            audit_path=[p.hex() for p in merkle.inclusion_proof(leaf_hashes, i)],
+            tlog_proof=proofs.get(i, ""),
         )
         for i, raw in sorted(kept.items())
     ]

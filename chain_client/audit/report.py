@@ -9,6 +9,7 @@ CHECKS = (
     "tree_head_signature",
     "log_key",
     "log_inclusion",
+    "tlog_proof",
     "transaction_signature",
     "lease_terms",
     "device_bindings",

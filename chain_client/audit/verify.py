@@ -6,6 +6,9 @@ failure:
 * ``tree_head_signature``: the tree head is signed by the log key;
 * ``log_key``: entry 0 is the genesis signed by that key;
 * ``log_inclusion``: every entry is a leaf of the log under that head;
+* ``tlog_proof``: every entry's c2sp.org/tlog-proof checks against a checkpoint the log key
+  signed, and, given a witness policy, that checkpoint's cosignatures meet its quorum
+  (the summary's ``witnesses`` names those that co-signed);
 * ``transaction_signature``: every entry decodes and its transaction is signed;
 * ``lease_terms``: the signed offer (or a proposal with its listing and request) derives the lease id,
   its terms are the claimed ones,
@@ -56,6 +59,9 @@ from chain_client.message import Message, check_signature
 from chain_client.message import decode as decode_message
 from chain_client.payload import Reading
 from chain_client.signatures import verify_many
+from chain_client.tlog import NoteError, log_verifier, note, parse_text
+from chain_client.tlog.policy import Policy
+from chain_client.tlog.proof import parse_proof, verify_proof
 
 LEASE_FIELDS = ("token", "lessee", "start", "end", "period", "fixed_rent", "usage_rate", "deposit", "grace")
 
@@ -144,6 +150,44 @@ class _Audit:
                 continue
             self.r.good("transaction_signature")
             self.log[item.index] = Logged(item.index, entry.time, tx)
+
+    def tlog_proofs(self, policy: Policy | None) -> None:
+        """Each entry's tlog-proof, and the witnesses that co-signed the checkpoints they lead to."""
+        together: set[str] | None = None
+        for item in self.b.entries:
+            where = f"log entry {item.index}"
+            if not item.tlog_proof:
+                if policy is not None and policy.quorum != "none":
+                    self.r.fail(
+                        "tlog_proof", where, "no tlog-proof: the entry is under no witnessed checkpoint"
+                    )
+                continue
+            try:
+                names = self._tlog_proof(item.index, item.entry, item.tlog_proof, policy)
+            except (LeaseChainError, ValueError) as exc:
+                self.r.fail("tlog_proof", where, str(exc))
+                continue
+            if policy is not None and not policy.met(names):
+                shown = ", ".join(names) or "no trusted witness"
+                self.r.fail("tlog_proof", where, f"co-signed by {shown}: the witness quorum is not met")
+                continue
+            together = set(names) if together is None else together & set(names)
+            self.r.good("tlog_proof")
+        self.r.summary["witnesses"] = sorted(together or ())
+
+    def _tlog_proof(self, index: int, entry: str, text: str, policy: Policy | None) -> list[str]:
+        proof = parse_proof(text)
+        if proof.index != index:
+            raise NoteError(f"the tlog-proof is for entry {proof.index}")
+        origin = parse_text(note.parse(proof.checkpoint).text).origin
+        key = log_verifier(origin, bytes.fromhex(self.b.log_key))
+        if policy is not None and policy.logs and key not in [k for k, _ in policy.logs]:
+            raise NoteError(f"the checkpoint's log {key.vkey()} is not one of the policy's logs")
+        proven = verify_proof(proof, bytes.fromhex(entry), key, policy.keys() if policy else [])
+        self.r.summary["checkpoint_size"] = proven.checkpoint.size
+        if policy is None:
+            return []
+        return policy.cosigners(note.parse(proof.checkpoint))
 
     def log_key(self) -> None:
         genesis = self.log.get(0)
@@ -563,10 +607,11 @@ class _Audit:
         self.r.summary["payouts"] = [line.model_dump() for line in expected]
 
 
-def verify_bundle(bundle: Bundle, log_key: str | None = None) -> Report:
+def verify_bundle(bundle: Bundle, log_key: str | None = None, policy: Policy | None = None) -> Report:
     """Check ``bundle`` offline; the report lists every failed check with its place.
 
     ``log_key`` (hex) is the key the auditor trusts; without it, the bundle's own is taken.
+    ``policy`` names the witnesses the auditor trusts and how many must have co-signed.
     """
     audit = _Audit(bundle)
     if log_key is not None and log_key.lower() != bundle.log_key:
@@ -575,6 +620,7 @@ def verify_bundle(bundle: Bundle, log_key: str | None = None) -> Report:
         )
     audit.tree_head()
     audit.entries()
+    audit.tlog_proofs(policy)
     audit.log_key()
     cited_anchors(bundle, audit.log, audit.head, audit.r)
     offer = audit.lease()

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from chain_client.audit import export_bundle, load, save, verify_bundle
 from chain_client.audit.anchors import OnChain, verify_on_chain
 from chain_client.audit.bundle import Bundle
 from chain_client.cli.context import Context
-from chain_client.cli.errors import NOT_VERIFIED, UNPINNED
+from chain_client.cli.errors import NOT_VERIFIED, UNPINNED, CliError
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import uint
 from chain_client.client import LedgerClient
 from chain_client.evm import Rpc
+from chain_client.tlog import parse_vkey
+from chain_client.tlog.policy import MAX_POLICY, Policy, parse_policy
 
 
 def export(ctx: Context) -> int:
@@ -60,11 +63,52 @@ def _on_chain(ctx: Context, bundle: Bundle) -> OnChain:
         return verify_on_chain(bundle, rpc, proofs)
 
 
+def trust(args: argparse.Namespace) -> tuple[str | None, Policy | None]:
+    """The log key (hex) and witness policy that ``--log-key``, ``--log-vkey``, ``--witness`` and
+    ``--quorum``, or ``--policy``, give."""
+    log_key: str | None = args.log_key
+    policy = witness_policy(args.policy, args.witness, args.quorum)
+    if args.log_vkey is not None:
+        vkey = parse_vkey(args.log_vkey)
+        if log_key is not None and log_key.lower() != vkey.public_key.hex():
+            raise CliError(f"--log-key {log_key} and --log-vkey {args.log_vkey} name different keys")
+        log_key = vkey.public_key.hex()
+        if policy is not None and not policy.logs:
+            policy = replace(policy, logs=((vkey, ""),))
+    if log_key is None and policy is not None and len(policy.logs) == 1:
+        log_key = policy.logs[0][0].public_key.hex()
+    return log_key, policy
+
+
+def witness_policy(path: str | None, witnesses: list[str], quorum: int | None) -> Policy | None:
+    """A c2sp.org/tlog-policy file, or the policy "``quorum`` of these witnesses"."""
+    if path is not None and witnesses:
+        raise CliError("give --policy or --witness, not both")
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as file:
+                return parse_policy(file.read(MAX_POLICY + 1))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"policy {path}: {exc}") from None
+    if not witnesses:
+        if quorum is not None:
+            raise CliError("--quorum needs --witness")
+        return None
+    keys = [parse_vkey(w) for w in witnesses]
+    k = len(keys) if quorum is None else quorum
+    if not 1 <= k <= len(keys):
+        raise CliError(f"--quorum {k} is outside 1..{len(keys)} (the witnesses given)")
+    lines = [f"witness {key.name} {key.vkey()}" for key in keys]
+    lines += [f"group given {k} " + " ".join(key.name for key in keys), "quorum given"]
+    return parse_policy("\n".join(lines) + "\n")
+
+
 def verify(ctx: Context) -> int:
-    """Check a bundle offline (exit 5 naming each failed check, 6 without --log-key); --rpc: on chain too."""
+    """Check a bundle offline (exit 5 naming each failed check, 6 without a log key); --rpc: on chain too."""
+    log_key, policy = trust(ctx.args)
     bundle = load(Path(ctx.args.bundle))
-    report = verify_bundle(bundle, ctx.args.log_key)
-    code, last = verdict(report.ok, ctx.args.log_key is not None)
+    report = verify_bundle(bundle, log_key, policy)
+    code, last = verdict(report.ok, log_key is not None)
     chain = _on_chain(ctx, bundle) if ctx.args.rpc and report.ok else None
     if chain is not None and not chain.ok:
         code, last = NOT_VERIFIED, f"{last}, but NOT confirmed on chain"
@@ -73,7 +117,7 @@ def verify(ctx: Context) -> int:
     if ctx.json:
         on_chain = {} if chain is None else {"on_chain": {"ok": chain.ok, "lines": list(chain.lines)}}
         ctx.emit(
-            {**report.to_json(), **on_chain, "log_key_checked": ctx.args.log_key is not None, "verdict": last}
+            {**report.to_json(), **on_chain, "log_key_checked": log_key is not None, "verdict": last}
         )
         if code == UNPINNED:
             print(f"leasechain: warning: {UNPINNED_NOTE}", file=sys.stderr)
@@ -94,6 +138,10 @@ def verify(ctx: Context) -> int:
             f"evidence {s.get('evidence_count', 0)} readings {str(s.get('evidence', ''))[:16]}…",
             file=ctx.out,
         )
+    if policy is not None:
+        names = ", ".join(report.summary.get("witnesses", [])) or "no trusted witness"
+        size = report.summary.get("checkpoint_size", "?")
+        print(f"witnesses: {names} co-signed the checkpoint (size {size}) of every entry", file=ctx.out)
     print(last, file=ctx.out)
     return code
 
@@ -113,6 +161,14 @@ def register(
         "--log-key",
         help="the log key you trust, in hex; without it only internal consistency is checked (exit 6)",
     )
+    v.add_argument("--log-vkey", help="or the log's note verifier key (vkey, as /v1/info publishes it)")
+    v.add_argument(
+        "--witness", action="append", default=[], help="a witness vkey you trust (repeat); see --quorum"
+    )
+    v.add_argument(
+        "--quorum", type=uint, help="how many of the --witness keys must have co-signed (default all)"
+    )
+    v.add_argument("--policy", help="or a c2sp.org/tlog-policy file: log, witnesses and quorum")
     v.add_argument(
         "--rpc",
         help="an Ethereum node's JSON-RPC URL: confirm the bundle's tree is anchored on chain (else exit 5)",

@@ -11,6 +11,7 @@ KEYSTORE = 3  # unknown key, wrong passphrase, unreadable keystore
 UNREACHABLE = 4  # no backend, or it answered something unreadable
 NOT_VERIFIED = 5  # a proof, bundle or monitor check failed
 UNPINNED = 6  # a bundle is consistent in itself, but no trusted log key was given to check it against
+SPLIT_VIEW = 7  # the log monitor holds two signed views of the log that cannot both be true
 
 
 class CliError(LeaseChainError):

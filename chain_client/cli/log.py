@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from chain_client import human, merkle
 from chain_client.cli.context import Context
-from chain_client.cli.errors import NOT_VERIFIED, CliError
+from chain_client.cli.errors import NOT_VERIFIED, SPLIT_VIEW, CliError
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import posint, uint
 from chain_client.client.sync import LedgerClient
@@ -63,16 +64,28 @@ def _root_at(client: LedgerClient, size: int, signed_size: int, signed_root: byt
 
 
 def monitor(ctx: Context) -> int:
-    """Check the latest tree head against the heads kept in the state file (consistency proofs)."""
+    """Check the latest tree head and checkpoint against those kept in the state file and against
+    what the policy's witnesses co-signed; exit 7 on a split view."""
     from chain_client.audit.monitor import observe
+    from chain_client.cli.audit import witness_policy
 
+    policy = witness_policy(ctx.args.policy, [], None)
     with ctx.client() as client:
-        seen = observe(client, Path(ctx.args.state), ctx.args.log_key)
+        seen = observe(
+            client, Path(ctx.args.state), ctx.args.log_key, log_vkey=ctx.args.log_vkey, policy=policy
+        )
+    for note in seen.notes:
+        print(f"leasechain: note: {note}", file=sys.stderr)
     if seen.ok:
         before = f" (extends size {seen.previous.size})" if seen.previous else " (first head kept)"
         size = seen.head.size if seen.head else 0
-        ctx.emit(seen.to_json(), f"tree head of size {size} is consistent{before}")
+        signed = f"; checkpoint of size {seen.checkpoint_size}" if seen.checkpoint_size is not None else ""
+        cosigned = f", co-signed by {', '.join(seen.witnesses)}" if seen.witnesses else ""
+        ctx.emit(seen.to_json(), f"tree head of size {size} is consistent{before}{signed}{cosigned}")
         return 0
+    if seen.split:
+        ctx.emit(seen.to_json(), f"SPLIT VIEW: {seen.detail}")
+        return SPLIT_VIEW
     ctx.emit(seen.to_json(), f"INCONSISTENT: {seen.detail}")
     return NOT_VERIFIED
 
@@ -88,5 +101,11 @@ def register(
     p.add_argument("--tree-size", type=posint, help="prove against this size (default: the latest head)")
     m = command(cmds, "monitor", "check the log never rewrote its history", monitor, common)
     m.add_argument("--state", required=True, help="state file of the heads seen (created if missing)")
+    m.add_argument(
+        "--log-vkey", help="the log's vkey, which signs its checkpoints (default: /v1/info's, pinned)"
+    )
+    m.add_argument(
+        "--policy", help="c2sp.org/tlog-policy file: witnesses (with URLs) to compare with, and the quorum"
+    )
     for c in (h, p, m):
         c.add_argument("--log-key", help="the log's public key in hex (default: as served by /v1/info)")

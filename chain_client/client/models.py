@@ -26,6 +26,8 @@ class Info(Model):
     name: str
     currency: str
     size: int
+    origin: str = ""  # the checkpoint origin (c2sp.org/tlog-checkpoint)
+    vkey: str = ""  # the log's note verifier key, which signs /checkpoint
 
 
 class AnchorOutcome(Model):

@@ -21,7 +21,7 @@ from chain_client.client import answers, queries
 from chain_client.client import market_queries as mq
 from chain_client.client import models as m
 from chain_client.client.actions import LedgerActions
-from chain_client.client.errors import RejectedError, UnreachableError
+from chain_client.client.errors import BadResponseError, RejectedError, UnreachableError
 from chain_client.client.market import MarketActions
 from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
@@ -196,6 +196,15 @@ class LedgerClient(LedgerActions[m.TxResult], MarketActions[m.TxResult]):
                 return
             yield from page
             start = page[-1].index + 1
+
+    def static(self, path: str, limit: int = 1 << 20) -> bytes:
+        """The bytes of ``/checkpoint`` or a ``tile/...`` path (c2sp.org/tlog-tiles), at most ``limit``."""
+        response = self._send("GET", "/" + path)
+        if response.status_code >= 400:
+            raise answers.error_of(response)
+        if len(response.content) > limit:
+            raise BadResponseError(f"/{path} is {len(response.content)} bytes, over {limit}")
+        return response.content
 
     def stream_readings(self, *, timeout: float | None = None) -> Iterator[m.TelemetryReading]:
         """Newly verified readings as the ledger anchors them (Server-Sent Events), until the server closes.

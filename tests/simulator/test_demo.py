@@ -76,7 +76,11 @@ def test_the_demo_plays_the_whole_story(tmp_path: Path) -> None:
     assert summary["audit_verified"] == summary["audit_bundles"] == 18  # every period of every lease
     assert summary["paid"] == {"Bolt Fabrication": summary["rent_paid"]}
     assert sum(summary["received"].values()) == summary["rent_paid"]
+    # two leasechain-witness processes co-signed the checkpoint the bundles' tlog-proofs lead to
+    assert summary["witnesses"] == ["alpha.witness.invalid/w1", "beta.witness.invalid/w2"]
+    assert "co-signed by alpha.witness.invalid/w1, beta.witness.invalid/w2" in done.stdout
     html = (out / "report.html").read_text()
+    assert "alpha.witness.invalid/w1, beta.witness.invalid/w2 co-signed the checkpoint" in html
     assert html.count("<svg") == 4
     assert "Rent received per party" in html
     assert "sim-42-000000 (cnc-mill)" in html  # machines by serial
