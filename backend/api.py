@@ -14,9 +14,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from backend import http_errors, paging, tiles, views
+from backend import api_docs, http_errors, paging, tiles, views
 from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
 from backend.errors import BackendError, NotFoundError
@@ -141,8 +142,9 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-# Probes and metrics read no ledger state: they answer while a big batch is being applied.
-UNLOCKED = frozenset({"/healthz", "/readyz", "/metrics"})
+# Probes, metrics and the API's documentation read no ledger state: they answer while a big batch
+# is being applied (and a slow download of a documentation asset never holds the writer).
+UNLOCKED = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json"})
 
 
 class ReadLock:
@@ -162,6 +164,7 @@ class ReadLock:
             or scope.get("method") == "POST"
             or path.startswith("/v1/stream")
             or path in UNLOCKED
+            or path.startswith(api_docs.ASSETS + "/")
         ):
             await self.app(scope, receive, send)
             return
@@ -200,13 +203,18 @@ def create_app(ledger: Ledger) -> FastAPI:
             ledger.listeners.remove(publish)
             await submitter.stop()
 
-    app = FastAPI(
+    # /docs and /redoc from the Swagger UI and ReDoc files fastapi-offline ships, not from a CDN
+    # (backend/api_docs.py). No validator: Swagger UI would send the schema to its host.
+    app = FastAPIOffline(
+        static_url=api_docs.ASSETS,
+        swagger_ui_parameters={"validatorUrl": None},
         title="Lease Chain ledger",
         version="1",
         description="Verifiable ledger of equipment tokens, leases, telemetry and rent (docs/ledger.md).",
         lifespan=lifespan,
     )
     app.add_middleware(ReadLock, submitter=lambda: holder.get("writer"))
+    app.add_middleware(api_docs.LocalOnly)
     metrics = Metrics()
     metrics.start_seconds.set(ledger.open_seconds)
     metrics.started_from.set(ledger.started_from)

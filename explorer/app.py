@@ -57,10 +57,11 @@ def _export(kind: str, name: str, columns: list[str], rows: Iterator[dict[str, A
     return StreamingResponse(body, media_type=media, headers=headers)
 
 
-def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAPI:
-    """The explorer of the ledger at ``ledger_url``."""
+def create_app(ledger_url: str, *, client: LedgerClient | None = None, api_page: int = 1000) -> FastAPI:
+    """The explorer of the ledger at ``ledger_url``; exports read ``api_page`` rows a request."""
     ledger = client or LedgerClient(ledger_url, timeout=30.0, retries=1)
     env = _environment()
+    shown = min(pages.JOURNAL_PAGE, api_page)  # rows a listed page shows
     tally = Tally()
 
     @asynccontextmanager
@@ -89,6 +90,8 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
 
     @app.exception_handler(LedgerHTTPError)
     async def refused(request: Request, exc: LedgerHTTPError) -> Response:
+        if exc.reason == "bad_cursor":  # a page link edited or from another list: the reader's mistake
+            return render("error.html", 400, title="Not a page of this list", detail=exc.detail or str(exc))
         return render(
             "error.html", 502, title="The ledger refused the request", detail=exc.detail or str(exc)
         )
@@ -141,18 +144,32 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
     def payouts_export(account: str, kind: str) -> Response:
         """Every payout line an account received, as CSV or JSON."""
         names = Names.load(ledger)
-        rows = export.payout_rows(ledger, names, account)
+        rows = export.payout_rows(ledger, names, account, api_page)
         return _export(kind, f"payouts-{account[:16]}", export.PAYOUT_COLUMNS, rows)
 
+    @app.get("/enterprise/{account}/journal.{kind}")
+    def journal_export(account: str, kind: str) -> Response:
+        """Every posting that touched an account, as CSV or JSON."""
+        names = Names.load(ledger)
+        rows = export.journal_rows(ledger, names, account, api_page)
+        return _export(kind, f"journal-{account[:16]}", export.JOURNAL_COLUMNS, rows)
+
+    @app.get("/machine/{token}/readings.{kind}")
+    def readings_export(token: str, kind: str) -> Response:
+        """Every reading stored for a machine, in stamp order, as CSV or JSON."""
+        ledger.token(token)  # an unknown machine is a 404 page, not an empty file
+        rows = export.reading_rows(ledger, api_page, token=token)
+        return _export(kind, f"readings-{token[:24]}", export.READING_COLUMNS, rows)
+
     @app.get("/machine/{token}", response_class=HTMLResponse)
-    def machine(token: str) -> HTMLResponse:
-        """A machine's token: owner, shares, sensors, leases, usage and readings."""
-        return page("machine.html", lambda c, n: pages.machine(c, n, token))
+    def machine(token: str, readings: str | None = None) -> HTMLResponse:
+        """A machine: owner, shares, sensors, leases, usage and a page of readings (from ``readings``)."""
+        return page("machine.html", lambda c, n: pages.machine(c, n, token, readings, shown))
 
     @app.get("/enterprise/{account}", response_class=HTMLResponse)
-    def enterprise(account: str) -> HTMLResponse:
-        """An enterprise (or any account): certification, credit, balance, journal, payouts."""
-        return page("enterprise.html", lambda c, n: pages.enterprise(c, n, account))
+    def enterprise(account: str, journal: str | None = None, payouts: str | None = None) -> HTMLResponse:
+        """An enterprise (or any account): certification, credit, balance, journal and payouts by page."""
+        return page("enterprise.html", lambda c, n: pages.enterprise(c, n, account, journal, payouts, shown))
 
     @app.get("/lease/{lease_id}", response_class=HTMLResponse)
     def lease(lease_id: str) -> HTMLResponse:

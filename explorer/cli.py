@@ -25,6 +25,14 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8090, help="port to listen on (default 8090)")
+    p.add_argument(
+        "--api-page",
+        type=int,
+        default=1000,
+        choices=range(1, 1001),
+        metavar="N",
+        help="rows per API request when exporting a list (1-1000, default 1000)",
+    )
     return p
 
 
@@ -43,7 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     print(f"leasechain-explorer: http://{args.host}:{args.port}/ explores {args.ledger}", flush=True)
-    uvicorn.run(create_app(args.ledger), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_app(args.ledger, api_page=args.api_page), host=args.host, port=args.port, log_level="warning"
+    )
     return 0
 
 

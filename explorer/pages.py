@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from chain_client import human
-from chain_client.client import LedgerClient, NotFoundError
+from chain_client.client import LedgerClient, NotFoundError, queries
 from chain_client.client import models as m
 from explorer.names import Names
 from explorer.tally import Tally
 from explorer.words import describe
 
-READINGS_SHOWN = 20
-READINGS_READ = 1000  # readings read per machine page (the API serves them oldest first)
-JOURNAL_SHOWN = 200
+READINGS_PAGE = 50
+READINGS_READ = 1000  # readings read per machine page for each sensor's last reading
+JOURNAL_PAGE = 50
 EVIDENCE_READ = 1000
 LOG_PAGE = 50
 
@@ -122,13 +122,19 @@ def proof(client: LedgerClient, index: int) -> dict[str, Any]:
     }
 
 
-def machine(client: LedgerClient, names: Names, token_id: str) -> dict[str, Any]:
-    """A machine's token with its share register, sensors, leases, usage per period and readings."""
+def machine(
+    client: LedgerClient, names: Names, token_id: str, cursor: str | None = None, size: int = READINGS_PAGE
+) -> dict[str, Any]:
+    """A machine's token with its share register, sensors, leases, usage per period and readings.
+
+    The readings are a page of the API's list (stamp order), from ``cursor``.
+    """
     token = client.token(token_id)
     holders = client.holders(token_id)
     register = sorted(holders.holders.items(), key=lambda kv: (-kv[1], kv[0]))
     leases = [lease for lease in client.leases() if lease.token == token_id]
     readings = client.telemetry(token=token_id, limit=READINGS_READ)
+    shown = client.run_page(queries.telemetry(token=token_id, limit=size, cursor=cursor))
     last: dict[str, m.TelemetryReading] = {}
     for r in readings:
         last[r.device] = r
@@ -139,32 +145,52 @@ def machine(client: LedgerClient, names: Names, token_id: str) -> dict[str, Any]
         "total_shares": holders.total_shares,
         "leases": leases,
         "last": last,
-        "readings": list(reversed(readings[-READINGS_SHOWN:])),
+        "readings": shown.items,
+        "readings_next": shown.next_cursor,
+        "readings_paged": cursor is not None,
         "readings_capped": len(readings) >= READINGS_READ,
         "usage": usage,
         "usage_max": max([u for _, _, u in usage] + [1]),
     }
 
 
-def enterprise(client: LedgerClient, names: Names, account: str) -> dict[str, Any]:
-    """An enterprise's certification and credit, or just an account: balance, journal, payouts."""
+def enterprise(
+    client: LedgerClient,
+    names: Names,
+    account: str,
+    journal: str | None = None,
+    payouts: str | None = None,
+    size: int = JOURNAL_PAGE,
+) -> dict[str, Any]:
+    """An enterprise's certification and credit, or just an account: balance, journal, payouts.
+
+    The journal and the payout lines are a page each of the API's lists, from the cursors given.
+    """
     found = names.enterprises.get(account)
     if found is None and account != names.info.log_key and len(account) != 64:
         raise NotFoundError(404, "not_found", f"no enterprise or account {account!r}")
     balance = client.balance(account)
-    journal = client.journal(account, limit=JOURNAL_SHOWN)
-    payouts = client.payouts(account)
+    postings = client.run_page(queries.journal(account, size, cursor=journal))
+    lines = client.run_page(queries.payouts(account, cursor=payouts, limit=size))
+    count, received = 0, 0
+    for line in client.iter_payouts(account):
+        count, received = count + 1, received + line.amount
     tokens = [t for t in client.tokens() if account in (t.owner, t.manufacturer)]
     leases = [lease for lease in client.leases() if account in (lease.lessor, lease.lessee)]
     return {
         "account": account,
         "found": found,
         "balance": balance.balance,
-        "postings": list(reversed(journal.postings)),
-        "payouts": payouts.payouts,
+        "postings": postings.items.postings,
+        "journal_next": postings.next_cursor,
+        "journal_paged": journal is not None,
+        "payouts": lines.items.payouts,
+        "payouts_next": lines.next_cursor,
+        "payouts_paged": payouts is not None,
+        "payout_count": count,
         "tokens": tokens,
         "leases": leases,
-        "received": sum(p.amount for p in payouts.payouts),
+        "received": received,
     }
 
 
