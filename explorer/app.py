@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from chain_client import human
 from chain_client.client import LedgerClient, LedgerHTTPError, NotFoundError, UnreachableError
-from explorer import export, pages
+from explorer import export, pages, trace
 from explorer.names import Names
 from explorer.search import search
 from explorer.tally import Tally
@@ -175,6 +175,11 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None, api_page:
     def lease(lease_id: str) -> HTMLResponse:
         """A lease: terms, invoices, payments and payouts per party."""
         return page("lease.html", lambda c, n: pages.lease(c, n, lease_id))
+
+    @app.get("/lease/{lease_id}/trace/{period}.json")
+    def trace_json(lease_id: str, period: int) -> JSONResponse:
+        """What "trace this payout" checks in the page: invoice, readings, keys, batches, proofs."""
+        return JSONResponse(trace.trace(ledger, lease_id, period))
 
     @app.get("/invoice/{invoice_id}", response_class=HTMLResponse)
     def invoice(invoice_id: str) -> HTMLResponse:
