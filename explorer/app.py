@@ -8,7 +8,7 @@ knows the backend's storage. Pages are plain HTML with local assets; the only sc
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -57,8 +57,17 @@ def _export(kind: str, name: str, columns: list[str], rows: Iterator[dict[str, A
     return StreamingResponse(body, media_type=media, headers=headers)
 
 
-def create_app(ledger_url: str, *, client: LedgerClient | None = None, api_page: int = 1000) -> FastAPI:
-    """The explorer of the ledger at ``ledger_url``; exports read ``api_page`` rows a request."""
+def create_app(
+    ledger_url: str,
+    *,
+    client: LedgerClient | None = None,
+    api_page: int = 1000,
+    witnesses: Sequence[str] = (),
+) -> FastAPI:
+    """The explorer of the ledger at ``ledger_url``; exports read ``api_page`` rows a request.
+
+    ``witnesses`` are the vkeys of witnesses whose cosignatures the home page checks.
+    """
     ledger = client or LedgerClient(ledger_url, timeout=30.0, retries=1)
     env = _environment()
     shown = min(pages.JOURNAL_PAGE, api_page)  # rows a listed page shows
@@ -103,7 +112,7 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None, api_page:
     @app.get("/", response_class=HTMLResponse)
     def home() -> HTMLResponse:
         """The latest signed tree head, totals and the most recent entries."""
-        return page("home.html", lambda c, n: pages.home(c, n, tally, RECENT))
+        return page("home.html", lambda c, n: pages.home(c, n, tally, RECENT, witnesses))
 
     @app.get("/head.json")
     def head() -> JSONResponse:

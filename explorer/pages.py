@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from chain_client import human
 from chain_client.client import LedgerClient, NotFoundError, queries
 from chain_client.client import models as m
+from explorer import signers
 from explorer.names import Names
 from explorer.tally import Tally
 from explorer.words import describe
@@ -54,9 +56,13 @@ def _row(entry: m.LogEntry, names: Names, machine: Any) -> Row:  # noqa: ANN401 
     return Row(entry.index, entry.time, entry.type, entry.signer, describe(entry, names, machine))
 
 
-def home(client: LedgerClient, names: Names, tally: Tally, recent: int) -> dict[str, Any]:
-    """Tree head, totals and the latest entries."""
+def home(
+    client: LedgerClient, names: Names, tally: Tally, recent: int, witnesses: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Tree head, checkpoint signers, totals and the latest entries."""
     head = client.tree_head()
+    checkpoint = client.checkpoint()
+    found, unreadable = signers.read(checkpoint, names.info.vkey)
     tokens = client.tokens()
     leases = client.leases()
     paid = sum(i.amount for lease in leases for i in lease.invoices if i.paid_at)
@@ -74,6 +80,11 @@ def home(client: LedgerClient, names: Names, tally: Tally, recent: int) -> dict[
         "readings": tally.advance(client, head.size),
         "enterprises": len(names.enterprises),
         "rows": rows,
+        "checkpoint": checkpoint,
+        "vkey": names.info.vkey,
+        "signers": found,
+        "unreadable": unreadable,
+        "witness_vkeys": list(witnesses),
     }
 
 

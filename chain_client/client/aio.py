@@ -185,6 +185,13 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]]):
     reading_proof = _query(queries.reading_proof)
     batch = _query(queries.batch)
 
+    async def checkpoint(self) -> str:
+        """The current checkpoint (``GET /checkpoint``): a signed note with any witness cosignatures."""
+        response = await self._send("GET", "/checkpoint")
+        if response.status_code >= 400:
+            answers.check(response)
+        return response.text
+
     async def enterprises(self) -> list[m.Enterprise]:
         """Every enterprise with its credit record, by account (all pages)."""
         return [e async for page in self.pages(lambda c: queries.enterprises(cursor=c)) for e in page]

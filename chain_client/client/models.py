@@ -26,6 +26,8 @@ class Info(Model):
     name: str
     currency: str
     size: int
+    origin: str = ""  # the checkpoint's origin line and key name
+    vkey: str = ""  # the checkpoint's note verifier key (c2sp.org/signed-note)
 
 
 class AnchorOutcome(Model):
