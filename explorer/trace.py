@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chain_client import human
 from chain_client.client import LedgerClient, NotFoundError
 from chain_client.client import models as m
 from explorer import pages
@@ -50,11 +51,14 @@ def trace(client: LedgerClient, lease_id: str, period: int) -> dict[str, Any]:
         batches[str(index)] = {"messages": found.messages, "proof": pages.proof(client, index)}
         if sum(len(b["messages"]) for b in batches.values()) > MAX_MESSAGES:
             return _too_much(f"batches of more than {MAX_MESSAGES} messages", invoice)
+    info = client.info()
     devices = {d: client.device(d).public_key for d in sorted({r.device for r in readings})}
     return {
         "invoice": invoice.model_dump(),
         "evidence": sorted([r.batch, r.position, r.increment] for r in readings),
         "devices": devices,
         "batches": batches,
-        "log_key": client.info().log_key,
+        "log_key": info.log_key,
+        "currency": info.currency,
+        "decimals": human.minor_units(info.currency),
     }

@@ -50,6 +50,15 @@
     return { root: body.args.root, count: body.args.count };
   }
 
+  /** Integer minor units as "1180" -> "11.80 EUR" (exact: digits moved, no float). */
+  function money(amount, trace) {
+    const e = trace.decimals === undefined ? 2 : trace.decimals;
+    const digits = String(Math.abs(amount)).padStart(e + 1, "0");
+    const whole = e ? `${digits.slice(0, -e)}.${digits.slice(-e)}` : digits;
+    return `${amount < 0 ? "-" : ""}${whole} ${trace.currency || ""}`.trim();
+  }
+  const hours = (seconds) => `${(seconds / 3600).toFixed(2)} machine-hours`;
+
   /** Every step of the trace: [{check, ok, detail}]; ok when all are. */
   function checkTrace(trace, logKeyHex) {
     const steps = [];
@@ -62,12 +71,14 @@
       }
       const paidOut = inv.payouts.reduce((sum, p) => sum + p.amount, 0);
       step("invoice", inv.fixed + inv.usage_charge === inv.amount && (!inv.paid_at || paidOut === inv.amount),
-        `invoice ${inv.id}: ${inv.fixed} fixed + ${inv.usage_charge} usage = ${inv.amount} (minor units); ` +
-        (inv.paid_at ? `its ${inv.payouts.length} payout lines add up to ${paidOut}` : "not paid yet"));
+        `invoice ${inv.id}: ${money(inv.fixed, trace)} fixed + ${money(inv.usage_charge, trace)} usage = ` +
+        `${money(inv.amount, trace)}; ` +
+        (inv.paid_at ? `its ${inv.payouts.length} payout lines add up to ${money(paidOut, trace)}` : "not paid yet"));
       const items = trace.evidence;
       const seconds = items.reduce((sum, item) => sum + item[2], 0);
       step("usage", seconds === inv.usage_seconds,
-        `${items.length} readings add ${seconds} run-seconds; the invoice bills ${inv.usage_seconds}`);
+        `${items.length} readings add ${hours(seconds)} (${seconds} s); the invoice bills ` +
+        `${hours(inv.usage_seconds)} (${inv.usage_seconds} s)`);
       const digest = bytesToHex(evidenceDigest(items));
       step("evidence", digest === inv.evidence,
         `the readings' evidence digest is ${digest}; the invoice signed ${inv.evidence}`);
