@@ -15,6 +15,13 @@ from chain_client.tlog.note import parse_vkey
 DEFAULT_LEDGER = "http://127.0.0.1:8080"
 
 
+def _page_size(text: str) -> int:
+    """An ``--api-page`` value: 1..1000, the rows the ledger serves at most per request."""
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number of rows in 1..1000")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line of ``leasechain-explorer``."""
     p = argparse.ArgumentParser(
@@ -37,9 +44,8 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--api-page",
-        type=int,
+        type=_page_size,
         default=1000,
-        choices=range(1, 1001),
         metavar="N",
         help="rows per API request when exporting a list (1-1000, default 1000)",
     )
