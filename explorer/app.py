@@ -191,8 +191,8 @@ def create_app(
         return JSONResponse(trace.trace(ledger, lease_id, period))
 
     @app.get("/invoice/{invoice_id}", response_class=HTMLResponse)
-    def invoice(invoice_id: str) -> HTMLResponse:
-        """An invoice: its usage, the readings behind it, and its payout lines."""
-        return page("invoice.html", lambda c, n: pages.invoice(c, n, invoice_id))
+    def invoice(invoice_id: str, readings: str | None = None) -> HTMLResponse:
+        """An invoice: its usage, a page of the readings behind it (from ``readings``), its payout lines."""
+        return page("invoice.html", lambda c, n: pages.invoice(c, n, invoice_id, readings, shown))
 
     return app

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,6 @@ from explorer.words import describe
 READINGS_PAGE = 50
 READINGS_READ = 1000  # readings read per machine page for each sensor's last reading
 JOURNAL_PAGE = 50
-EVIDENCE_READ = 1000
 LOG_PAGE = 50
 
 
@@ -56,6 +56,17 @@ def _row(entry: m.LogEntry, names: Names, machine: Any) -> Row:  # noqa: ANN401 
     return Row(entry.index, entry.time, entry.type, entry.signer, describe(entry, names, machine))
 
 
+# The entries of a listed page are asked for together: the page waits for the slowest answer,
+# not for the sum of them (the HTTP client is shared by the threads).
+_FETCH = ThreadPoolExecutor(max_workers=8, thread_name_prefix="explorer-fetch")
+
+
+def _rows(client: LedgerClient, names: Names, indices: Iterable[int]) -> list[Row]:
+    """The entries at ``indices``, in that order, as listed rows."""
+    machine = _machine_label(client)
+    return [_row(entry, names, machine) for entry in _FETCH.map(client.transaction, indices)]
+
+
 def home(
     client: LedgerClient, names: Names, tally: Tally, recent: int, witnesses: Sequence[str] = ()
 ) -> dict[str, Any]:
@@ -66,11 +77,7 @@ def home(
     tokens = client.tokens()
     leases = client.leases()
     paid = sum(i.amount for lease in leases for i in lease.invoices if i.paid_at)
-    machine = _machine_label(client)
-    rows = [
-        _row(client.transaction(i), names, machine)
-        for i in range(head.size - 1, max(-1, head.size - 1 - recent), -1)
-    ]
+    rows = _rows(client, names, range(head.size - 1, max(-1, head.size - 1 - recent), -1))
     return {
         "head": head,
         "age": human.duration(max(0, int(time.time()) - head.time)),
@@ -92,10 +99,7 @@ def log(client: LedgerClient, names: Names, before: int | None) -> dict[str, Any
     """A page of the log, newest first: ``LOG_PAGE`` entries before the cursor (default: the newest)."""
     size = names.info.size
     top = size if before is None else max(0, min(before, size))
-    machine = _machine_label(client)
-    rows = [
-        _row(client.transaction(i), names, machine) for i in range(top - 1, max(-1, top - 1 - LOG_PAGE), -1)
-    ]
+    rows = _rows(client, names, range(top - 1, max(-1, top - 1 - LOG_PAGE), -1))
     return {
         "rows": rows,
         "size": size,
@@ -221,18 +225,23 @@ def lease(client: LedgerClient, names: Names, lease_id: str) -> dict[str, Any]:
     }
 
 
-def invoice(client: LedgerClient, names: Names, invoice_id: str) -> dict[str, Any]:
-    """An invoice: the payout lines and the verified readings whose increments make its usage."""
+def invoice(
+    client: LedgerClient, names: Names, invoice_id: str, cursor: str | None = None, size: int = READINGS_PAGE
+) -> dict[str, Any]:
+    """An invoice: its payout lines, the ledger's evidence of its period, and a page of the verified
+    readings stamped in the period (from ``cursor``), those whose increments make its usage marked."""
     found = client.invoice(invoice_id)
     lease_ = client.lease(found.lease)
-    readings = client.telemetry(
-        token=lease_.token, since=found.start, until=found.end, status="verified", limit=EVIDENCE_READ
+    evidence = client.evidence(found.lease, found.period)
+    query = queries.telemetry(
+        token=lease_.token, since=found.start, until=found.end, status="verified", limit=size, cursor=cursor
     )
-    counted = [r for r in readings if r.increment > 0]
+    shown = client.run_page(query)
     return {
         "invoice": found,
         "lease": lease_,
-        "readings": counted,
-        "counted_seconds": sum(r.increment for r in counted),
-        "batches": sorted({r.batch for r in counted}),
+        "evidence": evidence,
+        "readings": shown.items,
+        "readings_next": shown.next_cursor,
+        "readings_paged": cursor is not None,
     }
