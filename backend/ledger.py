@@ -363,10 +363,8 @@ class Ledger:
         # Entries appended after the newest checkpoint (or the genesis), not counting it.
         since = self.tree.size - self.last_checkpoint - 1
         many_readings = 0 < self.checkpoint_readings <= self.readings_since_checkpoint
-        if (
-            since >= self.checkpoint_every
-            or many_readings
-            or (since > 0 and now - self.last_checkpoint_time >= self.checkpoint_seconds)
+        if since >= self.checkpoint_every or many_readings or (
+            since > 0 and now - self.last_checkpoint_time >= self.checkpoint_seconds
         ):
             self.checkpoint()
 
