@@ -15,15 +15,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from backend import http_errors, market_api, tiles, views, witnesses
+from backend import api_docs, http_errors, market_api, paging, tiles, views, witnesses
 from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
 from backend.errors import BackendError, NotFoundError
 from backend.http_errors import error
 from backend.ledger import Ledger, Submission, WithMessages
 from backend.metrics import Metrics, RequestMetrics
+from backend.paging import CursorError, CursorParam, Cursors, PageLimit
 from backend.params import MAX_ENTRIES, Index, JournalLimit, Position, ReadingsLimit, Seconds
 from backend.submitter import Submitter
 from chain_client import cbor
@@ -120,8 +122,8 @@ def http_status(reason: TxReason) -> int:
     return 422
 
 
-def _json(data: Any, status: int = 200) -> Response:  # noqa: ANN401 - any JSON value
-    return Response(json.dumps(data), status_code=status, media_type="application/json")
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:  # noqa: ANN401 - any JSON value
+    return Response(json.dumps(data), status_code=status, media_type="application/json", headers=headers)
 
 
 def _refusal(exc: TransactionError) -> dict[str, Any]:
@@ -154,8 +156,9 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-# Probes and metrics read no ledger state: they answer while a big batch is being applied.
-UNLOCKED = frozenset({"/healthz", "/readyz", "/metrics"})
+# Probes, metrics and the API's documentation read no ledger state: they answer while a big batch
+# is being applied (and a slow download of a documentation asset never holds the writer).
+UNLOCKED = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json"})
 
 
 class ReadLock:
@@ -175,6 +178,7 @@ class ReadLock:
             or scope.get("method") == "POST"
             or path.startswith("/v1/stream")
             or path in UNLOCKED
+            or path.startswith(api_docs.ASSETS + "/")
         ):
             await self.app(scope, receive, send)
             return
@@ -224,19 +228,37 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
                 await cosigner.close()
             await submitter.stop()
 
-    app = FastAPI(
+    # /docs and /redoc from the Swagger UI and ReDoc files fastapi-offline ships, not from a CDN
+    # (backend/api_docs.py). No validator: Swagger UI would send the schema to its host.
+    app = FastAPIOffline(
+        static_url=api_docs.ASSETS,
+        swagger_ui_parameters={"validatorUrl": None},
         title="Lease Chain ledger",
         version="1",
         description="Verifiable ledger of equipment tokens, leases, telemetry and rent (docs/ledger.md).",
         lifespan=lifespan,
     )
     app.add_middleware(ReadLock, submitter=lambda: holder.get("writer"))
+    app.add_middleware(api_docs.LocalOnly)
     metrics = Metrics()
     metrics.start_seconds.set(ledger.open_seconds)
     metrics.started_from.set(ledger.started_from)
     app.add_middleware(RequestMetrics, metrics=metrics, router=app.router)
     http_errors.install(app)
     app.include_router(market_api.router(ledger))  # the marketplace and credit scores (docs/market.md)
+    cursors = Cursors(ledger.key)
+
+    @app.exception_handler(CursorError)
+    async def bad_cursor(_request: Request, exc: CursorError) -> Response:
+        return error("bad_cursor", str(exc), 400)
+
+    def after(listing: str, cursor: str | None) -> Any:  # noqa: ANN401 - a cursor's sort key
+        return None if cursor is None else cursors.read(listing, cursor)
+
+    def page(request: Request, data: Any, listing: str, last: Any) -> Response:  # noqa: ANN401 - JSON, key
+        """A page of a list: with a Link to the next page when ``last`` (its last row's key) is set."""
+        link = None if last is None else paging.next_link(request, cursors.issue(listing, last))
+        return _json(data, headers=link)
 
     def writer() -> Submitter:
         return holder["writer"]
@@ -444,9 +466,14 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
         return _json([views.chain_anchor(a) for _, a in sorted(ledger.state.anchors.items())])
 
     @app.get("/v1/enterprises")
-    async def enterprises() -> Response:
-        """Every enterprise with its credit record."""
-        return _json([views.enterprise(e) for _, e in sorted(ledger.state.enterprises.items())])
+    async def enterprises(
+        request: Request, limit: PageLimit = paging.MAX_PAGE, cursor: CursorParam = None
+    ) -> Response:
+        """Enterprises with their credit records, by account; a page at a time (docs: Paging)."""
+        start = paging.text_key(after("enterprises", cursor), "enterprise") if cursor else None
+        rows, more = paging.by_id(ledger.state.enterprises, start, limit)
+        last = rows[-1][0] if more else None
+        return page(request, [views.enterprise(e) for _, e in rows], "enterprises", last)
 
     @app.get("/v1/enterprises/{account}")
     async def enterprise(account: str) -> Response:
@@ -457,10 +484,15 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
         return _json(views.enterprise(found))
 
     @app.get("/v1/tokens")
-    async def tokens() -> Response:
-        """Every token."""
+    async def tokens(
+        request: Request, limit: PageLimit = paging.MAX_PAGE, cursor: CursorParam = None
+    ) -> Response:
+        """Tokens by id, a page at a time (docs: Paging)."""
         now = ledger.now()
-        return _json([views.token(t, ledger.state, now) for _, t in sorted(ledger.state.tokens.items())])
+        start = paging.text_key(after("tokens", cursor), "token") if cursor else None
+        rows, more = paging.by_id(ledger.state.tokens, start, limit)
+        last = rows[-1][0] if more else None
+        return page(request, [views.token(t, ledger.state, now) for _, t in rows], "tokens", last)
 
     def find_token(token_id: str) -> Any:  # noqa: ANN401 - a Token
         found = ledger.state.tokens.get(token_id)
@@ -494,12 +526,15 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
         return _json({"token": token_id, "start": start, "end": end, "run_seconds": seconds})
 
     @app.get("/v1/devices")
-    async def devices() -> Response:
-        """Every device binding: the registry gateways sync."""
-        state = ledger.state
-        return _json(
-            {"size": ledger.size, "devices": [views.binding(b) for _, b in sorted(state.bindings.items())]}
-        )
+    async def devices(
+        request: Request, limit: PageLimit = paging.MAX_PAGE, cursor: CursorParam = None
+    ) -> Response:
+        """Device bindings by device id (the registry gateways sync), a page at a time."""
+        start = paging.text_key(after("devices", cursor), "device") if cursor else None
+        rows, more = paging.by_id(ledger.state.bindings, start, limit)
+        last = rows[-1][0] if more else None
+        body = {"size": ledger.size, "devices": [views.binding(b) for _, b in rows]}
+        return page(request, body, "devices", last)
 
     @app.get("/v1/devices/{device}")
     async def device(device: str) -> Response:
@@ -517,17 +552,26 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
         return _json({"account": name, "balance": books.balance(name)})
 
     @app.get("/v1/accounts/{account}/journal")
-    async def journal(account: str, limit: JournalLimit = 1000) -> Response:
-        """Postings that touched an account, oldest first."""
+    async def journal(
+        request: Request, account: str, limit: JournalLimit = 1000, cursor: CursorParam = None
+    ) -> Response:
+        """Postings that touched an account, oldest first, a page at a time."""
         name = account if ":" in account or account == "external" else settlement(account)
-        lines = [p for p in ledger.state.books.journal if name in (p.debit, p.credit)][:limit]
-        return _json({"account": name, "postings": [views.posting(p) for p in lines]})
+        listing = f"journal:{name}"
+        start = paging.int_keys(after(listing, cursor), 1, "journal")[0] + 1 if cursor else 0
+        lines, last = paging.journal_page(ledger.state.books.journal, name, start, limit)
+        return page(request, {"account": name, "postings": [views.posting(p) for p in lines]}, listing, last)
 
     @app.get("/v1/leases")
-    async def leases() -> Response:
-        """Every lease."""
+    async def leases(
+        request: Request, limit: PageLimit = paging.MAX_PAGE, cursor: CursorParam = None
+    ) -> Response:
+        """Leases by id, a page at a time (docs: Paging)."""
         now = ledger.now()
-        return _json([views.lease(v, ledger.state, now) for _, v in sorted(ledger.state.leases.items())])
+        start = paging.text_key(after("leases", cursor), "lease") if cursor else None
+        rows, more = paging.by_id(ledger.state.leases, start, limit)
+        last = rows[-1][0] if more else None
+        return page(request, [views.lease(v, ledger.state, now) for _, v in rows], "leases", last)
 
     @app.get("/v1/leases/{lease_id}")
     async def lease(lease_id: str) -> Response:
@@ -560,26 +604,29 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
         return _json(views.invoice(found))
 
     @app.get("/v1/payouts/{account}")
-    async def payouts(account: str) -> Response:
-        """Payout lines an account received, invoice by invoice."""
-        lines = [
-            {"invoice": inv.id, "kind": p.kind, "amount": p.amount, "basis": p.basis}
-            for _, inv in sorted(ledger.state.invoices.items())
-            for p in inv.payouts
-            if p.account == account
-        ]
-        return _json({"account": account, "payouts": lines})
+    async def payouts(
+        request: Request, account: str, limit: PageLimit = paging.MAX_PAGE, cursor: CursorParam = None
+    ) -> Response:
+        """Payout lines an account received, invoice by invoice, a page at a time."""
+        listing = f"payouts:{account}"
+        start = paging.payout_key(after(listing, cursor)) if cursor else None
+        lines, last = paging.payouts_page(ledger.state.invoices, account, start, limit)
+        return page(request, {"account": account, "payouts": lines}, listing, last)
 
     @app.get("/v1/telemetry")
     async def telemetry(
+        request: Request,
         device: str | None = None,
         token: str | None = None,
         since: Seconds | None = None,
         until: Seconds | None = None,
         status: str | None = None,
         limit: ReadingsLimit = 100,
+        cursor: CursorParam = None,
     ) -> Response:
-        """Stored device messages by device, token, stamp range and verdict."""
+        """Stored device messages by device, token, stamp range and verdict; stamp order, paged."""
+        listing = "telemetry:" + json.dumps([device, token, since, until, status])
+        resume = paging.int_keys(after(listing, cursor), 3, "telemetry") if cursor else None
         tokens: list[str] = []
         if device is not None:
             device = parse_device_id(device).hex()
@@ -592,10 +639,12 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
             since=since,
             until=until,
             status=status,
-            limit=limit,
+            limit=limit + 1,
             tokens=tokens,
+            after=None if resume is None else (resume[0], resume[1], resume[2]),
         )
-        return _json({"readings": [views.reading(r) for r in rows]})
+        last = [rows[limit - 1][k] for k in ("stamp", "batch", "position")] if len(rows) > limit else None
+        return page(request, {"readings": [views.reading(r) for r in rows[:limit]]}, listing, last)
 
     @app.get("/v1/telemetry/{batch}/{position}/proof")
     async def reading_proof(batch: Index, position: Position) -> Response:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -456,12 +457,14 @@ class Storage:
         status: str | None = None,
         limit: int = 100,
         tokens: Sequence[str] = (),
+        after: tuple[int, int, int] | None = None,
     ) -> Sequence[Mapping[str, Any]]:
         """Stored messages filtered by device, token, stamp range ``[since, until)`` and status.
 
         There is no index by device: a device's messages carry the token it was bound to (or ``""``
         before any binding), so a caller asking by device names those ``tokens`` and the query
-        walks the (token, stamp) index.
+        walks the (token, stamp) index. ``after`` resumes past a (stamp, batch, position), the order
+        the rows come in.
         """
         if tokens:
             # One indexed query per token, merged: an IN over the tokens could not use the indexes.
@@ -469,7 +472,13 @@ class Storage:
                 row
                 for one in tokens
                 for row in self.readings(
-                    device=device, token=one, since=since, until=until, status=status, limit=limit
+                    device=device,
+                    token=one,
+                    since=since,
+                    until=until,
+                    status=status,
+                    limit=limit,
+                    after=after,
                 )
             ]
             return sorted(found, key=lambda r: (r["stamp"], r["batch"], r["position"]))[:limit]
@@ -485,6 +494,8 @@ class Storage:
             query = query.where(t.c.stamp < until)
         if status is not None:
             query = query.where(t.c.status == status)
+        if after is not None:  # the stamp bound alone lets the (token, stamp) index find the start
+            query = query.where(t.c.stamp >= after[0], tuple_(t.c.stamp, t.c.batch, t.c.position) > after)
         query = query.order_by(t.c.stamp, t.c.batch, t.c.position).limit(limit)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query).all()]

@@ -8,7 +8,7 @@ knows the backend's storage. Pages are plain HTML with local assets; the only sc
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from chain_client import human
 from chain_client.client import LedgerClient, LedgerHTTPError, NotFoundError, UnreachableError
-from explorer import export, market_routes, pages
+from explorer import export, market_routes, pages, trace
 from explorer.names import Names
 from explorer.search import search
 from explorer.tally import Tally
@@ -57,10 +57,20 @@ def _export(kind: str, name: str, columns: list[str], rows: Iterator[dict[str, A
     return StreamingResponse(body, media_type=media, headers=headers)
 
 
-def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAPI:
-    """The explorer of the ledger at ``ledger_url``."""
+def create_app(
+    ledger_url: str,
+    *,
+    client: LedgerClient | None = None,
+    api_page: int = 1000,
+    witnesses: Sequence[str] = (),
+) -> FastAPI:
+    """The explorer of the ledger at ``ledger_url``; exports read ``api_page`` rows a request.
+
+    ``witnesses`` are the vkeys of witnesses whose cosignatures the home page checks.
+    """
     ledger = client or LedgerClient(ledger_url, timeout=30.0, retries=1)
     env = _environment()
+    shown = min(pages.JOURNAL_PAGE, api_page)  # rows a listed page shows
     tally = Tally()
 
     @asynccontextmanager
@@ -84,8 +94,8 @@ def create_app(ledger_url: str, *, client: LedgerClient | None = None) -> FastAP
         return render(name, names=names, now=int(time.time()), **build(ledger, names))
 
     _error_pages(app, render)
-    _pages(app, ledger, tally, page, render)
-    _exports(app, ledger)
+    _pages(app, ledger, tally, page, render, witnesses=witnesses, shown=shown)
+    _exports(app, ledger, api_page)
     return app
 
 
@@ -102,6 +112,8 @@ def _error_pages(app: FastAPI, render: Render) -> None:
 
     @app.exception_handler(LedgerHTTPError)
     async def refused(request: Request, exc: LedgerHTTPError) -> Response:
+        if exc.reason == "bad_cursor":  # a page link edited or from another list: the reader's mistake
+            return render("error.html", 400, title="Not a page of this list", detail=exc.detail or str(exc))
         return render(
             "error.html", 502, title="The ledger refused the request", detail=exc.detail or str(exc)
         )
@@ -111,13 +123,22 @@ def _error_pages(app: FastAPI, render: Render) -> None:
         return render("error.html", 502, title="The ledger does not answer", detail=str(exc))
 
 
-def _pages(app: FastAPI, ledger: LedgerClient, tally: Tally, page: Page, render: Render) -> None:
-    """The explorer's HTML pages and the JSON its scripts poll."""
+def _pages(
+    app: FastAPI,
+    ledger: LedgerClient,
+    tally: Tally,
+    page: Page,
+    render: Render,
+    *,
+    witnesses: Sequence[str],
+    shown: int,
+) -> None:
+    """The explorer's HTML pages and the JSON its scripts poll; lists show ``shown`` rows a page."""
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> HTMLResponse:
         """The latest signed tree head, totals and the most recent entries."""
-        return page("home.html", lambda c, n: pages.home(c, n, tally, RECENT))
+        return page("home.html", lambda c, n: pages.home(c, n, tally, RECENT, witnesses))
 
     @app.get("/head.json")
     def head() -> JSONResponse:
@@ -149,30 +170,35 @@ def _pages(app: FastAPI, ledger: LedgerClient, tally: Tally, page: Page, render:
         return page("log.html", lambda c, n: pages.log(c, n, before))
 
     @app.get("/machine/{token}", response_class=HTMLResponse)
-    def machine(token: str) -> HTMLResponse:
-        """A machine's token: owner, shares, sensors, leases, usage and readings."""
-        return page("machine.html", lambda c, n: pages.machine(c, n, token))
+    def machine(token: str, readings: str | None = None) -> HTMLResponse:
+        """A machine: owner, shares, sensors, leases, usage and a page of readings (from ``readings``)."""
+        return page("machine.html", lambda c, n: pages.machine(c, n, token, readings, shown))
 
     @app.get("/enterprise/{account}", response_class=HTMLResponse)
-    def enterprise(account: str) -> HTMLResponse:
-        """An enterprise (or any account): certification, credit, balance, journal, payouts."""
-        return page("enterprise.html", lambda c, n: pages.enterprise(c, n, account))
+    def enterprise(account: str, journal: str | None = None, payouts: str | None = None) -> HTMLResponse:
+        """An enterprise (or any account): certification, credit, balance, journal and payouts by page."""
+        return page("enterprise.html", lambda c, n: pages.enterprise(c, n, account, journal, payouts, shown))
 
     @app.get("/lease/{lease_id}", response_class=HTMLResponse)
     def lease(lease_id: str) -> HTMLResponse:
         """A lease: terms, invoices, payments and payouts per party."""
         return page("lease.html", lambda c, n: pages.lease(c, n, lease_id))
 
+    @app.get("/lease/{lease_id}/trace/{period}.json")
+    def trace_json(lease_id: str, period: int) -> JSONResponse:
+        """What "trace this payout" checks in the page: invoice, readings, keys, batches, proofs."""
+        return JSONResponse(trace.trace(ledger, lease_id, period))
+
     @app.get("/invoice/{invoice_id}", response_class=HTMLResponse)
-    def invoice(invoice_id: str) -> HTMLResponse:
-        """An invoice: its usage, the readings behind it, and its payout lines."""
-        return page("invoice.html", lambda c, n: pages.invoice(c, n, invoice_id))
+    def invoice(invoice_id: str, readings: str | None = None) -> HTMLResponse:
+        """An invoice: its usage, a page of the readings behind it (from ``readings``), its payout lines."""
+        return page("invoice.html", lambda c, n: pages.invoice(c, n, invoice_id, readings, shown))
 
     market_routes.add(app, page)  # requests, listings, rankings, credit scores, services
 
 
-def _exports(app: FastAPI, ledger: LedgerClient) -> None:
-    """The log and an account's payouts as CSV or JSON downloads."""
+def _exports(app: FastAPI, ledger: LedgerClient, api_page: int) -> None:
+    """The log, an account's payouts and journal, and a machine's readings as CSV or JSON downloads."""
 
     @app.get("/log.{kind}")
     def log_export(kind: str) -> Response:
@@ -184,5 +210,19 @@ def _exports(app: FastAPI, ledger: LedgerClient) -> None:
     def payouts_export(account: str, kind: str) -> Response:
         """Every payout line an account received, as CSV or JSON."""
         names = Names.load(ledger)
-        rows = export.payout_rows(ledger, names, account)
+        rows = export.payout_rows(ledger, names, account, api_page)
         return _export(kind, f"payouts-{account[:16]}", export.PAYOUT_COLUMNS, rows)
+
+    @app.get("/enterprise/{account}/journal.{kind}")
+    def journal_export(account: str, kind: str) -> Response:
+        """Every posting that touched an account, as CSV or JSON."""
+        names = Names.load(ledger)
+        rows = export.journal_rows(ledger, names, account, api_page)
+        return _export(kind, f"journal-{account[:16]}", export.JOURNAL_COLUMNS, rows)
+
+    @app.get("/machine/{token}/readings.{kind}")
+    def readings_export(token: str, kind: str) -> Response:
+        """Every reading stored for a machine, in stamp order, as CSV or JSON."""
+        ledger.token(token)  # an unknown machine is a 404 page, not an empty file
+        rows = export.reading_rows(ledger, api_page, token=token)
+        return _export(kind, f"readings-{token[:24]}", export.READING_COLUMNS, rows)

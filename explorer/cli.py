@@ -9,7 +9,17 @@ from collections.abc import Sequence
 
 import uvicorn
 
+from chain_client.tlog.errors import NoteError
+from chain_client.tlog.note import parse_vkey
+
 DEFAULT_LEDGER = "http://127.0.0.1:8080"
+
+
+def _page_size(text: str) -> int:
+    """An ``--api-page`` value: 1..1000, the rows the ledger serves at most per request."""
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number of rows in 1..1000")
+    return int(text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,6 +35,20 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8090, help="port to listen on (default 8090)")
+    p.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a witness's note verifier key: the page checks its cosignature on the checkpoint (repeatable)",
+    )
+    p.add_argument(
+        "--api-page",
+        type=_page_size,
+        default=1000,
+        metavar="N",
+        help="rows per API request when exporting a list (1-1000, default 1000)",
+    )
     return p
 
 
@@ -43,7 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     print(f"leasechain-explorer: http://{args.host}:{args.port}/ explores {args.ledger}", flush=True)
-    uvicorn.run(create_app(args.ledger), host=args.host, port=args.port, log_level="warning")
+    try:
+        for vkey in args.witness:
+            parse_vkey(vkey)
+    except NoteError as exc:
+        print(f"leasechain-explorer: --witness: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(args.ledger, api_page=args.api_page, witnesses=args.witness)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

@@ -25,6 +25,11 @@ MONEY_ARGS = frozenset(
 )
 LOG_COLUMNS = ["index", "time", "unix_time", "type", "id", "signer", "signer_name", "args", "currency"]
 PAYOUT_COLUMNS = ["invoice", "kind", "basis", "amount", "currency"]
+JOURNAL_COLUMNS = ["index", "debit", "debit_name", "credit", "credit_name", "amount", "currency", "memo"]
+READING_COLUMNS = [
+    "batch", "position", "device", "token", "stamp", "unix_stamp", "status", "reason",
+    "run_seconds", "increment", "readings", "message",
+]  # fmt: skip
 
 
 def _plain(value: Any, currency: str, key: str = "") -> Any:  # noqa: ANN401 - any argument value
@@ -58,15 +63,49 @@ def log_rows(client: LedgerClient, names: Names) -> Iterator[dict[str, Any]]:
         }
 
 
-def payout_rows(client: LedgerClient, names: Names, account: str) -> Iterator[dict[str, Any]]:
-    """Every payout line the account received."""
-    for line in client.payouts(account).payouts:
+def payout_rows(client: LedgerClient, names: Names, account: str, page: int) -> Iterator[dict[str, Any]]:
+    """Every payout line the account received, ``page`` lines a request."""
+    for line in client.iter_payouts(account, page_size=page):
         yield {
             "invoice": line.invoice,
             "kind": line.kind,
             "basis": line.basis,
             "amount": human.decimal(line.amount, names.currency),
             "currency": names.currency,
+        }
+
+
+def journal_rows(client: LedgerClient, names: Names, account: str, page: int) -> Iterator[dict[str, Any]]:
+    """Every posting that touched the account, oldest first, ``page`` postings a request."""
+    for p in client.iter_journal(account, page_size=page):
+        yield {
+            "index": p.index,
+            "debit": p.debit,
+            "debit_name": names.party(p.debit),
+            "credit": p.credit,
+            "credit_name": names.party(p.credit),
+            "amount": human.decimal(p.amount, names.currency),
+            "currency": names.currency,
+            "memo": p.memo,
+        }
+
+
+def reading_rows(client: LedgerClient, page: int, **filters: Any) -> Iterator[dict[str, Any]]:  # noqa: ANN401 - telemetry filters
+    """Every stored reading matching ``filters``, in stamp order, ``page`` readings a request."""
+    for r in client.iter_telemetry(page_size=page, **filters):
+        yield {
+            "batch": r.batch,
+            "position": r.position,
+            "device": r.device,
+            "token": r.token,
+            "stamp": human.when(r.stamp),
+            "unix_stamp": r.stamp,
+            "status": r.status,
+            "reason": r.reason,
+            "run_seconds": r.run_seconds,
+            "increment": r.increment,
+            "readings": r.readings,
+            "message": r.message,
         }
 
 

@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from chain_client import human
-from chain_client.client import LedgerClient, NotFoundError
+from chain_client.client import LedgerClient, NotFoundError, queries
 from chain_client.client import models as m
+from explorer import signers
 from explorer.names import Names
 from explorer.tally import Tally
 from explorer.words import describe
 
-READINGS_SHOWN = 20
-READINGS_READ = 1000  # readings read per machine page (the API serves them oldest first)
-JOURNAL_SHOWN = 200
-EVIDENCE_READ = 1000
+READINGS_PAGE = 50
+READINGS_READ = 1000  # readings read per machine page for each sensor's last reading
+JOURNAL_PAGE = 50
 LOG_PAGE = 50
 
 
@@ -54,17 +56,28 @@ def _row(entry: m.LogEntry, names: Names, machine: Any) -> Row:  # noqa: ANN401 
     return Row(entry.index, entry.time, entry.type, entry.signer, describe(entry, names, machine))
 
 
-def home(client: LedgerClient, names: Names, tally: Tally, recent: int) -> dict[str, Any]:
-    """Tree head, totals and the latest entries."""
+# The entries of a listed page are asked for together: the page waits for the slowest answer,
+# not for the sum of them (the HTTP client is shared by the threads).
+_FETCH = ThreadPoolExecutor(max_workers=8, thread_name_prefix="explorer-fetch")
+
+
+def _rows(client: LedgerClient, names: Names, indices: Iterable[int]) -> list[Row]:
+    """The entries at ``indices``, in that order, as listed rows."""
+    machine = _machine_label(client)
+    return [_row(entry, names, machine) for entry in _FETCH.map(client.transaction, indices)]
+
+
+def home(
+    client: LedgerClient, names: Names, tally: Tally, recent: int, witnesses: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Tree head, checkpoint signers, totals and the latest entries."""
     head = client.tree_head()
+    checkpoint = client.checkpoint()
+    found, unreadable = signers.read(checkpoint, names.info.vkey)
     tokens = client.tokens()
     leases = client.leases()
     paid = sum(i.amount for lease in leases for i in lease.invoices if i.paid_at)
-    machine = _machine_label(client)
-    rows = [
-        _row(client.transaction(i), names, machine)
-        for i in range(head.size - 1, max(-1, head.size - 1 - recent), -1)
-    ]
+    rows = _rows(client, names, range(head.size - 1, max(-1, head.size - 1 - recent), -1))
     return {
         "head": head,
         "age": human.duration(max(0, int(time.time()) - head.time)),
@@ -74,6 +87,11 @@ def home(client: LedgerClient, names: Names, tally: Tally, recent: int) -> dict[
         "readings": tally.advance(client, head.size),
         "enterprises": len(names.enterprises),
         "rows": rows,
+        "checkpoint": checkpoint,
+        "vkey": names.info.vkey,
+        "signers": found,
+        "unreadable": unreadable,
+        "witness_vkeys": list(witnesses),
     }
 
 
@@ -81,10 +99,7 @@ def log(client: LedgerClient, names: Names, before: int | None) -> dict[str, Any
     """A page of the log, newest first: ``LOG_PAGE`` entries before the cursor (default: the newest)."""
     size = names.info.size
     top = size if before is None else max(0, min(before, size))
-    machine = _machine_label(client)
-    rows = [
-        _row(client.transaction(i), names, machine) for i in range(top - 1, max(-1, top - 1 - LOG_PAGE), -1)
-    ]
+    rows = _rows(client, names, range(top - 1, max(-1, top - 1 - LOG_PAGE), -1))
     return {
         "rows": rows,
         "size": size,
@@ -122,13 +137,19 @@ def proof(client: LedgerClient, index: int) -> dict[str, Any]:
     }
 
 
-def machine(client: LedgerClient, names: Names, token_id: str) -> dict[str, Any]:
-    """A machine's token with its share register, sensors, leases, usage per period and readings."""
+def machine(
+    client: LedgerClient, names: Names, token_id: str, cursor: str | None = None, size: int = READINGS_PAGE
+) -> dict[str, Any]:
+    """A machine's token with its share register, sensors, leases, usage per period and readings.
+
+    The readings are a page of the API's list (stamp order), from ``cursor``.
+    """
     token = client.token(token_id)
     holders = client.holders(token_id)
     register = sorted(holders.holders.items(), key=lambda kv: (-kv[1], kv[0]))
     leases = [lease for lease in client.leases() if lease.token == token_id]
     readings = client.telemetry(token=token_id, limit=READINGS_READ)
+    shown = client.run_page(queries.telemetry(token=token_id, limit=size, cursor=cursor))
     last: dict[str, m.TelemetryReading] = {}
     for r in readings:
         last[r.device] = r
@@ -139,32 +160,52 @@ def machine(client: LedgerClient, names: Names, token_id: str) -> dict[str, Any]
         "total_shares": holders.total_shares,
         "leases": leases,
         "last": last,
-        "readings": list(reversed(readings[-READINGS_SHOWN:])),
+        "readings": shown.items,
+        "readings_next": shown.next_cursor,
+        "readings_paged": cursor is not None,
         "readings_capped": len(readings) >= READINGS_READ,
         "usage": usage,
         "usage_max": max([u for _, _, u in usage] + [1]),
     }
 
 
-def enterprise(client: LedgerClient, names: Names, account: str) -> dict[str, Any]:
-    """An enterprise's certification and credit, or just an account: balance, journal, payouts."""
+def enterprise(
+    client: LedgerClient,
+    names: Names,
+    account: str,
+    journal: str | None = None,
+    payouts: str | None = None,
+    size: int = JOURNAL_PAGE,
+) -> dict[str, Any]:
+    """An enterprise's certification and credit, or just an account: balance, journal, payouts.
+
+    The journal and the payout lines are a page each of the API's lists, from the cursors given.
+    """
     found = names.enterprises.get(account)
     if found is None and account != names.info.log_key and len(account) != 64:
         raise NotFoundError(404, "not_found", f"no enterprise or account {account!r}")
     balance = client.balance(account)
-    journal = client.journal(account, limit=JOURNAL_SHOWN)
-    payouts = client.payouts(account)
+    postings = client.run_page(queries.journal(account, size, cursor=journal))
+    lines = client.run_page(queries.payouts(account, cursor=payouts, limit=size))
+    count, received = 0, 0
+    for line in client.iter_payouts(account):
+        count, received = count + 1, received + line.amount
     tokens = [t for t in client.tokens() if account in (t.owner, t.manufacturer)]
     leases = [lease for lease in client.leases() if account in (lease.lessor, lease.lessee)]
     return {
         "account": account,
         "found": found,
         "balance": balance.balance,
-        "postings": list(reversed(journal.postings)),
-        "payouts": payouts.payouts,
+        "postings": postings.items.postings,
+        "journal_next": postings.next_cursor,
+        "journal_paged": journal is not None,
+        "payouts": lines.items.payouts,
+        "payouts_next": lines.next_cursor,
+        "payouts_paged": payouts is not None,
+        "payout_count": count,
         "tokens": tokens,
         "leases": leases,
-        "received": sum(p.amount for p in payouts.payouts),
+        "received": received,
     }
 
 
@@ -184,18 +225,23 @@ def lease(client: LedgerClient, names: Names, lease_id: str) -> dict[str, Any]:
     }
 
 
-def invoice(client: LedgerClient, names: Names, invoice_id: str) -> dict[str, Any]:
-    """An invoice: the payout lines and the verified readings whose increments make its usage."""
+def invoice(
+    client: LedgerClient, names: Names, invoice_id: str, cursor: str | None = None, size: int = READINGS_PAGE
+) -> dict[str, Any]:
+    """An invoice: its payout lines, the ledger's evidence of its period, and a page of the verified
+    readings stamped in the period (from ``cursor``), those whose increments make its usage marked."""
     found = client.invoice(invoice_id)
     lease_ = client.lease(found.lease)
-    readings = client.telemetry(
-        token=lease_.token, since=found.start, until=found.end, status="verified", limit=EVIDENCE_READ
+    evidence = client.evidence(found.lease, found.period)
+    query = queries.telemetry(
+        token=lease_.token, since=found.start, until=found.end, status="verified", limit=size, cursor=cursor
     )
-    counted = [r for r in readings if r.increment > 0]
+    shown = client.run_page(query)
     return {
         "invoice": found,
         "lease": lease_,
-        "readings": counted,
-        "counted_seconds": sum(r.increment for r in counted),
-        "batches": sorted({r.batch for r in counted}),
+        "evidence": evidence,
+        "readings": shown.items,
+        "readings_next": shown.next_cursor,
+        "readings_paged": cursor is not None,
     }

@@ -337,6 +337,7 @@ class Demo:
                 f"leases, {PERIODS} periods each."
             ),
             events=self.events,
+            explorer=self.explorer,
         )
         (out / "report.html").write_text(html_report.render(data))
         (out / "fleet-report.json").write_text(json.dumps(fleet, indent=2) + "\n")

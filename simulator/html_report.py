@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from chain_client import human
 from simulator.charts import bar_chart, line_chart
@@ -63,6 +64,7 @@ class ReportData:
     audit: list[AuditRow]
     audit_scope: str  # which invoices were audited, and why those
     events: list[str] = field(default_factory=list)
+    explorer: str = ""  # the explorer's address while the demo runs ("" when none was started)
 
 
 _STYLE = """
@@ -218,6 +220,27 @@ def _audit(data: ReportData) -> str:
     )
 
 
+def _explorer(data: ReportData) -> str:
+    """Links into the explorer: the log, each machine, each lease and its payout trace."""
+    if not data.explorer:
+        return ""
+    site = escape(data.explorer.rstrip("/"))
+    rows = "".join(
+        f"<tr><td><a href='{site}/machine/{quote(m.token, safe='')}'>{escape(m.serial)}</a></td>"
+        f"<td><a href='{site}/lease/{quote(m.lease, safe='')}'>lease</a> · "
+        f"<a href='{site}/lease/{quote(m.lease, safe='')}#trace'>trace its payouts</a></td></tr>"
+        for m in data.machines
+    )
+    return (
+        "<h2>In the explorer</h2>"
+        f"<p>The explorer at <a href='{site}/'>{site}/</a> shows all of this from the ledger alone, "
+        f"with every proof checked in your browser: the <a href='{site}/'>latest signed checkpoint</a>, "
+        f"<a href='{site}/log'>the whole log</a>, and each machine and lease below. The links work while "
+        "the demo's explorer runs (<code>leasechain-sim demo --keep</code> keeps it up).</p>"
+        f"<table><tr><th>machine</th><th>lease</th></tr>{rows}</table>"
+    )
+
+
 def render(data: ReportData) -> str:
     """The whole HTML document."""
     usage = [
@@ -260,6 +283,7 @@ def render(data: ReportData) -> str:
         bar_chart(f"Rent received per party ({data.currency})", data.currency, received),
         "<h2>Audit</h2>",
         _audit(data),
+        _explorer(data),
         "<h2>Terms</h2><dl>"
         + "".join(f"<dt>{escape(t)}</dt><dd>{escape(d)}</dd>" for t, d in TERMS)
         + "</dl>",

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from datetime import UTC
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,16 +26,24 @@ if TYPE_CHECKING:
 
 COLUMNS = ["batch", "position", "device", "token", "boot", "seq", "stamp", "status", "run", "readings"]
 MAX_ROWS = 10_000
+MAX_PAGE = 1000  # rows the ledger serves per page of a list
 SECONDS_PER_DAY = 86_400
 
 
 def query(ctx: Context) -> int:
-    """Stored readings by device, token, stamp range and verdict."""
+    """Stored readings by device, token, stamp range and verdict: ``--limit`` of them, or ``--all``.
+
+    The ledger serves a list a page at a time; the pages are followed by their cursor, so a limit
+    over one page (or ``--all``) reads on until it is reached.
+    """
     a = ctx.args
+    wanted = None if a.all else a.limit
+    page = MAX_PAGE if wanted is None else min(wanted, MAX_PAGE)
     with ctx.client() as client:
-        rows = client.telemetry(
-            device=a.device, token=a.token, since=a.since, until=a.until, status=a.status, limit=a.limit
+        found = client.iter_telemetry(
+            page_size=page, device=a.device, token=a.token, since=a.since, until=a.until, status=a.status
         )
+        rows = list(islice(found, wanted))
     if ctx.json:
         ctx.emit(rows)
         return 0
@@ -189,7 +198,9 @@ def register(
         c.add_argument("--since", type=when, help="stamp from (ISO 8601, Unix seconds, or -SECONDS ago)")
         c.add_argument("--until", type=when, help="stamp before (ISO 8601, Unix seconds, or -SECONDS ago)")
     q.add_argument("--status", choices=["verified", "duplicate", "rejected"])
-    q.add_argument("--limit", type=posint, default=100)
+    size = q.add_mutually_exclusive_group()
+    size.add_argument("--limit", type=posint, default=100, help="at most this many readings (default 100)")
+    size.add_argument("--all", action="store_true", help="every matching reading, page by page")
     f = command(cmds, "follow", "print newly verified readings as they arrive", follow, common)
     f.add_argument("--device")
     f.add_argument("--token")

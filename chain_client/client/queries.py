@@ -83,6 +83,16 @@ def _seg(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
+def _page(cursor: str | None, limit: int | None, **params: str | int | None) -> dict[str, str | int]:
+    """Query parameters of a page of a list (docs/ledger.md, "Paging"): the others, cursor, limit."""
+    out = {k: v for k, v in params.items() if v is not None}
+    if cursor is not None:
+        out["cursor"] = cursor
+    if limit is not None:
+        out["limit"] = limit
+    return out
+
+
 def info() -> Query[m.Info]:
     """Log key, platform name, currency and log size."""
     return Query("/v1/info", _model(m.Info))
@@ -125,9 +135,9 @@ def state_digest() -> Query[m.StateDigest]:
     return Query("/v1/state/digest", _model(m.StateDigest))
 
 
-def enterprises() -> Query[list[m.Enterprise]]:
-    """Every enterprise with its credit record."""
-    return Query("/v1/enterprises", _list(m.Enterprise))
+def enterprises(*, cursor: str | None = None, limit: int | None = None) -> Query[list[m.Enterprise]]:
+    """A page of enterprises with their credit records, by account."""
+    return Query("/v1/enterprises", _list(m.Enterprise), _page(cursor, limit))
 
 
 def enterprise(account: str) -> Query[m.Enterprise]:
@@ -135,9 +145,9 @@ def enterprise(account: str) -> Query[m.Enterprise]:
     return Query(f"/v1/enterprises/{_seg(account)}", _model(m.Enterprise))
 
 
-def tokens() -> Query[list[m.Token]]:
-    """Every token."""
-    return Query("/v1/tokens", _list(m.Token))
+def tokens(*, cursor: str | None = None, limit: int | None = None) -> Query[list[m.Token]]:
+    """A page of tokens, by id."""
+    return Query("/v1/tokens", _list(m.Token), _page(cursor, limit))
 
 
 def token(token_id: str) -> Query[m.Token]:
@@ -155,9 +165,9 @@ def usage(token_id: str, start: int, end: int) -> Query[m.Usage]:
     return Query(f"/v1/tokens/{_seg(token_id)}/usage", _model(m.Usage), {"start": start, "end": end})
 
 
-def devices() -> Query[m.DeviceRegistry]:
-    """Every device binding (the gateways' registry)."""
-    return Query("/v1/devices", _model(m.DeviceRegistry))
+def devices(*, cursor: str | None = None, limit: int | None = None) -> Query[m.DeviceRegistry]:
+    """A page of device bindings (the gateways' registry), by device id."""
+    return Query("/v1/devices", _model(m.DeviceRegistry), _page(cursor, limit))
 
 
 def device(device_id: str) -> Query[m.DeviceBinding]:
@@ -170,14 +180,14 @@ def balance(account: str) -> Query[m.Balance]:
     return Query(f"/v1/accounts/{_seg(account)}", _model(m.Balance))
 
 
-def journal(account: str, limit: int = 1000) -> Query[m.Journal]:
-    """Postings that touched an account, oldest first."""
-    return Query(f"/v1/accounts/{_seg(account)}/journal", _model(m.Journal), {"limit": limit})
+def journal(account: str, limit: int = 1000, *, cursor: str | None = None) -> Query[m.Journal]:
+    """Postings that touched an account, oldest first (one page: ``limit`` from ``cursor``)."""
+    return Query(f"/v1/accounts/{_seg(account)}/journal", _model(m.Journal), _page(cursor, limit))
 
 
-def leases() -> Query[list[m.Lease]]:
-    """Every lease."""
-    return Query("/v1/leases", _list(m.Lease))
+def leases(*, cursor: str | None = None, limit: int | None = None) -> Query[list[m.Lease]]:
+    """A page of leases, by id."""
+    return Query("/v1/leases", _list(m.Lease), _page(cursor, limit))
 
 
 def lease(lease_id: str) -> Query[m.Lease]:
@@ -195,9 +205,9 @@ def invoice(invoice_id: str) -> Query[m.Invoice]:
     return Query(f"/v1/invoices/{_seg(invoice_id)}", _model(m.Invoice))
 
 
-def payouts(account: str) -> Query[m.Payouts]:
-    """Payout lines an account received."""
-    return Query(f"/v1/payouts/{_seg(account)}", _model(m.Payouts))
+def payouts(account: str, *, cursor: str | None = None, limit: int | None = None) -> Query[m.Payouts]:
+    """A page of the payout lines an account received, by invoice."""
+    return Query(f"/v1/payouts/{_seg(account)}", _model(m.Payouts), _page(cursor, limit))
 
 
 def telemetry(
@@ -208,14 +218,13 @@ def telemetry(
     until: int | None = None,
     status: str | None = None,
     limit: int = 100,
+    cursor: str | None = None,
 ) -> Query[list[m.TelemetryReading]]:
-    """Stored device messages filtered by device, token, stamp range ``[since, until)`` and verdict."""
-    params: dict[str, str | int] = {"limit": limit}
-    for name, value in (("device", device), ("token", token), ("since", since), ("until", until)):
-        if value is not None:
-            params[name] = value
-    if status is not None:
-        params["status"] = status
+    """Stored device messages filtered by device, token, stamp range ``[since, until)`` and verdict.
+
+    In (stamp, batch, position) order, one page: ``limit`` from ``cursor``.
+    """
+    params = _page(cursor, limit, device=device, token=token, since=since, until=until, status=status)
     return Query("/v1/telemetry", _field_list("readings", m.TelemetryReading), params)
 
 

@@ -23,6 +23,7 @@ from chain_client.client import models as m
 from chain_client.client.actions import LedgerActions
 from chain_client.client.errors import BadResponseError, RejectedError, UnreachableError
 from chain_client.client.market import MarketActions
+from chain_client.client.paging import Page, next_cursor
 from chain_client.client.queries import Query
 from chain_client.client.sse import EventParser
 from chain_client.client.transactions import SignedTx, TxBuilder, ledger_key_bytes
@@ -33,6 +34,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 CBOR = {"Content-Type": "application/cbor"}
 MAX_ENTRIES = 1000
+MAX_PAGE = 1000
 
 
 def _query(make: Callable[P, Query[T]]) -> Callable[Concatenate[LedgerClient, P], T]:
@@ -97,6 +99,21 @@ class LedgerClient(LedgerActions[m.TxResult], MarketActions[m.TxResult]):
         response = self._send("GET", query.path, params=dict(query.params))
         return query.parse(answers.check(response))
 
+    def run_page(self, query: Query[T]) -> Page[T]:
+        """Run a query of one page of a list: its rows and the cursor of the next page."""
+        response = self._send("GET", query.path, params=dict(query.params))
+        return Page(query.parse(answers.check(response)), next_cursor(response))
+
+    def pages(self, make: Callable[[str | None], Query[T]]) -> Iterator[T]:
+        """Every page of a list, first to last: ``make(cursor)`` is the query of a page."""
+        cursor: str | None = None
+        while True:
+            page = self.run_page(make(cursor))
+            yield page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
     def submit(self, raw: bytes, *, tx_id: str = "") -> m.TxResult:
         """Submit one signed transaction's exact bytes; raise :class:`RejectedError` if refused."""
         response = self._send("POST", "/v1/transactions", content=raw, headers=CBOR)
@@ -158,21 +175,16 @@ class LedgerClient(LedgerActions[m.TxResult], MarketActions[m.TxResult]):
     transaction = _query(queries.transaction)
     transaction_by_id = _query(queries.transaction_by_id)
     state_digest = _query(queries.state_digest)
-    enterprises = _query(queries.enterprises)
     enterprise = _query(queries.enterprise)
-    tokens = _query(queries.tokens)
     token = _query(queries.token)
     holders = _query(queries.holders)
     usage = _query(queries.usage)
-    devices = _query(queries.devices)
     device = _query(queries.device)
     balance = _query(queries.balance)
     journal = _query(queries.journal)
-    leases = _query(queries.leases)
     lease = _query(queries.lease)
     evidence = _query(queries.evidence)
     invoice = _query(queries.invoice)
-    payouts = _query(queries.payouts)
     telemetry = _query(queries.telemetry)
     reading_proof = _query(queries.reading_proof)
     batch = _query(queries.batch)
@@ -186,6 +198,50 @@ class LedgerClient(LedgerActions[m.TxResult], MarketActions[m.TxResult]):
     service = _query(mq.service)
     order = _query(mq.order)
     credit = _query(mq.credit)
+
+    def checkpoint(self) -> str:
+        """The current checkpoint (``GET /checkpoint``): a signed note with any witness cosignatures."""
+        response = self._send("GET", "/checkpoint")
+        if response.status_code >= 400:
+            answers.check(response)
+        return response.text
+
+    def enterprises(self) -> list[m.Enterprise]:
+        """Every enterprise with its credit record, by account (all pages)."""
+        return [e for page in self.pages(lambda c: queries.enterprises(cursor=c)) for e in page]
+
+    def tokens(self) -> list[m.Token]:
+        """Every token, by id (all pages)."""
+        return [t for page in self.pages(lambda c: queries.tokens(cursor=c)) for t in page]
+
+    def leases(self) -> list[m.Lease]:
+        """Every lease, by id (all pages)."""
+        return [v for page in self.pages(lambda c: queries.leases(cursor=c)) for v in page]
+
+    def devices(self) -> m.DeviceRegistry:
+        """Every device binding (all pages), at the log size of the first page."""
+        found = list(self.pages(lambda c: queries.devices(cursor=c)))
+        return m.DeviceRegistry(size=found[0].size, devices=[b for page in found for b in page.devices])
+
+    def payouts(self, account: str) -> m.Payouts:
+        """Every payout line an account received, by invoice (all pages)."""
+        lines = [p for page in self.pages(lambda c: queries.payouts(account, cursor=c)) for p in page.payouts]
+        return m.Payouts(account=account, payouts=lines)
+
+    def iter_journal(self, account: str, *, page_size: int = MAX_PAGE) -> Iterator[m.Posting]:
+        """Every posting that touched an account, oldest first, a page at a time."""
+        for page in self.pages(lambda c: queries.journal(account, page_size, cursor=c)):
+            yield from page.postings
+
+    def iter_payouts(self, account: str, *, page_size: int = MAX_PAGE) -> Iterator[m.PayoutLine]:
+        """Every payout line an account received, a page at a time."""
+        for page in self.pages(lambda c: queries.payouts(account, cursor=c, limit=page_size)):
+            yield from page.payouts
+
+    def iter_telemetry(self, *, page_size: int = MAX_PAGE, **filters: Any) -> Iterator[m.TelemetryReading]:  # noqa: ANN401 - telemetry()'s filters
+        """Every stored message matching ``filters`` (those of :meth:`telemetry`), a page at a time."""
+        for page in self.pages(lambda c: queries.telemetry(**filters, limit=page_size, cursor=c)):
+            yield from page
 
     def iter_entries(self, start: int = 0, end: int | None = None) -> Iterator[m.RawEntry]:
         """Every raw entry in ``[start, end)`` (default: to the current size), page by page."""

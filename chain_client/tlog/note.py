@@ -91,7 +91,7 @@ def ed25519_verifier(name: str, public_key: bytes) -> VerifierKey:
 
 def parse_vkey(text: str) -> VerifierKey:
     """Parse ``<name>+<hex key id>+base64(type || key)``; the key id must match."""
-    parts = text.strip().split("+", 2)  # the base64 key may hold "+" itself
+    parts = text.strip().split("+", 2)  # base64 may hold "+"; the name and the key id never do
     if len(parts) != 3:
         raise NoteError(f"vkey {text[:40]!r} is not <name>+<key id>+<key>")
     name, hex_id, material = parts

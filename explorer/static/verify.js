@@ -424,7 +424,7 @@
 
   const api = {
     sha256, sha512, ed25519Verify, leafHash, rootFromInclusion, treeHeadBytes, decodeCbor, readEntry,
-    checkInclusion, hexToBytes, bytesToHex,
+    checkInclusion, hexToBytes, bytesToHex, cborHead, concat,
   };
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.LeaseChainVerify = api;

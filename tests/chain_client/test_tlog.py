@@ -56,6 +56,15 @@ def test_key_id_and_vkey_follow_the_spec() -> None:
     assert aics_tlog.format_vkey(aics_tlog.vkey_from_ed25519(ORIGIN, public)) == vkey
 
 
+def test_a_vkey_whose_key_has_plus_signs_in_base64_parses() -> None:
+    key = next(
+        k for k in (SigningKey(bytes([n]) * 32) for n in range(256))
+        if "+" in base64.b64encode(b"\x01" + bytes(k.verify_key)).decode()
+    )  # fmt: skip
+    vkey = log_verifier(ORIGIN, bytes(key.verify_key)).vkey()
+    assert notes.parse_vkey(vkey).public_key == bytes(key.verify_key)
+
+
 def _tree(n: int) -> tuple[list[bytes], bytes]:
     leaves = [f"entry {i}".encode() * (1 + i % 5) for i in range(n)]
     return leaves, merkle.root(leaves)

@@ -35,6 +35,19 @@ def test_query_lists_the_verified_readings_of_a_token(story: Story) -> None:
     assert all(r["status"] == "verified" for r in first)
 
 
+def test_query_reads_past_one_page_of_the_ledger_and_all_of_it(story: Story) -> None:
+    with LedgerClient(story.backend.url) as client:
+        every = [(r.batch, r.position) for r in client.telemetry(token=story.token, limit=10_000)]
+    assert len(every) > 2
+    two = story.cli.ok("telemetry", "query", "--token", story.token, "--limit", "2")
+    assert [(r["batch"], r["position"]) for r in two] == every[:2]
+    everything = story.cli.ok("telemetry", "query", "--token", story.token, "--all")
+    assert [(r["batch"], r["position"]) for r in everything] == every
+    both = story.cli.run("telemetry", "query", "--token", story.token, "--all", "--limit", "5")
+    assert both.code == 2
+    assert "not allowed with argument" in both.err
+
+
 def test_plot_writes_a_png_of_verified_readings(story: Story, tmp_path: Path) -> None:
     out = tmp_path / "usage.png"
     result = story.cli.ok("telemetry", "plot", "--token", story.token, "--channel", "1", "-o", str(out))

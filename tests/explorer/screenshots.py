@@ -36,14 +36,21 @@ def main(out: Path) -> int:
             "entry": (f"/entry/{story.batch}", 1000),
             "machine": (f"/machine/{story.token}", 1000),
             "invoice": (f"/invoice/{story.invoice['id']}", 1000),
+            "lease-trace": (f"/lease/{story.lease}", 1000),
             "lease-400px": (f"/lease/{story.lease}", 400),
         }
+        trace = f"#trace-{story.invoice['period']}"
         with chromium() as browser:
             for name, (path, width) in pages.items():
                 page = browser.new_page(viewport={"width": width, "height": 900})
                 page.goto(found.url + path)
                 if name == "entry":
                     page.wait_for_selector('#proof[data-verdict="ok"]')
+                if name == "home":
+                    page.wait_for_selector('#checkpoint[data-verdict="ok"]')
+                if name.startswith("lease"):
+                    page.locator(f"{trace} button").click()
+                    page.wait_for_selector(f'{trace}[data-verdict="ok"]')
                 shot = out / f"{name}.png"
                 page.screenshot(path=str(shot), full_page=True)
                 page.close()

@@ -39,6 +39,18 @@ def test_a_port_out_of_range_is_refused_by_name(capsys: pytest.CaptureFixture[st
     assert "--port 70000 is outside 1..65535" in capsys.readouterr().err
 
 
+def test_a_malformed_witness_key_is_refused_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--witness", "w1+0000+AAAA"]) == 2
+    assert "--witness: vkey 'w1+0000+AAAA'" in capsys.readouterr().err
+
+
+def test_an_api_page_out_of_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--api-page", "5000"])
+    assert exited.value.code == 2
+    assert "--api-page: '5000' is not a number of rows in 1..1000" in capsys.readouterr().err
+
+
 def test_without_jinja2_it_names_the_extra_to_install() -> None:
     # A fresh interpreter in which Jinja2 cannot be imported (as after a plain `pip install .`).
     code = "import sys; sys.modules['jinja2'] = None; from explorer.cli import main; sys.exit(main([]))"

@@ -129,9 +129,9 @@ def test_lease_and_invoice_pages_show_terms_payments_and_payouts_that_add_up(exp
     assert "fee 2.50 % 0.29 EUR" in seen
     assert "30 of 100 shares 3.45 EUR" in seen
     assert "70 of 100 shares 8.06 EUR" in seen
-    # The trace: the verified readings behind the usage, each linked to its batch entry.
-    assert "(3 readings, 0.50 machine-hours)" in seen
-    assert page.count(f'href="/entry/{story.batch}"') == 3
+    # The verified readings behind the usage, each linked to its batch entry.
+    assert "the ledger counts 3 of them, 0.50 machine-hours." in seen
+    assert page.count(f'href="/entry/{story.batch}"') == 4  # the meter's baseline and 3 that add
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ def fleet_report(passed: bool) -> dict[str, object]:
     }
 
 
-def report_data(passed: bool = True) -> html_report.ReportData:
+def report_data(passed: bool = True, explorer: str = "http://127.0.0.1:38090") -> html_report.ReportData:
     """A report the size of the default demo's: 24 machines, two periods each, six parties."""
     kinds = ["cnc-mill"] * 12 + ["compressor"] * 6 + ["printer-3d"] * 6
     machines = [
@@ -82,6 +82,7 @@ def report_data(passed: bool = True) -> html_report.ReportData:
         audit=audit,
         audit_scope="The auditor exported and verified the evidence of every invoice.",
         events=["ledger backend serving on http://127.0.0.1:38079 (SQLite in a temporary directory)"] * 17,
+        explorer=explorer,
     )
 
 
@@ -115,3 +116,14 @@ def test_the_report_explains_its_terms_names_machines_and_links_bundles() -> Non
     assert "Bolt Fabrication</td><td class='num'>35,900.00 EUR" in html
     assert "Paid and received are equal, to the cent" in html
     assert "every invoice" in html
+
+
+def test_the_report_links_every_machine_and_lease_to_the_explorer() -> None:
+    html = html_report.render(report_data())
+    site = "http://127.0.0.1:38090"
+    assert f"<a href='{site}/'>{site}/</a>" in html
+    assert f"<a href='{site}/machine/tok-0000000000000000'>sim-42-000000</a>" in html
+    assert html.count(f"href='{site}/machine/") == 24
+    assert html.count(f"href='{site}/lease/") == 48  # each lease and its trace
+    assert f"href='{site}/lease/lease-0000000000000017#trace'" in html
+    assert "In the explorer" not in html_report.render(report_data(explorer=""))
