@@ -23,11 +23,11 @@ from chain_client.audit.errors import AuditError
 from chain_client.audit.paths import audit_paths
 from chain_client.client import answers
 from chain_client.client.errors import LedgerHTTPError, NotFoundError
-from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.client.sync import LedgerClient
 from chain_client.device import device_id
 from chain_client.errors import LeaseChainError
 from chain_client.ledger.entry import decode_entry
+from chain_client.ledger.ids import invoice_id, lease_id, token_id
 from chain_client.ledger.schema import TxType
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import verify_tree_head

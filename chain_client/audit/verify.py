@@ -42,12 +42,12 @@ from chain_client.audit.anchors import cited_anchors
 from chain_client.audit.bundle import Bundle
 from chain_client.audit.report import Report
 from chain_client.audit.timeline import Timeline, rebuild
-from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.errors import LeaseChainError
 from chain_client.ledger.due import due_date
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.evidence import Evidence, Increment, mismatch, period_evidence
 from chain_client.ledger.holders import ShareEvent, holders_at
+from chain_client.ledger.ids import invoice_id, lease_id, token_id
 from chain_client.ledger.rotation import signed_before_rotation
 from chain_client.ledger.schema import TxType, check_args, parse_type
 from chain_client.ledger.transaction import Transaction, decode

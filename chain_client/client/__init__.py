@@ -24,11 +24,11 @@ from chain_client.client.errors import (
     RejectedError,
     UnreachableError,
 )
-from chain_client.client.ids import invoice_id, lease_id, token_id
 from chain_client.client.keystore import KeyInfo, Keystore, passphrase
 from chain_client.client.models import TxResult
 from chain_client.client.sync import LedgerClient
 from chain_client.client.transactions import SignedTx, TxBuilder, new_tx_id
+from chain_client.ledger.ids import invoice_id, lease_id, token_id
 
 __all__ = [
     "AsyncLedgerClient",

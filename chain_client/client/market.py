@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from chain_client.client.actions import Actions, _action
-from chain_client.client.ids import lease_id
 from chain_client.client.transactions import OFFER_LIFETIME, SignedTx, TxBuilder
+from chain_client.ledger.ids import lease_id
 from chain_client.ledger.schema import TxType
 from chain_client.market.ids import GUARANTEE, LISTING, ORDER, REQUEST, derived_id
 from chain_client.market.report import sign_report

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chain_client.client.ids import invoice_id, lease_id
 from chain_client.credit.facts import GuaranteeFact, InvoiceFact, LeaseFact, Party, RatingFact, plain
 from chain_client.ledger.due import due_date
+from chain_client.ledger.ids import invoice_id, lease_id
 from chain_client.ledger.transaction import Transaction
 from chain_client.ledger.usage import usage_charge
 from chain_client.market.ids import GUARANTEE, LISTING, ORDER, REQUEST, derived_id

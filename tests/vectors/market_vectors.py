@@ -13,8 +13,8 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from chain_client.client.ids import lease_id
 from chain_client.ledger import transaction
+from chain_client.ledger.ids import lease_id
 from chain_client.ledger.schema import TxType, check_args
 from chain_client.market.ids import GUARANTEE, LISTING, ORDER, REQUEST, derived_id
 from chain_client.market.report import report_message, sign_report
