@@ -1,6 +1,6 @@
 """Heap of the whole sensor app on MicroPython's unix port, printed as JSON.
 
-    MICROPYTHON_LIB=~/src/micropython-lib python -m bench.firmware_heap [--readings 1000]
+    python -m bench.firmware_heap [--readings 1000]
 
 Installs the firmware and umqtt.simple with mip from a local index (as the
 tests do), starts a private Mosquitto, and runs the app (firmware/unix/) with
@@ -82,11 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--readings", type=int, default=1000)
     args = parser.parse_args()
-    lib = unixport.micropython_lib()
-    if lib is None:
-        raise SystemExit("set MICROPYTHON_LIB to a micropython-lib checkout (umqtt.simple comes from it)")
     with tempfile.TemporaryDirectory(prefix="lc-heap-") as tmp:
-        root = unixport.build_site_root(lib, Path(tmp) / "site")
+        # umqtt.simple 1.3.4 from PyPI, or from $MICROPYTHON_LIB's checkout when set.
+        root = unixport.build_site_root(unixport.micropython_lib(), Path(tmp) / "site")
         broker = Mosquitto(Path(tmp) / "mosquitto")
         broker.start()
         try:
