@@ -39,10 +39,13 @@ class Runner:
         ticks_ms=None,
         log=None,
         heap=None,
+        updater=None,
+        check_s=3600,
     ):
         """``wifi`` has ``isconnected()`` and ``connect()`` (starts joining, returns at once);
         ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick;
-        ``heap`` a heap.HeapWatch, sampled after every tick that did work.
+        ``heap`` a heap.HeapWatch, sampled after every tick that did work;
+        ``updater`` an updater.Updater, asked for a release every ``check_s`` while online.
         The clock is set from ``ntp_host`` once the network is up and again every
         ``ntp_resync_s``: the RTC drifts, and a gateway refuses synced times more than 300 s ahead."""
         self.device = device
@@ -58,6 +61,9 @@ class Runner:
         self.log = log or device.log
         self.heap = heap
         self._heap_logged = 0
+        self.updater = updater
+        self.check_ms = check_s * 1000
+        self.restart = None  # set when the board must restart: "update" or "rollback"
         now = self._ticks()
         self._next_reading = now
         self._next_poll = now
@@ -65,6 +71,7 @@ class Runner:
         self._next_connect = now
         self._next_ntp = now
         self._next_wifi = now
+        self._next_check = now
         self._backoff_ms = 1000
         self.readings = 0
 
@@ -139,6 +146,8 @@ class Runner:
             except OSError as exc:
                 self.log("keep-alive failed: %r" % (exc,))
                 device.disconnect()
+        if self.updater is not None:
+            self._update(now)
         if sent and self.heap is not None:
             self._watch_heap()
         if self.led is not None:
@@ -151,6 +160,27 @@ class Runner:
             wait = min(wait, max(0, ticks_diff(at, now)))
         return wait
 
+    def _update(self, now):
+        updater = self.updater
+        device = self.device
+        if updater.health(device.published) == "rolled_back":
+            self.restart = "rollback"
+            return
+        if not device.online:
+            return
+        if updater.dirty:
+            try:
+                device.transport.publish(device.topic("update"), updater.message(), True)
+                updater.dirty = False
+            except OSError as exc:
+                self.log("update status failed: %r" % (exc,))
+                device.disconnect()
+                return
+        if self._due(self._next_check, now):
+            self._next_check = ticks_add(now, self.check_ms)
+            if updater.check(self.wdt.feed if self.wdt is not None else None):
+                self.restart = "update"
+
     def _watch_heap(self):
         free = self.heap.sample()
         due = self.readings and self.readings % HEAP_LOG_EVERY == 0 and self.readings != self._heap_logged
@@ -159,7 +189,8 @@ class Runner:
             self.log("heap: %d bytes free, lowest %d" % (free, self.heap.low))
 
     def run(self, sleep_ms=None):
-        """Tick forever."""
+        """Tick until the board must restart (an update installed or rolled back); return why."""
         sleep = sleep_ms or _sleep_ms
-        while True:
+        while self.restart is None:
             sleep(self.tick())
+        return self.restart
