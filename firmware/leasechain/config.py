@@ -37,7 +37,14 @@ DEFAULTS = {
     "pulse": {"enabled": True, "debounce_ms": 20},
     "chip_temperature": {"enabled": True},
     # Over-the-air updates (updater.py): off while url is "".  key: the fleet's release key, hex.
-    "update": {"url": "", "key": "", "check_s": 3600, "healthy_publishes": 5, "trial_s": 600, "trial_boots": 3},
+    "update": {
+        "url": "",
+        "key": "",
+        "check_s": 3600,
+        "healthy_publishes": 5,
+        "trial_s": 600,
+        "trial_boots": 3,
+    },
 }
 
 _CHOICES = {"transport": ("mqtt", "uart")}

@@ -33,7 +33,7 @@ FILE_MISMATCH = "file_mismatch"
 FETCH_FAILED = "fetch_failed"
 
 
-class Refused(Exception):
+class RefusedError(Exception):
     """A release the device will not install; ``reason`` is one of the names above."""
 
     def __init__(self, reason, detail):
@@ -43,10 +43,10 @@ class Refused(Exception):
 
 
 def parse_version(text):
-    """``"1.2.3"`` as a tuple of three integers; raise Refused(bad_manifest)."""
+    """``"1.2.3"`` as a tuple of three integers; raise RefusedError(bad_manifest)."""
     parts = text.split(".") if isinstance(text, str) and len(text) <= 32 else []
     if len(parts) != 3 or not all(p.isdigit() and len(p) <= 6 for p in parts):
-        raise Refused(BAD_MANIFEST, "version %r is not MAJOR.MINOR.PATCH" % (text,))
+        raise RefusedError(BAD_MANIFEST, "version %r is not MAJOR.MINOR.PATCH" % (text,))
     return (int(parts[0]), int(parts[1]), int(parts[2]))
 
 
@@ -54,53 +54,53 @@ def _check_path(path):
     ok = isinstance(path, str) and 0 < len(path) <= 64 and path.startswith("leasechain/")
     ok = ok and all(c in _PATH_CHARS for c in path) and ".." not in path and "//" not in path
     if not ok or not path.endswith(_SUFFIXES):
-        raise Refused(BAD_MANIFEST, "file path %r is not a leasechain module" % (path,))
+        raise RefusedError(BAD_MANIFEST, "file path %r is not a leasechain module" % (path,))
 
 
 def _check_file(entry):
     if not isinstance(entry, dict):
-        raise Refused(BAD_MANIFEST, "file entry %r is not an object" % (entry,))
+        raise RefusedError(BAD_MANIFEST, "file entry %r is not an object" % (entry,))
     _check_path(entry.get("path"))
     size = entry.get("size")
     digest = entry.get("sha256")
     if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_FILE:
-        raise Refused(BAD_MANIFEST, "size of %s is %r, at most %d" % (entry["path"], size, MAX_FILE))
+        raise RefusedError(BAD_MANIFEST, "size of %s is %r, at most %d" % (entry["path"], size, MAX_FILE))
     if not isinstance(digest, str) or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
-        raise Refused(BAD_MANIFEST, "sha256 of %s is %r, not 64 hex digits" % (entry["path"], digest))
+        raise RefusedError(BAD_MANIFEST, "sha256 of %s is %r, not 64 hex digits" % (entry["path"], digest))
     return entry["path"], size, digest
 
 
 def check(manifest, signature, public_key, running, rejected=(), table=None):
     """The release ``manifest`` offers, as (version, [(path, size, sha256)]), or None if it is ``running``.
 
-    Raise Refused when the signature is not the release key's, the manifest is
+    Raise RefusedError when the signature is not the release key's, the manifest is
     malformed or out of bounds, the version is older than ``running`` or was
     rolled back on this device before (``rejected``).
     """
     if len(manifest) > MAX_MANIFEST:
-        raise Refused(BAD_MANIFEST, "manifest is %d bytes, at most %d" % (len(manifest), MAX_MANIFEST))
+        raise RefusedError(BAD_MANIFEST, "manifest is %d bytes, at most %d" % (len(manifest), MAX_MANIFEST))
     if not ed25519.verify(public_key, manifest, signature, table):
-        raise Refused(BAD_SIGNATURE, "manifest is not signed by the release key")
+        raise RefusedError(BAD_SIGNATURE, "manifest is not signed by the release key")
     try:
         body = json.loads(manifest)
     except ValueError:
-        raise Refused(BAD_MANIFEST, "manifest is not JSON") from None
+        raise RefusedError(BAD_MANIFEST, "manifest is not JSON") from None
     if not isinstance(body, dict) or body.get("format") != FORMAT:
-        raise Refused(BAD_MANIFEST, "format is not %s" % FORMAT)
+        raise RefusedError(BAD_MANIFEST, "format is not %s" % FORMAT)
     version = body.get("version")
     offered = parse_version(version)
     if offered == parse_version(running):
         return None
     if offered < parse_version(running):
-        raise Refused(DOWNGRADE, "%s is older than the running %s" % (version, running))
+        raise RefusedError(DOWNGRADE, "%s is older than the running %s" % (version, running))
     if version in rejected:
-        raise Refused(ROLLED_BACK, "%s was rolled back on this device" % version)
+        raise RefusedError(ROLLED_BACK, "%s was rolled back on this device" % version)
     entries = body.get("files")
     if not isinstance(entries, list) or not 0 < len(entries) <= MAX_FILES:
-        raise Refused(BAD_MANIFEST, "files must list 1 to %d entries" % MAX_FILES)
+        raise RefusedError(BAD_MANIFEST, "files must list 1 to %d entries" % MAX_FILES)
     files = [_check_file(e) for e in entries]
     if sum(f[1] for f in files) > MAX_TOTAL:
-        raise Refused(BAD_MANIFEST, "files add up to more than %d bytes" % MAX_TOTAL)
+        raise RefusedError(BAD_MANIFEST, "files add up to more than %d bytes" % MAX_TOTAL)
     if len(set(f[0] for f in files)) != len(files):
-        raise Refused(BAD_MANIFEST, "a path is listed twice")
+        raise RefusedError(BAD_MANIFEST, "a path is listed twice")
     return version, files

@@ -162,7 +162,7 @@ class Updater:
             if offer is None:
                 return False
             self._stage(offer[0], offer[1], feed)
-        except release.Refused as exc:
+        except release.RefusedError as exc:
             self._refuse(exc.reason, exc.detail, manifest_version(manifest))
             return False
         except httpget.FetchError as exc:
@@ -206,10 +206,10 @@ class Updater:
                 got = self._fetch(self.url + "files/" + digest, sink, size, self.timeout_s)
             except httpget.FetchError as exc:
                 if "Content-Length" in str(exc):
-                    raise release.Refused(release.FILE_MISMATCH, "%s: %s" % (path, exc)) from None
+                    raise release.RefusedError(release.FILE_MISMATCH, "%s: %s" % (path, exc)) from None
                 raise
         if got != size or _hex(h.digest()) != digest:
-            raise release.Refused(release.FILE_MISMATCH, "%s does not match its size and SHA-256" % path)
+            raise release.RefusedError(release.FILE_MISMATCH, "%s does not match its size and SHA-256" % path)
 
     def _activate(self, version):
         staged = lcboot.APP_DIR + "/" + version

@@ -24,12 +24,12 @@ def _args(argv):
 opts = _args(sys.argv[1:])
 os.chdir(opts["flash"])
 
-import lcboot  # noqa: E402 - the flash directory first: slot.json is relative to it
+import lcboot  # the flash directory first: slot.json is relative to it
 
 # Which copy of leasechain runs (an update in trial is counted here), before it is imported.
 slot = lcboot.select()
 
-from leasechain import ed25519  # noqa: E402
+from leasechain import ed25519
 
 # The 24 KB base-point table before anything else: after the other modules are
 # compiled the heap has no 24 KB hole left at an ESP32's size.
@@ -37,11 +37,11 @@ gc.collect()
 ed25519.shared_table()
 gc.collect()
 
-import unixboard  # noqa: E402 - after the table, on purpose
+import unixboard  # after the table, on purpose
 
 try:
     status = unixboard.main(".", opts["readings"], opts["period_ms"], slot)
-except Exception as exc:  # noqa: BLE001 - a crash in trial counts towards rollback; the board restarts
+except Exception as exc:  # a crash in trial counts towards rollback; the board restarts
     lcboot.crashed(slot, exc)
     raise
 sys.exit(status)
