@@ -69,7 +69,6 @@ class Updater:
         trial_boots=3,
         running=VERSION,
         log=None,
-        fetch=None,
         ticks=None,
     ):
         """``slot``: what lcboot.select() returned at boot (None: the factory copy runs)."""
@@ -82,7 +81,6 @@ class Updater:
         self.trial_boots = trial_boots
         self.running = running
         self.log = log or print
-        self._fetch = fetch or httpget.get
         self._ticks = ticks or ticks_ms
         self._started = self._ticks()
         self.event = (slot or {}).get("event") or {"state": "idle"}
@@ -138,9 +136,7 @@ class Updater:
     # -- fetching a release ---------------------------------------------------
 
     def _get_small(self, name, limit):
-        data = bytearray()
-        self._fetch(self.url + name, data.extend, limit, self.timeout_s)
-        return bytes(data)
+        return httpget.get_bytes(self.url + name, limit, self.timeout_s)
 
     def check(self, feed=None):
         """Ask for the current release; install it if it is newer and sound.
@@ -184,15 +180,20 @@ class Updater:
         _rmtree(part)  # what a power cut left of an earlier attempt
         _makedirs(part)
         self.log("update %s: fetching %d files" % (version, len(files)))
-        for path, size, digest in files:
-            if feed is not None:
-                feed()
-            target = part + "/" + path
-            cut = target.rfind("/")
-            _makedirs(target[:cut])
-            self._fetch_file(target, path, size, digest)
+        buf = bytearray(512)  # one read buffer for every file
+        try:
+            for path, size, digest in files:
+                if feed is not None:
+                    feed()
+                target = part + "/" + path
+                cut = target.rfind("/")
+                _makedirs(target[:cut])
+                self._fetch_file(target, path, size, digest, buf)
+        except (release.RefusedError, httpget.FetchError):
+            _rmtree(part)  # nothing of a refused or failed release stays in flash
+            raise
 
-    def _fetch_file(self, target, path, size, digest):
+    def _fetch_file(self, target, path, size, digest, buf):
         import hashlib
 
         h = hashlib.sha256()
@@ -203,11 +204,9 @@ class Updater:
                 f.write(chunk)
 
             try:
-                got = self._fetch(self.url + "files/" + digest, sink, size, self.timeout_s)
-            except httpget.FetchError as exc:
-                if "Content-Length" in str(exc):
-                    raise release.RefusedError(release.FILE_MISMATCH, "%s: %s" % (path, exc)) from None
-                raise
+                got = httpget.get(self.url + "files/" + digest, sink, size, self.timeout_s, buf=buf)
+            except httpget.TooLargeError as exc:
+                raise release.RefusedError(release.FILE_MISMATCH, "%s: %s" % (path, exc)) from None
         if got != size or _hex(h.digest()) != digest:
             raise release.RefusedError(release.FILE_MISMATCH, "%s does not match its size and SHA-256" % path)
 
