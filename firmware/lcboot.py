@@ -20,6 +20,7 @@ APP_DIR = "app"
 SLOT_FILE = "app/slot.json"
 _TMP = ".tmp"
 _KEEP_REJECTED = 8
+_DIR_BIT = 0x4000
 
 
 def _log(message):
@@ -66,6 +67,20 @@ def roll_back(slot, reason, log=_log):
     write(back)
     log("update %s rolled back (%s); running %s" % (bad, reason, back["active"] or "the factory copy"))
     return back
+
+
+def rmtree(path):
+    """Remove ``path`` and everything under it, if it exists."""
+    try:
+        mode = os.stat(path)[0]
+    except OSError:
+        return
+    if mode & _DIR_BIT:
+        for name in os.listdir(path):
+            rmtree(path + "/" + name)
+        os.rmdir(path)
+    else:
+        os.remove(path)
 
 
 def app_path(version):

@@ -110,24 +110,12 @@ def build_transport(cfg, device):
 
 
 def build_updater(cfg, slot, log):
-    """The over-the-air updater the configuration asks for, or None when ``update.url`` is empty."""
-    u = cfg["update"]
-    if not u["url"]:
+    """The over-the-air updater, imported only when the configuration turns updates on."""
+    if not cfg["update"]["url"]:
         return None
-    import binascii
+    from .updater import from_config
 
-    from .updater import Updater
-
-    return Updater(
-        u["url"],
-        binascii.unhexlify(u["key"]),
-        slot=slot,
-        healthy=u["healthy_publishes"],
-        trial_s=u["trial_s"],
-        timeout_s=cfg["mqtt"]["timeout_s"],
-        trial_boots=u["trial_boots"],
-        log=log,
-    )
+    return from_config(cfg, slot, log)
 
 
 def _halt(status_led, wdt, message):
@@ -192,7 +180,6 @@ def main(config_path=config.CONFIG_FILE, slot=None):
         ntp_host=cfg["ntp_host"] if wifi is not None else None,
         log=_log,
         updater=build_updater(cfg, slot, _log) if cfg["transport"] == "mqtt" else None,
-        check_s=cfg["update"]["check_s"],
     )
     why = runner.run()
     _log("restarting: %s" % why)

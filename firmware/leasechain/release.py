@@ -13,8 +13,9 @@ hostile server chooses none of the device's costs beyond one bounded fetch.
 """
 
 import json
+import os
 
-from . import ed25519
+from . import streamed
 
 FORMAT = "leasechain-release/1"
 MAX_MANIFEST = 8192
@@ -70,21 +71,35 @@ def _check_file(entry):
     return entry["path"], size, digest
 
 
-def check(manifest, signature, public_key, running, rejected=(), table=None):
-    """The release ``manifest`` offers, as (version, [(path, size, sha256)]), or None if it is ``running``.
+def _blocks(path):
+    # One 128-byte buffer, reused: SHA-512 consumes each block before the next is read.
+    buf = bytearray(128)
+    view = memoryview(buf)
+    with open(path, "rb") as f:
+        while True:
+            n = f.readinto(buf)
+            if not n:
+                return
+            yield view[:n]
 
-    Raise RefusedError when the signature is not the release key's, the manifest is
-    malformed or out of bounds, the version is older than ``running`` or was
-    rolled back on this device before (``rejected``).
+
+def check(path, signature, public_key, running, rejected=(), table=None):
+    """The release the manifest in file ``path`` offers, as (version, [(path, size, sha256)]), or None.
+
+    None when it offers the ``running`` version.  Raise RefusedError when the
+    signature is not the release key's, the manifest is malformed or out of
+    bounds, the version is older than ``running`` or was rolled back on this
+    device before (``rejected``).  The manifest is read from flash a block at
+    a time, so no part of the heap need hold it whole.
     """
-    if len(manifest) > MAX_MANIFEST:
-        raise RefusedError(BAD_MANIFEST, "manifest is %d bytes, at most %d" % (len(manifest), MAX_MANIFEST))
-    if not ed25519.verify(public_key, manifest, signature, table):
+    size = os.stat(path)[6]
+    if size > MAX_MANIFEST:
+        raise RefusedError(BAD_MANIFEST, "manifest is %d bytes, at most %d" % (size, MAX_MANIFEST))
+    if not streamed.verify_parts(public_key, _blocks(path), signature, table):
         raise RefusedError(BAD_SIGNATURE, "manifest is not signed by the release key")
-    try:
-        body = json.loads(manifest)
-    except ValueError:
-        raise RefusedError(BAD_MANIFEST, "manifest is not JSON") from None
+    body = read_json(path)
+    if body is None:
+        raise RefusedError(BAD_MANIFEST, "manifest is not JSON")
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         raise RefusedError(BAD_MANIFEST, "format is not %s" % FORMAT)
     version = body.get("version")
@@ -104,3 +119,12 @@ def check(manifest, signature, public_key, running, rejected=(), table=None):
     if len(set(f[0] for f in files)) != len(files):
         raise RefusedError(BAD_MANIFEST, "a path is listed twice")
     return version, files
+
+
+def read_json(path):
+    """The JSON value in file ``path`` (parsed from the stream), or None if it is not JSON."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (ValueError, OSError):
+        return None

@@ -40,12 +40,11 @@ class Runner:
         log=None,
         heap=None,
         updater=None,
-        check_s=3600,
     ):
         """``wifi`` has ``isconnected()`` and ``connect()`` (starts joining, returns at once);
         ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick;
         ``heap`` a heap.HeapWatch, sampled after every tick that did work;
-        ``updater`` an updater.Updater, asked for a release every ``check_s`` while online.
+        ``updater`` an updater.Updater, ticked with the runner (it checks while online).
         The clock is set from ``ntp_host`` once the network is up and again every
         ``ntp_resync_s``: the RTC drifts, and a gateway refuses synced times more than 300 s ahead."""
         self.device = device
@@ -62,7 +61,6 @@ class Runner:
         self.heap = heap
         self._heap_logged = 0
         self.updater = updater
-        self.check_ms = check_s * 1000
         self.restart = None  # set when the board must restart: "update" or "rollback"
         now = self._ticks()
         self._next_reading = now
@@ -71,7 +69,6 @@ class Runner:
         self._next_connect = now
         self._next_ntp = now
         self._next_wifi = now
-        self._next_check = now
         self._backoff_ms = 1000
         self.readings = 0
 
@@ -147,7 +144,7 @@ class Runner:
                 self.log("keep-alive failed: %r" % (exc,))
                 device.disconnect()
         if self.updater is not None:
-            self._update(now)
+            self.updater.tick(self, now)
         if sent and self.heap is not None:
             self._watch_heap()
         if self.led is not None:
@@ -159,27 +156,6 @@ class Runner:
         for at in (self._next_reading, self._next_poll):
             wait = min(wait, max(0, ticks_diff(at, now)))
         return wait
-
-    def _update(self, now):
-        updater = self.updater
-        device = self.device
-        if updater.health(device.published) == "rolled_back":
-            self.restart = "rollback"
-            return
-        if not device.online:
-            return
-        if updater.dirty:
-            try:
-                device.transport.publish(device.topic("update"), updater.message(), True)
-                updater.dirty = False
-            except OSError as exc:
-                self.log("update status failed: %r" % (exc,))
-                device.disconnect()
-                return
-        if self._due(self._next_check, now):
-            self._next_check = ticks_add(now, self.check_ms)
-            if updater.check(self.wdt.feed if self.wdt is not None else None):
-                self.restart = "update"
 
     def _watch_heap(self):
         free = self.heap.sample()

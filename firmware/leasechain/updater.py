@@ -1,4 +1,4 @@
-"""Signed over-the-air updates of the app: fetch, stage, check, switch, confirm or roll back.
+"""Signed over-the-air updates of the app: when to check, trial health, rollback, status.
 
 The device asks the gateway's update service (``update.url``) for the current
 release every ``update.check_s``.  A release it accepts (release.py) is
@@ -10,49 +10,35 @@ must get ``update.healthy_publishes`` messages acknowledged by the broker
 within ``update.trial_s`` seconds of its boot, and within
 ``update.trial_boots`` boots, or it is rolled back to the copy that ran
 before.  What happened is published, retained, on ``.../update``
-(docs/firmware.md, "Updates and rollback").
+(docs/firmware.md, "Updates and rollback").  Fetching and installing is
+install.py's, loaded only for a check.
 """
 
+import gc
 import json
 import os
+import sys
 
 import lcboot
 
-from . import VERSION, ed25519, httpget, release
-from .ticks import ticks_diff, ticks_ms
+from . import VERSION
+from .ticks import ticks_add, ticks_diff, ticks_ms
 
-_DIR_BIT = 0x4000
-
-
-def _rmtree(path):
-    try:
-        mode = os.stat(path)[0]
-    except OSError:
-        return
-    if mode & _DIR_BIT:
-        for name in os.listdir(path):
-            _rmtree(path + "/" + name)
-        os.rmdir(path)
-    else:
-        os.remove(path)
+# Loaded for a check and dropped after it: their code would otherwise take
+# heap for the hours between checks (install.py).
+_ON_DEMAND = ("install", "release", "httpget", "streamed")
+# A check that failed in a way release.py has no name for (MemoryError on a fragmented heap).
+CHECK_FAILED = "check_failed"
 
 
-def _makedirs(path):
-    cut = 0
-    while True:
-        cut = path.find("/", cut + 1)
-        try:
-            os.mkdir(path if cut < 0 else path[:cut])
-        except OSError:
-            pass
-        if cut < 0:
-            return
+def _unload():
+    import leasechain
 
-
-def _hex(data):
-    import binascii
-
-    return binascii.hexlify(data).decode()
+    for name in _ON_DEMAND:
+        sys.modules.pop("leasechain." + name, None)
+        if hasattr(leasechain, name):
+            delattr(leasechain, name)
+    gc.collect()
 
 
 class Updater:
@@ -65,6 +51,7 @@ class Updater:
         slot=None,
         healthy=5,
         trial_s=600,
+        check_s=3600,
         timeout_s=10,
         trial_boots=3,
         running=VERSION,
@@ -83,10 +70,33 @@ class Updater:
         self.log = log or print
         self._ticks = ticks or ticks_ms
         self._started = self._ticks()
+        self.check_ms = check_s * 1000
+        self._next_check = self._started
         self.event = (slot or {}).get("event") or {"state": "idle"}
         if self.trial:
             self.event = {"state": "trial", "version": running, "boot": slot.get("boots", 0)}
         self.dirty = True  # the status message is to be (re)published
+
+    def tick(self, runner, now):
+        """The runner's update duties: trial health, the status message, the periodic check."""
+        device = runner.device
+        if self.health(device.published) == "rolled_back":
+            runner.restart = "rollback"
+            return
+        if not device.online:
+            return
+        if self.dirty:
+            try:
+                device.transport.publish(device.topic("update"), self.message(), True)
+                self.dirty = False
+            except OSError as exc:
+                runner.log("update status failed: %r" % (exc,))
+                device.disconnect()
+                return
+        if ticks_diff(now, self._next_check) >= 0:
+            self._next_check = ticks_add(now, self.check_ms)
+            if self.check(runner.wdt.feed if runner.wdt is not None else None):
+                runner.restart = "update"
 
     @property
     def trial(self):
@@ -131,12 +141,7 @@ class Updater:
     def _prune(self, keep):
         for name in os.listdir(lcboot.APP_DIR):
             if name not in keep and name != "slot.json":
-                _rmtree(lcboot.APP_DIR + "/" + name)
-
-    # -- fetching a release ---------------------------------------------------
-
-    def _get_small(self, name, limit):
-        return httpget.get_bytes(self.url + name, limit, self.timeout_s)
+                lcboot.rmtree(lcboot.APP_DIR + "/" + name)
 
     def check(self, feed=None):
         """Ask for the current release; install it if it is newer and sound.
@@ -147,27 +152,19 @@ class Updater:
         """
         if self.trial:
             return False  # one change at a time: prove this version first
-        manifest = None
+        gc.collect()
         try:
-            manifest = self._get_small("manifest.json", release.MAX_MANIFEST)
-            signature = self._get_small("manifest.sig", 64)
-            rejected = (self.slot or {}).get("rejected", ())
-            offer = release.check(
-                manifest, signature, self.public_key, self.running, rejected, ed25519.shared_table()
-            )
-            if offer is None:
-                return False
-            self._stage(offer[0], offer[1], feed)
-        except release.RefusedError as exc:
-            self._refuse(exc.reason, exc.detail, manifest_version(manifest))
-            return False
-        except httpget.FetchError as exc:
-            self._refuse(release.FETCH_FAILED, str(exc), None)
-            return False
-        self._activate(offer[0])
-        return True
+            from . import install
 
-    def _refuse(self, reason, detail, version):
+            return install.check(self, feed)
+        except Exception as exc:  # noqa: BLE001 - a failed check must never stop the sensor
+            self.refuse(CHECK_FAILED, repr(exc), None)
+            return False
+        finally:
+            _unload()
+
+    def refuse(self, reason, detail, version):
+        """Log a refused or failed check and make it the status message."""
         self.log("update refused: %s: %s" % (reason, detail))
         event = {"state": "refused", "reason": reason}
         if version:
@@ -175,66 +172,22 @@ class Updater:
         if event != self.event:
             self._set(event)
 
-    def _stage(self, version, files, feed):
-        part = lcboot.APP_DIR + "/" + version + ".part"
-        _rmtree(part)  # what a power cut left of an earlier attempt
-        _makedirs(part)
-        self.log("update %s: fetching %d files" % (version, len(files)))
-        buf = bytearray(512)  # one read buffer for every file
-        try:
-            for path, size, digest in files:
-                if feed is not None:
-                    feed()
-                target = part + "/" + path
-                cut = target.rfind("/")
-                _makedirs(target[:cut])
-                self._fetch_file(target, path, size, digest, buf)
-        except (release.RefusedError, httpget.FetchError):
-            _rmtree(part)  # nothing of a refused or failed release stays in flash
-            raise
 
-    def _fetch_file(self, target, path, size, digest, buf):
-        import hashlib
-
-        h = hashlib.sha256()
-        with open(target, "wb") as f:
-
-            def sink(chunk):
-                h.update(chunk)
-                f.write(chunk)
-
-            try:
-                got = httpget.get(self.url + "files/" + digest, sink, size, self.timeout_s, buf=buf)
-            except httpget.TooLargeError as exc:
-                raise release.RefusedError(release.FILE_MISMATCH, "%s: %s" % (path, exc)) from None
-        if got != size or _hex(h.digest()) != digest:
-            raise release.RefusedError(release.FILE_MISMATCH, "%s does not match its size and SHA-256" % path)
-
-    def _activate(self, version):
-        staged = lcboot.APP_DIR + "/" + version
-        _rmtree(staged)
-        os.rename(staged + ".part", staged)
-        slot = self.slot or {}
-        lcboot.write(
-            {
-                "active": version,
-                "previous": slot.get("active", ""),
-                "state": "trial",
-                "boots": 0,
-                "trial_boots": self.trial_boots,
-                "rejected": slot.get("rejected", []),
-                "event": {"state": "installed", "version": version},
-            }
-        )
-        self.log("update %s staged and checked; restarting into it" % version)
-
-
-def manifest_version(manifest):
-    """The version a manifest names, for the status message of a refusal (None if it names none)."""
-    if not manifest:
+def from_config(cfg, slot, log):
+    """The updater ``cfg`` (config.py) asks for, or None when ``update.url`` is empty."""
+    u = cfg["update"]
+    if not u["url"]:
         return None
-    try:
-        version = json.loads(manifest).get("version")
-    except (ValueError, AttributeError):
-        return None
-    return version if isinstance(version, str) and len(version) <= 32 else None
+    import binascii
+
+    return Updater(
+        u["url"],
+        binascii.unhexlify(u["key"]),
+        slot=slot,
+        healthy=u["healthy_publishes"],
+        trial_s=u["trial_s"],
+        check_s=u["check_s"],
+        timeout_s=cfg["mqtt"]["timeout_s"],
+        trial_boots=u["trial_boots"],
+        log=log,
+    )

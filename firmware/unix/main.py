@@ -26,8 +26,11 @@ os.chdir(opts["flash"])
 
 import lcboot  # the flash directory first: slot.json is relative to it
 
-# Which copy of leasechain runs (an update in trial is counted here), before it is imported.
+# Which copy of leasechain runs (an update in trial is counted here), before it is imported;
+# then off the heap again (the updater imports it when updates are on).
 slot = lcboot.select()
+del sys.modules["lcboot"]
+del lcboot
 
 from leasechain import ed25519
 
@@ -42,6 +45,8 @@ import unixboard  # after the table, on purpose
 try:
     status = unixboard.main(".", opts["readings"], opts["period_ms"], slot)
 except Exception as exc:  # a crash in trial counts towards rollback; the board restarts
+    import lcboot
+
     lcboot.crashed(slot, exc)
     raise
 sys.exit(status)

@@ -80,24 +80,12 @@ def _flash_path(path):
 
 
 def build_updater(cfg, slot, log):
-    """The over-the-air updater the configuration asks for, or None (board.build_updater on the ESP32)."""
-    u = cfg["update"]
-    if not u["url"]:
+    """The over-the-air updater, imported only when the configuration turns updates on."""
+    if not cfg["update"]["url"]:
         return None
-    import binascii
+    from leasechain.updater import from_config
 
-    from leasechain.updater import Updater
-
-    return Updater(
-        u["url"],
-        binascii.unhexlify(u["key"]),
-        slot=slot,
-        healthy=u["healthy_publishes"],
-        trial_s=u["trial_s"],
-        timeout_s=cfg["mqtt"]["timeout_s"],
-        trial_boots=u["trial_boots"],
-        log=log,
-    )
+    return from_config(cfg, slot, log)
 
 
 def main(flash=".", readings=0, period_ms=0, slot=None):
@@ -140,7 +128,6 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
         log=_log,
         heap=heap,
         updater=build_updater(cfg, slot, _log),
-        check_s=cfg["update"]["check_s"],
     )
     if period_ms:
         runner.period_ms = period_ms

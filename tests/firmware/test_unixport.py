@@ -33,7 +33,9 @@ pytestmark = [pytest.mark.mosquitto, pytest.mark.micropython, pytest.mark.slow]
 # room it takes on an ESP32, so this is the x86-64 stand-in for an ESP32's 110 KB
 # (docs/firmware.md, "Heap"; python -m bench.firmware_heap measures both).
 HEAP = "160K"
-HEAP_FLOOR = 32 * 1024
+# 28 KB: the lowest measured here is 30 400 bytes (32 960 before the update support's
+# resident code); the floor catches a regression of a few KB, not noise.
+HEAP_FLOOR = 28 * 1024
 
 @pytest.fixture(scope="module")
 def site_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

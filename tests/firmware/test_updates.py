@@ -28,7 +28,7 @@ from tests.harness.mosquitto import Mosquitto
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.micropython, pytest.mark.slow]
 
-HEAP = "256K"
+HEAP = "176K"  # 160K (test_unixport.py) plus what a check for an update needs: docs/firmware.md
 RELEASE_KEY = SigningKey(bytes(range(32)))
 HEALTHY = 5
 
@@ -193,7 +193,7 @@ def test_a_release_signed_by_another_key_is_refused(
         "version": "1.1.0",
     }
     assert site.slot() is None
-    assert not (site.board.flash / "app").exists()
+    assert list((site.board.flash / "app").iterdir()) == []  # not even the manifest is kept
     assert site.exits == []
 
 
