@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import uvicorn
 
+from chain_client.version import add_flag as add_version_flag
+
 DEFAULT_LEDGER = "http://127.0.0.1:8080"
 
 
@@ -18,6 +20,7 @@ def parser() -> argparse.ArgumentParser:
         prog="leasechain-explorer",
         description="Serve the ledger explorer: every page rendered from the ledger's HTTP API.",
     )
+    add_version_flag(p)
     p.add_argument(
         "--ledger",
         default=os.environ.get("LEASECHAIN_URL", DEFAULT_LEDGER),
