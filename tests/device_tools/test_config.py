@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -109,3 +110,22 @@ def test_every_console_script_has_version() -> None:
             check=True,
         ).stdout
         assert out.startswith(f"{script} "), out
+
+
+def test_the_wifi_password_is_read_not_taken_from_the_command_line(
+    make_board: BoardFactory, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board = make_board()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("typed secret\n"))
+    site = ("--site", "hall-3", "--mqtt-host", "gw.example", "--wifi-ssid", "plant", "--wifi-password", "-")
+    assert cli("provision", "--port", board.port, *site).code == 0
+    assert json.loads((board.flash / "config.json").read_text())["wifi"]["password"] == "typed secret"
+
+
+def test_mirror_builds_an_index_flash_can_install_from(cli: CliRunner, tmp_path: Path) -> None:
+    run = cli("mirror", "--out", str(tmp_path / "index"), "--json")
+    assert run.code == 0, run.err
+    assert run.json["packages"] == ["umqtt.simple"]
+    body = json.loads((tmp_path / "index" / "package" / "py" / "umqtt.simple" / "latest.json").read_text())
+    assert body["version"] == "1.3.4"
+    assert [path for path, _ in body["hashes"]] == ["umqtt/simple.py"]
