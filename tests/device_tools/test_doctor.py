@@ -37,6 +37,7 @@ def test_a_provisioned_board_passes_every_check_it_can_make(
         "config": "ok",
         "wifi": "skip",  # the interpreter behind the pty has no network module: said, not faked
         "broker": "ok",
+        "ledger": "skip",  # no ledger named (tests/device_tools/test_enroll.py names one)
     }
     details = {c["check"]: c["detail"] for c in run.json["checks"]}
     assert "1.27.0" in details["micropython"]
@@ -96,6 +97,7 @@ def test_doctor_on_a_board_without_firmware(make_board: BoardFactory, cli: CliRu
         "config": "skip",
         "wifi": "skip",
         "broker": "skip",
+        "ledger": "skip",
     }
 
 

@@ -263,7 +263,7 @@ def cmd_monitor(args: argparse.Namespace, progress: Progress) -> Result:
 def cmd_doctor(args: argparse.Namespace, progress: Progress) -> Result:
     """Check port, MicroPython, firmware, clock, config, Wi-Fi and broker."""
     progress.step("checking the board")
-    report = doctor.run(args.port, args.broker, args.source, args.wait)
+    report = doctor.run(args.port, args.broker, args.source, args.wait, args.ledger)
     for check in report.checks:
         _say(args, f"{check.status.upper():4}  {check.name:<12} {check.detail}")
     result: Result = {"checks": [c.as_dict() for c in report.checks]}
@@ -419,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", parents=[common, firmware], help="check everything a sensor needs")
     p.add_argument("--broker", help="check this broker instead of the configured one")
+    p.add_argument("--ledger", default=None, help="check the enrolment on this ledger ($LEASECHAIN_URL)")
 
     sub.add_parser("ports", parents=[common], help="list serial ports (and which one --port auto picks)")
 
