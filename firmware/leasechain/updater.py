@@ -22,7 +22,7 @@ import sys
 import lcboot
 
 from . import VERSION
-from .ticks import ticks_add, ticks_diff, ticks_ms
+from .ticks import ticks_add, ticks_diff
 
 # Loaded for a check and dropped after it: their code would otherwise take
 # heap for the hours between checks (install.py).
@@ -56,7 +56,6 @@ class Updater:
         trial_boots=3,
         running=VERSION,
         log=None,
-        ticks=None,
     ):
         """``slot``: what lcboot.select() returned at boot (None: the factory copy runs)."""
         self.url = url if url.endswith("/") else url + "/"
@@ -68,10 +67,12 @@ class Updater:
         self.trial_boots = trial_boots
         self.running = running
         self.log = log or print
-        self._ticks = ticks or ticks_ms
-        self._started = self._ticks()
         self.check_ms = check_s * 1000
-        self._next_check = self._started
+        self._next_check = None  # the first check right after the first connection
+        # The trial's clock starts when the new version first reaches the broker: a site
+        # network that is down says nothing about the version (a crash loop is caught by
+        # lcboot's boot count instead).
+        self._online_at = None
         self.event = (slot or {}).get("event") or {"state": "idle"}
         if self.trial:
             self.event = {"state": "trial", "version": running, "boot": slot.get("boots", 0)}
@@ -80,7 +81,9 @@ class Updater:
     def tick(self, runner, now):
         """The runner's update duties: trial health, the status message, the periodic check."""
         device = runner.device
-        if self.health(device.published) == "rolled_back":
+        if self._online_at is None and device.online:
+            self._online_at = now
+        if self.health(device.published, now) == "rolled_back":
             runner.restart = "rollback"
             return
         if not device.online:
@@ -93,7 +96,7 @@ class Updater:
                 runner.log("update status failed: %r" % (exc,))
                 device.disconnect()
                 return
-        if ticks_diff(now, self._next_check) >= 0:
+        if self._next_check is None or ticks_diff(now, self._next_check) >= 0:
             self._next_check = ticks_add(now, self.check_ms)
             if self.check(runner.wdt.feed if runner.wdt is not None else None):
                 runner.restart = "update"
@@ -115,7 +118,7 @@ class Updater:
 
     # -- health of a version in trial -----------------------------------------
 
-    def health(self, published):
+    def health(self, published, now):
         """Confirm the version in trial after enough acknowledged publishes, roll it back when its time is up.
 
         Return "confirmed", "rolled_back" (the board must restart) or None.
@@ -132,7 +135,8 @@ class Updater:
             self.log("update %s confirmed after %d publishes" % (self.running, published))
             self._prune((slot["active"],))
             return "confirmed"
-        if ticks_diff(self._ticks(), self._started) >= self.trial_s * 1000:
+        online_at = self._online_at
+        if online_at is not None and ticks_diff(now, online_at) >= self.trial_s * 1000:
             self.slot = lcboot.roll_back(slot, "unhealthy", self.log)
             self._set(self.slot["event"])
             return "rolled_back"

@@ -80,6 +80,7 @@ class Site:
         broker: Mosquitto,
         release_dir: Path,
         handler: type[updates.ReleaseHandler] = updates.ReleaseHandler,
+        trial_s: int = 30,
     ) -> None:
         self.board = unixport.UnixBoard(tmp / "flash")
         shutil.copytree(lib, self.board.lib)
@@ -93,7 +94,7 @@ class Site:
                 "key": bytes(RELEASE_KEY.verify_key).hex(),
                 "check_s": 1,
                 "healthy_publishes": HEALTHY,
-                "trial_s": 30,
+                "trial_s": trial_s,
                 "trial_boots": 3,
             },
         )
@@ -151,8 +152,10 @@ def retained(broker: Mosquitto, topic: str, timeout: float = 10.0) -> dict[str, 
 def site_factory(tmp_path: Path, factory_lib: Path, mosquitto: Mosquitto) -> Iterator[Callable[..., Site]]:
     made: list[Site] = []
 
-    def make(release_dir: Path, handler: type[updates.ReleaseHandler] = updates.ReleaseHandler) -> Site:
-        site = Site(tmp_path, factory_lib, mosquitto, release_dir, handler)
+    def make(
+        release_dir: Path, handler: type[updates.ReleaseHandler] = updates.ReleaseHandler, trial_s: int = 30
+    ) -> Site:
+        site = Site(tmp_path, factory_lib, mosquitto, release_dir, handler, trial_s)
         made.append(site)
         return site
 
@@ -294,3 +297,23 @@ def test_a_crash_looping_release_is_rolled_back_and_not_taken_again(
         "reason": "rolled_back_before",
         "version": "1.1.0",
     }
+
+
+def test_a_release_that_runs_but_delivers_nothing_is_rolled_back_after_its_trial_time(
+    tmp_path: Path, site_factory: Callable[..., Site]
+) -> None:
+    def never_deliver(src: Path) -> None:
+        app = src / "leasechain" / "app.py"
+        text = app.read_text()
+        marker = "    def flush(self, limit=None):\n"
+        assert text.count(marker) == 1
+        app.write_text(text.replace(marker, marker + "        return 0\n"))
+
+    release.build(source(tmp_path, "1.1.0", never_deliver), tmp_path / "release", RELEASE_KEY, arch="x64")
+    site = site_factory(tmp_path / "release", trial_s=3)
+    site.run_until(lambda: site.logged("update 1.1.0 rolled back (unhealthy)"))
+    site.run_until(lambda: site.logged("update refused: rolled_back_before"))
+    assert site.exits == [4, 4], site.exits  # into the update, and back out of it
+    slot = site.slot()
+    assert slot is not None
+    assert (slot["active"], slot["state"], slot["rejected"]) == ("", "good", ["1.1.0"])
