@@ -124,6 +124,14 @@ class Site:
         """The device's retained update status message."""
         return retained(self.broker, "leasechain/v1/dev/+/update")
 
+    def status_is(self, expected: dict[str, object], timeout: float = 10.0) -> bool:
+        """Whether the retained status becomes ``expected`` (the board publishes it on its next tick)."""
+        deadline = time.monotonic() + timeout
+        while (got := self.status()) != expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert got == expected
+        return True
+
     def close(self) -> None:
         self.board.kill()
         self.service.close()
@@ -178,7 +186,7 @@ def test_a_signed_newer_release_is_installed_and_confirmed(
     assert sorted(p.relative_to(installed).as_posix() for p in installed.rglob("*") if p.is_file()) == sorted(
         f.path for f in built.files
     )
-    assert site.status() == {"running": "1.1.0", "state": "confirmed", "version": "1.1.0"}
+    assert site.status_is({"running": "1.1.0", "state": "confirmed", "version": "1.1.0"})
     # Confirmed: nothing else is kept in flash (the factory copy in lib/ is the way back).
     assert sorted(p.name for p in (site.board.flash / "app").iterdir()) == ["1.1.0", "slot.json"]
 
@@ -189,12 +197,14 @@ def test_a_release_signed_by_another_key_is_refused(
     release.build(source(tmp_path, "1.1.0"), tmp_path / "release", SigningKey(b"\x07" * 32), arch="x64")
     site = site_factory(tmp_path / "release")
     site.run_until(lambda: site.logged("update refused: bad_signature"))
-    assert site.status() == {
-        "running": "1.0.0",
-        "state": "refused",
-        "reason": "bad_signature",
-        "version": "1.1.0",
-    }
+    assert site.status_is(
+        {
+            "running": "1.0.0",
+            "state": "refused",
+            "reason": "bad_signature",
+            "version": "1.1.0",
+        }
+    )
     assert site.slot() is None
     assert list((site.board.flash / "app").iterdir()) == []  # not even the manifest is kept
     assert site.exits == []
@@ -210,12 +220,14 @@ def test_a_tampered_file_is_refused_and_nothing_is_kept(
     victim.write_bytes(bytes(data))
     site = site_factory(tmp_path / "release")
     site.run_until(lambda: site.logged("update refused: file_mismatch"))
-    assert site.status() == {
-        "running": "1.0.0",
-        "state": "refused",
-        "reason": "file_mismatch",
-        "version": "1.1.0",
-    }
+    assert site.status_is(
+        {
+            "running": "1.0.0",
+            "state": "refused",
+            "reason": "file_mismatch",
+            "version": "1.1.0",
+        }
+    )
     assert site.slot() is None
     assert list((site.board.flash / "app").iterdir()) == []
 
@@ -226,12 +238,14 @@ def test_an_older_release_is_refused_as_a_downgrade(
     release.build(source(tmp_path, "0.9.0"), tmp_path / "release", RELEASE_KEY, arch="x64")
     site = site_factory(tmp_path / "release")
     site.run_until(lambda: site.logged("update refused: downgrade"))
-    assert site.status() == {
-        "running": "1.0.0",
-        "state": "refused",
-        "reason": "downgrade",
-        "version": "0.9.0",
-    }
+    assert site.status_is(
+        {
+            "running": "1.0.0",
+            "state": "refused",
+            "reason": "downgrade",
+            "version": "0.9.0",
+        }
+    )
     assert site.slot() is None
 
 
@@ -291,12 +305,14 @@ def test_a_crash_looping_release_is_rolled_back_and_not_taken_again(
     slot = site.slot()
     assert slot is not None
     assert (slot["active"], slot["state"], slot["rejected"]) == ("", "good", ["1.1.0"])
-    assert site.status() == {
-        "running": "1.0.0",
-        "state": "refused",
-        "reason": "rolled_back_before",
-        "version": "1.1.0",
-    }
+    assert site.status_is(
+        {
+            "running": "1.0.0",
+            "state": "refused",
+            "reason": "rolled_back_before",
+            "version": "1.1.0",
+        }
+    )
 
 
 def test_a_release_that_runs_but_delivers_nothing_is_rolled_back_after_its_trial_time(
