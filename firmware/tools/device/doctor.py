@@ -107,6 +107,31 @@ def run(
     return report
 
 
+_READ_SLOT = """
+try:
+    with open('app/slot.json') as _f:
+        print('LCP ' + _f.read())
+except OSError:
+    print('LCP {}')
+"""
+
+
+def _update_note(board: Board) -> str:
+    """What an over-the-air update changed: the copy that runs instead of the flashed one."""
+    try:
+        slot = board.call(_READ_SLOT)
+    except BoardError:
+        return "; its update record (/app/slot.json) is unreadable"
+    active = slot.get("active")
+    if not active:
+        event = slot.get("event") or {}
+        if event.get("state") == "rolled_back":
+            return f"; update {event.get('version')} was rolled back ({event.get('reason')})"
+        return ""
+    state = "on trial" if slot.get("state") == "trial" else "confirmed"
+    return f"; it runs over-the-air update {active} ({state}) from /app/{active}"
+
+
 def _check_ledger(board: Board, report: Report, ledger: str | None) -> None:
     if any(c.name == "ledger" for c in report.checks):
         return
@@ -167,7 +192,7 @@ def _check_board(board: Board, report: Report, broker: str | None, source: Path)
             ),
         )
     else:
-        report.add("firmware", f"Lease Chain firmware {expected}, every file as shipped")
+        report.add("firmware", f"Lease Chain firmware {expected}, every file as shipped{_update_note(board)}")
     try:
         check_clock(int(info.get("time", 0)))
         report.add("clock", f"board time {human.when(int(info['time']))} (within 300 s of this computer)")
