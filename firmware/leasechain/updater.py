@@ -42,7 +42,7 @@ def _unload():
 
 
 class Updater:
-    """One device's update state; the runner calls ``check``, ``health`` and ``message``."""
+    """One device's update state; the runner calls ``tick`` every loop."""
 
     def __init__(
         self,
