@@ -386,4 +386,3 @@ def sha512(data):
     for offset in range(0, len(padded), 128):
         st = _compress(st, padded, offset)
     return struct.pack(">8Q", *st)
-
