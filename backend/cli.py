@@ -29,6 +29,7 @@ from chain_client.merkle import leaf_hash
 from chain_client.tlog import Checkpoint, NoteError, log_verifier, sign_checkpoint
 from chain_client.tlog.note import check_name
 from chain_client.tlog.policy import Policy
+from chain_client.version import add_flag as add_version_flag
 
 DEFAULT_DATA_DIR = "leasechain-data"
 DATABASE_FILE = "ledger.sqlite3"
@@ -354,6 +355,7 @@ def _port(text: str) -> int:
 def parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     top = argparse.ArgumentParser(prog="leasechain-backend", description=__doc__)
+    add_version_flag(top)
     sub = top.add_subparsers(dest="command", required=True)
     for name, helptext in (
         ("serve", "serve the ledger over HTTP"),

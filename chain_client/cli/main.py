@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from typing import TextIO
 
 from chain_client.audit.errors import AuditError
@@ -37,6 +36,7 @@ from chain_client.client.errors import (
 )
 from chain_client.errors import LeaseChainError, MerkleError
 from chain_client.ledger.errors import TransactionError, TreeHeadError
+from chain_client.version import add_flag as add_version_flag
 
 GROUPS = (keys, enterprise, token, shares, lease, rent, market, account, telemetry, log, verify, audit, chain)
 
@@ -52,13 +52,6 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def _version() -> str:
-    try:
-        return metadata.version("leasechain")
-    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-        return "unknown"
-
-
 def parser() -> argparse.ArgumentParser:
     """The whole command line."""
     common = common_options()
@@ -67,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
         description="Act on the Lease Chain ledger and check it (docs/cli.md).",
         parents=[common],
     )
-    top.add_argument("--version", action="version", version=f"leasechain {_version()}")
+    add_version_flag(top)
     sub = top.add_subparsers(dest="group", required=True, metavar="COMMAND")
     for module in GROUPS:
         module.register(sub, common)

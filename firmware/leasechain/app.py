@@ -86,6 +86,7 @@ class Device:
         self.state = state.State()  # replaced by the persisted state in start()
         self.online = False
         self.errors = 0  # sensor read failures since boot
+        self.published = 0  # readings the broker acknowledged since boot (an update's health)
 
     # -- boot ---------------------------------------------------------------
 
@@ -288,6 +289,7 @@ class Device:
                 self.disconnect()
                 break
             self.delivered(entry[0])
+            self.published += 1
             sent += 1
         return sent
 

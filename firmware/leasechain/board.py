@@ -109,6 +109,15 @@ def build_transport(cfg, device):
     )
 
 
+def build_updater(cfg, slot, log):
+    """The over-the-air updater, imported only when the configuration turns updates on."""
+    if not cfg["update"]["url"]:
+        return None
+    from .updater import from_config
+
+    return from_config(cfg, slot, log)
+
+
 def _halt(status_led, wdt, message):
     """Stop signing for good: blink the error pattern and keep the watchdog quiet."""
     _log("stopped: " + message)
@@ -122,9 +131,12 @@ def _halt(status_led, wdt, message):
         sleep_ms(50)
 
 
-def main(config_path=config.CONFIG_FILE):
-    """Boot the sensor and run it until power-off."""
-    from machine import WDT, Pin
+def main(config_path=config.CONFIG_FILE, slot=None):
+    """Boot the sensor and run it until power-off (or a restart into an update or out of one).
+
+    ``slot`` is what lcboot.select() chose in main.py.
+    """
+    from machine import WDT, Pin, reset
 
     status_led = None
     try:
@@ -167,5 +179,9 @@ def main(config_path=config.CONFIG_FILE):
         led=status_led,
         ntp_host=cfg["ntp_host"] if wifi is not None else None,
         log=_log,
+        updater=build_updater(cfg, slot, _log) if cfg["transport"] == "mqtt" else None,
     )
-    runner.run()
+    why = runner.run()
+    _log("restarting: %s" % why)
+    device.disconnect()
+    reset()

@@ -36,10 +36,22 @@ DEFAULTS = {
     "current": {"enabled": True, "ma_per_volt": 30000, "threshold_ma": 500, "samples": 160},
     "pulse": {"enabled": True, "debounce_ms": 20},
     "chip_temperature": {"enabled": True},
+    # Over-the-air updates (updater.py): off while url is "".  key: the fleet's release key, hex.
+    "update": {
+        "url": "",
+        "key": "",
+        "check_s": 3600,
+        "healthy_publishes": 5,
+        "trial_s": 600,
+        "trial_boots": 3,
+    },
 }
 
 _CHOICES = {"transport": ("mqtt", "uart")}
-_POSITIVE = ("period_s", "poll_s", "buffer_max", "watchdog_s", "timeout_s", "samples", "baudrate")
+_POSITIVE = (
+    "period_s", "poll_s", "buffer_max", "watchdog_s", "timeout_s", "samples", "baudrate",
+    "check_s", "healthy_publishes", "trial_s", "trial_boots",
+)
 
 
 class ConfigError(ValueError):
@@ -89,7 +101,18 @@ def parse(text):
         raise ConfigError("mqtt.host must be set when transport is mqtt")
     if cfg["mqtt"]["tls"] and not cfg["mqtt"]["ca_file"]:
         raise ConfigError("mqtt.ca_file must name the broker's CA certificate when mqtt.tls is true")
+    _check_update(cfg["update"])
     return cfg
+
+
+def _check_update(u):
+    if not u["url"]:
+        return
+    if not u["url"].startswith("http://"):
+        raise ConfigError("update.url must be an http:// URL, got %r" % (u["url"],))
+    key = u["key"]
+    if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
+        raise ConfigError("update.key must be the release key's 64 lower-case hex digits, got %r" % (key,))
 
 
 def load(path=CONFIG_FILE):

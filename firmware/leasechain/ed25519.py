@@ -314,6 +314,15 @@ def verify(public_key, message, signature, table=None):
     Checks S < L, canonical encodings of A, and [S]B == R + [k]A by comparing
     the encoding of [S]B - [k]A with R.
     """
+
+    def digest(big_r):
+        return sha512(big_r + bytes(public_key) + bytes(message))
+
+    return verify_digest(public_key, signature, digest, table)
+
+
+def verify_digest(public_key, signature, digest, table=None):
+    """``verify`` with the SHA-512 of R || A || M left to ``digest(R)``, which returns its 64 bytes."""
     if len(signature) != 64 or len(public_key) != 32:
         return False
     s = int.from_bytes(signature[32:], "little")
@@ -324,6 +333,6 @@ def verify(public_key, message, signature, table=None):
     except Ed25519Error:
         return False
     big_r = bytes(signature[:32])
-    k = int.from_bytes(sha512(big_r + bytes(public_key) + bytes(message)), "little") % L
+    k = int.from_bytes(digest(big_r), "little") % L
     check = add(base_mul(s, table), scalar_mul(k, negate(a)))
     return encode_point(check) == big_r

@@ -40,10 +40,12 @@ class Runner:
         ticks_ms=None,
         log=None,
         heap=None,
+        updater=None,
     ):
         """``wifi`` has ``isconnected()`` and ``connect()`` (starts joining, returns at once);
         ``wdt`` has ``feed()``; ``led`` is a StatusLed; ``ticks_ms()`` a millisecond tick;
-        ``heap`` a heap.HeapWatch, sampled after every tick that did work.
+        ``heap`` a heap.HeapWatch, sampled after every tick that did work;
+        ``updater`` an updater.Updater, ticked with the runner (it checks while online).
         The clock is set from ``ntp_host`` once the network is up and again every
         ``ntp_resync_s``: the RTC drifts, and a gateway refuses synced times more than 300 s ahead."""
         self.device = device
@@ -59,6 +61,8 @@ class Runner:
         self.log = log or device.log
         self.heap = heap
         self._heap_logged = 0
+        self.updater = updater
+        self.restart = None  # set when the board must restart: "update" or "rollback"
         now = self._ticks()
         self._next_reading = now
         self._next_poll = now
@@ -140,6 +144,8 @@ class Runner:
             except OSError as exc:
                 self.log("keep-alive failed: %r" % (exc,))
                 device.disconnect()
+        if self.updater is not None:
+            self.updater.tick(self, now)
         if sent and self.heap is not None:
             self._watch_heap()
         if self.led is not None:
@@ -160,7 +166,8 @@ class Runner:
             self.log("heap: %d bytes free, lowest %d" % (free, self.heap.low))
 
     def run(self, sleep_ms=None):
-        """Tick forever."""
+        """Tick until the board must restart (an update installed or rolled back); return why."""
         sleep = sleep_ms or _sleep_ms
-        while True:
+        while self.restart is None:
             sleep(self.tick())
+        return self.restart

@@ -10,7 +10,8 @@ A transport has four methods, all bounded by a timeout:
 - ``close()``: drop the link, never raising.
 
 Failures raise ``TransportError`` (an ``OSError``).  ``MqttTransport`` uses
-``umqtt.simple`` (installed with mip, see firmware/package.json);
+``umqtt.simple`` (installed with mip, see firmware/package.json; tested with
+1.3.4, the version PyPI carries, and written for its API);
 ``UartTransport`` writes frames to a serial port; tests and the fleet
 simulator supply their own objects with the same methods.
 """
@@ -20,24 +21,41 @@ class TransportError(OSError):
     """The link failed; the message was not delivered."""
 
 
-class _TimedSocket:
-    """A socket whose blocking mode keeps a timeout.
+class _Link:
+    """The broker connection umqtt.simple reads and writes: TCP (and TLS) bounded by a timeout.
 
-    umqtt.simple calls ``setblocking(True)`` after each read, which would make
-    the next read wait forever on a dead link; here "blocking" means "blocking
-    for at most ``timeout`` seconds", so no call outlives the watchdog.
+    umqtt.simple 1.3.4 (the version on PyPI, which this firmware is tested
+    with) opens its socket inside ``connect()`` without a timeout and wraps
+    TLS with the old ``ussl`` module, which current MicroPython lacks.  So
+    the transport hands it this link through its ``socket`` global for the
+    one ``connect()`` call: the TCP connect, the TLS handshake (with the
+    board's ``ssl.SSLContext``) and every read are bounded by ``timeout``.
+    umqtt.simple calls ``setblocking(True)`` after each read; here
+    "blocking" means "blocking for at most ``timeout`` seconds", so no call
+    outlives the watchdog.  Later umqtt.simple versions call the same
+    methods (and ``settimeout`` first), so the link serves them too.
     """
 
-    def __init__(self, sock, timeout):
-        self._sock = sock
+    def __init__(self, raw, timeout, ssl_context, host):
         self._timeout = timeout
-        sock.settimeout(timeout)
+        self._ssl = ssl_context
+        self._host = host
+        self._raw = raw
+        self._raw.settimeout(timeout)
+        self._sock = self._raw
+
+    def connect(self, addr):
+        self._raw.connect(addr)
+        if self._ssl is not None:
+            # The TLS socket reads through the raw one, which keeps the timeout.
+            self._sock = self._ssl.wrap_socket(self._raw, server_hostname=self._host)
 
     def setblocking(self, flag):
-        self._sock.settimeout(self._timeout if flag else 0)
+        self._raw.settimeout(self._timeout if flag else 0)
 
     def settimeout(self, value):
-        self._sock.settimeout(value)
+        # A later umqtt.simple passes connect(timeout=None) through: keep the bound.
+        self._raw.settimeout(self._timeout if value is None else value)
 
     def read(self, n):
         return self._sock.read(n)
@@ -49,6 +67,22 @@ class _TimedSocket:
 
     def close(self):
         self._sock.close()
+
+
+class _Sockets:
+    """What umqtt.simple's ``socket`` global offers it, making ``_Link`` sockets."""
+
+    def __init__(self, net, timeout, ssl_context, host):
+        self._net = net
+        self._timeout = timeout
+        self._ssl = ssl_context
+        self._host = host
+
+    def getaddrinfo(self, host, port, *rest):
+        return self._net.getaddrinfo(host, port, *rest)
+
+    def socket(self, *args):
+        return _Link(self._net.socket(), self._timeout, self._ssl, self._host)
 
 
 class MqttTransport:
@@ -64,7 +98,8 @@ class MqttTransport:
         keepalive=60,
         timeout_s=10,
         ssl=None,
-        client_class=None,
+        client_module=None,
+        socket_module=None,
     ):
         self.client_id = client_id
         self.host = host
@@ -74,7 +109,8 @@ class MqttTransport:
         self.keepalive = keepalive
         self.timeout_s = timeout_s
         self.ssl = ssl
-        self._client_class = client_class
+        self._module = client_module
+        self._net = socket_module
         self._client = None
 
     @property
@@ -83,33 +119,37 @@ class MqttTransport:
 
     def connect(self, will_topic, will_message):
         self.close()
-        cls = self._client_class
-        if cls is None:
+        mod = self._module
+        if mod is None:
             try:
-                from umqtt.simple import MQTTClient
+                from umqtt import simple as mod
             except ImportError:
                 # Not fatal: readings keep being signed and buffered until it is installed.
                 raise TransportError(
                     "umqtt.simple is not installed; run: mpremote mip install firmware/package.json"
                 ) from None
-            cls = MQTTClient
-        client = cls(
+        # No ssl argument: TLS is the link's (see _Link), in every umqtt.simple version.
+        client = mod.MQTTClient(
             self.client_id,
             self.host,
             port=self.port,
             user=self.user,
             password=self.password,
             keepalive=self.keepalive,
-            ssl=self.ssl,
         )
         client.set_last_will(will_topic, will_message, retain=True, qos=1)
+        net = self._net
+        if net is None:
+            import socket as net
+        sockets = mod.socket
+        mod.socket = _Sockets(net, self.timeout_s, self.ssl, self.host)
         try:
-            client.connect(timeout=self.timeout_s)
-            if hasattr(client.sock, "settimeout"):  # a TLS socket keeps the timeout of the one it wraps
-                client.sock = _TimedSocket(client.sock, self.timeout_s)
+            client.connect()
         except Exception as exc:  # noqa: BLE001 - umqtt raises OSError, MQTTException, IndexError, AssertionError
             _close_quietly(client)
             raise TransportError("MQTT connect to %s:%d failed: %r" % (self.host, self.port, exc)) from None
+        finally:
+            mod.socket = sockets
         self._client = client
 
     def publish(self, topic, message, retain=False):

@@ -23,7 +23,7 @@ from mypy import api
 
 FIRMWARE = Path(__file__).resolve().parents[1]
 STUB_DISTRIBUTIONS = ("micropython-esp32-stubs", "micropython-stdlib-stubs")
-TARGETS = ("leasechain", "boot.py", "main.py")
+TARGETS = ("leasechain", "boot.py", "main.py", "lcboot.py")
 
 
 class StubsMissingError(RuntimeError):

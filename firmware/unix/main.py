@@ -1,17 +1,10 @@
 # Start the sensor on MicroPython's unix port (unixboard.py):
 #     micropython -X heapsize=110K firmware/unix/main.py --flash DIR [--readings N] [--period-ms MS]
+# Exit status: 0 done, 3 stopped (the ESP32's error blink), 4 restart (an update was
+# installed or rolled back: the ESP32 resets itself), 1 the app crashed.
 import gc
+import os
 import sys
-
-from leasechain import ed25519
-
-# The 24 KB base-point table before anything else: after the other modules are
-# compiled the heap has no 24 KB hole left at an ESP32's size.
-gc.collect()
-ed25519.shared_table()
-gc.collect()
-
-import unixboard  # after the table, on purpose
 
 
 def _args(argv):
@@ -28,4 +21,32 @@ def _args(argv):
     return opts
 
 
-sys.exit(unixboard.main(**_args(sys.argv[1:])))
+opts = _args(sys.argv[1:])
+os.chdir(opts["flash"])
+
+import lcboot  # the flash directory first: slot.json is relative to it
+
+# Which copy of leasechain runs (an update in trial is counted here), before it is imported;
+# then off the heap again (the updater imports it when updates are on).
+slot = lcboot.select()
+del sys.modules["lcboot"]
+del lcboot
+
+from leasechain import ed25519
+
+# The 24 KB base-point table before anything else: after the other modules are
+# compiled the heap has no 24 KB hole left at an ESP32's size.
+gc.collect()
+ed25519.shared_table()
+gc.collect()
+
+import unixboard  # after the table, on purpose
+
+try:
+    status = unixboard.main(".", opts["readings"], opts["period_ms"], slot)
+except Exception as exc:  # a crash in trial counts towards rollback; the board restarts
+    import lcboot
+
+    lcboot.crashed(slot, exc)
+    raise
+sys.exit(status)

@@ -29,6 +29,7 @@ from leasechain.store import FileStore
 from leasechain.ticks import sleep_ms, ticks_diff, ticks_ms
 
 EXIT_STOPPED = const(3)  # what the ESP32 shows as the 5 Hz error blink
+EXIT_RESTART = const(4)  # an update was installed or rolled back: the ESP32 resets itself
 _DRAIN_MS = const(30000)
 
 
@@ -78,11 +79,22 @@ def _flash_path(path):
     return path.lstrip("/") or "."
 
 
-def main(flash=".", readings=0, period_ms=0):
+def build_updater(cfg, slot, log):
+    """The over-the-air updater, imported only when the configuration turns updates on."""
+    if not cfg["update"]["url"]:
+        return None
+    from leasechain.updater import from_config
+
+    return from_config(cfg, slot, log)
+
+
+def main(flash=".", readings=0, period_ms=0, slot=None):
     """Boot the sensor in directory ``flash`` and run it; stop after ``readings`` (0: never).
 
-    ``period_ms`` overrides ``period_s`` for runs faster than a reading a second.
-    Returns the exit status: 0, or EXIT_STOPPED when the board would refuse to sign.
+    ``period_ms`` overrides ``period_s`` for runs faster than a reading a second;
+    ``slot`` is what lcboot.select() chose.  Returns the exit status: 0,
+    EXIT_STOPPED when the board would refuse to sign, EXIT_RESTART when an
+    update asks for a restart.
     """
     # The 24 KB base-point table first, while the heap is still in one piece.
     ed25519.shared_table()
@@ -115,11 +127,15 @@ def main(flash=".", readings=0, period_ms=0):
         keepalive_s=cfg["mqtt"]["keepalive_s"],
         log=_log,
         heap=heap,
+        updater=build_updater(cfg, slot, _log),
     )
     if period_ms:
         runner.period_ms = period_ms
         runner.poll_ms = min(runner.poll_ms, period_ms)
     _run(runner, machine, readings)
+    if runner.restart is not None:
+        device.disconnect()
+        return EXIT_RESTART
     gc.collect()
     _log(
         "done: %d readings, %d waiting, heap lowest %d bytes free of %d"
@@ -135,6 +151,8 @@ def _run(runner, machine, readings):
     while True:
         machine.advance(ticks_ms())
         wait = runner.tick()
+        if runner.restart is not None:
+            return
         if readings and runner.readings >= readings:
             # Stop taking readings; give the outbox a bounded time to drain.
             runner.period_ms = 1 << 29

@@ -57,7 +57,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Source:
     root = tmp_path_factory.mktemp("source")
     firmware = root / "firmware"
     firmware.mkdir()
-    for name in ("boot.py", "main.py", "package.json"):
+    for name in ("boot.py", "main.py", "lcboot.py", "package.json"):
         shutil.copy2(REPO / "firmware" / name, firmware / name)
     shutil.copytree(
         REPO / "firmware" / "leasechain",

@@ -201,7 +201,7 @@ def test_shipped_manifest_deploys_every_package_file() -> None:
         for p in package.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
-    assert set(files) == expected | {"boot.py", "main.py"}
+    assert set(files) == expected | {"boot.py", "main.py", "lib/lcboot.py"}
     assert (
         hashlib.sha256(files["boot.py"]).digest()
         == hashlib.sha256((Path(deploy.FIRMWARE_DIR) / "boot.py").read_bytes()).digest()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from firmware.tools.device.errors import BrokerUnreachableError, ClockNotSetError, ConfigError, FirmwareError
+from firmware.tools.device.link import Board
 from harness.mosquitto import Mosquitto
 from harness.ports import free_port
 from tests.device_tools.conftest import BoardFactory, CliRunner
@@ -37,6 +39,7 @@ def test_a_provisioned_board_passes_every_check_it_can_make(
         "config": "ok",
         "wifi": "skip",  # the interpreter behind the pty has no network module: said, not faked
         "broker": "ok",
+        "ledger": "skip",  # no ledger named (tests/device_tools/test_enroll.py names one)
     }
     details = {c["check"]: c["detail"] for c in run.json["checks"]}
     assert "1.27.0" in details["micropython"]
@@ -96,6 +99,7 @@ def test_doctor_on_a_board_without_firmware(make_board: BoardFactory, cli: CliRu
         "config": "skip",
         "wifi": "skip",
         "broker": "skip",
+        "ledger": "skip",
     }
 
 
@@ -107,3 +111,28 @@ def test_no_port(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     run = cli("provision", "--mqtt-host", "gw")
     assert run.code == 3
     assert "ttyUSB9" in run.err
+
+
+def test_doctor_says_which_over_the_air_update_runs(make_board: BoardFactory, cli: CliRunner) -> None:
+    board = make_board()
+
+    def slot(text: str | None) -> None:
+        # Written on the board (its flash is the interpreter's own file system while it runs).
+        code = "import os\ntry:\n    os.mkdir('app')\nexcept OSError:\n    pass\n"
+        if text is None:
+            code += "os.remove('app/slot.json')\n"
+        else:
+            code += f"with open('app/slot.json', 'w') as f:\n    f.write({text!r})\n"
+        with Board(board.port) as link:
+            link.exec(code)
+
+    def firmware_detail() -> str:
+        checks = json.loads(cli("doctor", "--port", board.port, "--json").out)["checks"]
+        return str(next(c for c in checks if c["check"] == "firmware")["detail"])
+
+    slot('{"active": "1.1.0", "previous": "", "state": "trial", "boots": 1}')
+    assert firmware_detail().endswith("; it runs over-the-air update 1.1.0 (on trial) from /app/1.1.0")
+    slot('{"active": "", "event": {"state": "rolled_back", "version": "1.1.0", "reason": "crash_loop"}}')
+    assert firmware_detail().endswith("; update 1.1.0 was rolled back (crash_loop)")
+    slot(None)
+    assert firmware_detail().endswith("every file as shipped")

@@ -153,3 +153,27 @@ def test_a_key_already_bound_elsewhere_is_refused_with_the_ledgers_reason(
     assert run.code == LedgerError.exit_code
     assert "device_in_use" in run.err
     assert other != token
+
+
+def test_doctor_says_whether_the_device_is_enrolled(
+    make_board: BoardFactory,
+    cli: CliRunner,
+    tmp_path: Path,
+    ledger: LedgerBackend,
+    site: tuple[str, SigningKey],
+) -> None:
+    token, _ = site
+    port, _, record = _provision(make_board, cli, tmp_path)
+
+    def ledger_check() -> dict[str, object]:
+        run = cli("doctor", "--port", port, "--broker", "mqtt://127.0.0.1:1", "--json")
+        checks = run.json["checks"] if run.code == 0 else json.loads(run.out)["checks"]
+        return next(c for c in checks if c["check"] == "ledger")
+
+    before = ledger_check()
+    assert before["status"] == "fail"
+    assert before["detail"] == f"device {record['device']} is not enrolled on {ledger.url}: run enroll"
+    assert cli("enroll", "--port", port, "--token", token, "--key", "maker").code == 0
+    after = ledger_check()
+    assert after["status"] == "ok"
+    assert str(after["detail"]).startswith(f"device {record['device']} bound to {token} since ")

@@ -46,3 +46,33 @@ def test_sha512_of_the_fips_examples(micropython: MicroPython) -> None:
         "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
         "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909"
     )
+
+
+PARTS_SCRIPT = """
+import mptest
+from leasechain.streamed import sha512_parts
+out = []
+for case in mptest.inp():
+    out.append(mptest.hx(sha512_parts([mptest.unhx(p) for p in case])))
+mptest.out(out)
+"""
+
+
+@pytest.mark.micropython
+def test_sha512_of_parts_matches_hashlib_of_their_concatenation(micropython: MicroPython) -> None:
+    rng = random.Random(512)
+    # Parts that end inside, on and across block boundaries, empty parts, and one long part.
+    cases = [
+        [bytes(rng.randrange(256) for _ in range(n)) for n in sizes]
+        for sizes in (
+            (32, 32, 0),
+            (32, 32, 3700),
+            (127, 1),
+            (128, 128),
+            (1, 127, 129),
+            (0,),
+            (300, 5, 250, 111),
+        )
+    ]
+    got = run_mp(micropython, PARTS_SCRIPT, [[p.hex() for p in case] for case in cases])
+    assert got == [hashlib.sha512(b"".join(case)).hexdigest() for case in cases]

@@ -5,15 +5,20 @@
     leasechain-device enroll     --record sensor.json --token tok-... --ledger URL --key maker
     leasechain-device monitor    --port /dev/ttyUSB0 --broker mqtt://gateway.local
     leasechain-device doctor     --port /dev/ttyUSB0
+    leasechain-device release    --out DIR --key release [--mpy-arch xtensawin]
+    leasechain-device ports
+    leasechain-device config     get [KEY] | set KEY VALUE   --port auto
+    leasechain-device mirror     --out DIR
 
-``--port`` defaults to $LEASECHAIN_PORT; ``--json`` prints one JSON object for
-scripts.  Exit status: 0 success, 2 usage, and one code per failure kind
+``--port`` defaults to $LEASECHAIN_PORT (``auto``: the only USB serial port);
+``--json`` prints one JSON object for scripts.  Exit status: 0 success, 2 usage, and one code per failure kind
 (docs/technician.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import hashlib
 import json
 import sys
@@ -22,8 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from chain_client import human
+from chain_client.version import add_flag as add_version_flag
 
-from firmware.tools.device import deploy, doctor, enroll, mip, monitor, provisioning
+from firmware import leasechain
+from firmware.tools.device import (
+    boardconfig,
+    deploy,
+    doctor,
+    enroll,
+    mip,
+    mipindex,
+    monitor,
+    ports,
+    provisioning,
+    release,
+)
 from firmware.tools.device.errors import (
     BrokerUnreachableError,
     ClockNotSetError,
@@ -74,8 +92,19 @@ def _config_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in pairs.items() if v is not None}
 
 
+def _ask_password(prompt: str) -> str:
+    """A password typed at the terminal (not echoed), or one line of standard input when piped."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\n")
+
+
 def cmd_provision(args: argparse.Namespace, progress: Progress) -> Result:
     """Configure the board, have it make its key, and verify its proof of possession."""
+    ask = args.wifi_password == "-"  # noqa: S105 - "-" asks for it, it is no password
+    if ask or (args.wifi_ssid and args.wifi_password is None and sys.stdin.isatty()):
+        # Typed, not given on the command line: it stays out of the shell history and `ps`.
+        args.wifi_password = _ask_password(f"Wi-Fi password for {args.wifi_ssid or 'the network'}: ")
     cfg = provisioning.load_config(args.config, _config_overrides(args))
     with connect(args.port, args.wait) as board:
         progress.step("checking the firmware")
@@ -234,7 +263,7 @@ def cmd_monitor(args: argparse.Namespace, progress: Progress) -> Result:
 def cmd_doctor(args: argparse.Namespace, progress: Progress) -> Result:
     """Check port, MicroPython, firmware, clock, config, Wi-Fi and broker."""
     progress.step("checking the board")
-    report = doctor.run(args.port, args.broker, args.source, args.wait)
+    report = doctor.run(args.port, args.broker, args.source, args.wait, args.ledger)
     for check in report.checks:
         _say(args, f"{check.status.upper():4}  {check.name:<12} {check.detail}")
     result: Result = {"checks": [c.as_dict() for c in report.checks]}
@@ -244,7 +273,72 @@ def cmd_doctor(args: argparse.Namespace, progress: Progress) -> Result:
     return result
 
 
+def cmd_release(args: argparse.Namespace, progress: Progress) -> Result:
+    """Build and sign a release of the app for over-the-air updates."""
+    purpose = "a release is signed with the fleet's release key"
+    key = enroll.signing_key(args.key, args.keystore, purpose=purpose)
+    arch = None if args.mpy_arch == "none" else args.mpy_arch
+    progress.step(f"building the release of {args.source} into {args.out}")
+    built = release.build(args.source, args.out, key, arch)
+    _say(
+        args,
+        f"release {built.version}: {len(built.files)} files ({sum(f.size for f in built.files)} bytes) "
+        f"signed by release key {built.public_key.hex()} (the boards' update.key); "
+        f"serve {args.out} with: python -m gateway.updates --dir {args.out}",
+    )
+    return built.as_dict()
+
+
+def cmd_ports(args: argparse.Namespace, progress: Progress) -> Result:
+    """List the serial ports, USB ones (boards) first."""
+    found = ports.list_serial()
+    for port in found:
+        busy = ports.busy_hint(port.device)
+        what = port.description or ("USB " + port.usb_id if port.usb_id else "not USB")
+        _say(args, f"{port.device:<16} {what}{'  [' + busy.lstrip('; ') + ']' if busy else ''}")
+    if not found:
+        _say(args, "no serial ports; is the board plugged in with a data cable?")
+    try:
+        auto: str | None = ports.auto_port(found)
+    except DeviceToolError:
+        auto = None
+    if auto is not None:
+        _say(args, f"--port auto picks {auto}")
+    return {"ports": [p.as_dict() for p in found], "auto": auto}
+
+
+def cmd_config(args: argparse.Namespace, progress: Progress) -> Result:
+    """Show or change one setting of a provisioned board."""
+    if args.action == "set" and (args.key is None or args.value is None):
+        raise ConfigError("config set needs KEY and VALUE, e.g. config set site hall-4")
+    if args.action == "get" and args.value is not None:
+        raise ConfigError("config get takes one KEY (or none for the whole file)")
+    with connect(args.port, args.wait) as board:
+        if args.action == "get":
+            result = boardconfig.get(boardconfig.read(board), args.key, args.show_secrets)
+            text = json.dumps(result.get("config", result.get("value")), indent=2, sort_keys=True)
+            _say(args, text + ("  (default)" if result.get("default") else ""))
+            return result
+        raw = _ask_password(f"{args.key}: ") if args.value == "-" else args.value
+        result = boardconfig.set_value(board, args.key, boardconfig.parse_value(raw))
+    _say(args, f"{args.key} = {json.dumps(result['value'])} written; reset the board to use it")
+    return result
+
+
+def cmd_mirror(args: argparse.Namespace, progress: Progress) -> Result:
+    """Build an offline mip index of the firmware's dependencies (for flash --index DIR)."""
+    names = [name for name, _version in mip.manifest_deps(args.source)]
+    progress.step(f"building a package index of {', '.join(names)} in {args.out}")
+    done = mipindex.build_from_pypi(names, args.out)
+    _say(args, f"index of {', '.join(done)} in {args.out}; use: leasechain-device flash --index {args.out}")
+    return {"index": str(args.out), "packages": done}
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Progress], Result]] = {
+    "release": cmd_release,
+    "ports": cmd_ports,
+    "config": cmd_config,
+    "mirror": cmd_mirror,
     "flash": cmd_flash,
     "provision": cmd_provision,
     "enroll": cmd_enroll,
@@ -259,7 +353,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Progress], Result]] = {
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--port", help=f"serial port of the board (default: ${PORT_ENV})")
+    common.add_argument(
+        "--port", help=f"serial port of the board, or auto for the only USB one (default: ${PORT_ENV})"
+    )
     common.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
     common.add_argument(
         "--wait",
@@ -279,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     key_source.add_argument("--record", type=Path, help="provisioning record written by provision --out")
 
     parser = argparse.ArgumentParser(prog="leasechain-device", description=__doc__.splitlines()[0])
+    add_version_flag(parser, f"firmware {leasechain.VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
@@ -288,14 +385,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("provision", parents=[common, firmware], help="configure, key and verify a board")
     p.add_argument("--config", type=Path, help="JSON configuration file (docs/technician.md)")
-    p.add_argument("--site")
-    p.add_argument("--transport", choices=("mqtt", "uart"))
-    p.add_argument("--wifi-ssid")
-    p.add_argument("--wifi-password")
-    p.add_argument("--mqtt-host")
-    p.add_argument("--mqtt-port", type=int)
-    p.add_argument("--mqtt-user")
-    p.add_argument("--mqtt-password")
+    p.add_argument("--site", help="site name; the MQTT client id is <site>-<device id>")
+    p.add_argument("--transport", choices=("mqtt", "uart"), help="mqtt over Wi-Fi (default) or uart")
+    p.add_argument("--wifi-ssid", help="the Wi-Fi network the board joins")
+    p.add_argument(
+        "--wifi-password",
+        help="its password; left out with --wifi-ssid (or given as -), it is asked for without echo",
+    )
+    p.add_argument("--mqtt-host", help="the gateway's broker (host name or address)")
+    p.add_argument("--mqtt-port", type=int, help="broker port (default 1883)")
+    p.add_argument("--mqtt-user", help="broker user name (default: the device id, for per-device ACLs)")
+    p.add_argument("--mqtt-password", help="broker password (leasechain-gateway broker-access --device)")
     p.add_argument("--period", type=int, help="seconds between readings")
     p.add_argument(
         "--set-clock",
@@ -319,6 +419,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", parents=[common, firmware], help="check everything a sensor needs")
     p.add_argument("--broker", help="check this broker instead of the configured one")
+    p.add_argument("--ledger", default=None, help="check the enrolment on this ledger ($LEASECHAIN_URL)")
+
+    sub.add_parser("ports", parents=[common], help="list serial ports (and which one --port auto picks)")
+
+    p = sub.add_parser("config", parents=[common], help="show or change one setting of a provisioned board")
+    p.add_argument("action", choices=("get", "set"), help="get [KEY] or set KEY VALUE")
+    p.add_argument("key", nargs="?", help="dotted key, e.g. site, mqtt.host, wifi.password")
+    p.add_argument("value", nargs="?", help="new value (JSON, or text); - asks for it without echo")
+    p.add_argument("--show-secrets", action="store_true", help="show passwords instead of ***")
+
+    p = sub.add_parser("mirror", parents=[common, firmware], help="build an offline package index for flash")
+    p.add_argument("--out", type=Path, required=True, help="directory to write the index into")
+
+    p = sub.add_parser("release", parents=[common, firmware], help="build and sign an over-the-air update")
+    p.add_argument("--out", type=Path, required=True, help="release directory the update service serves")
+    p.add_argument("--key", default=None, help="keystore name of the fleet's release key ($LEASECHAIN_KEY)")
+    p.add_argument("--keystore", default=None, help="keystore file (default: $LEASECHAIN_KEYSTORE)")
+    p.add_argument(
+        "--mpy-arch",
+        default="xtensawin",
+        choices=(*release.MPY_ARCHES, "none"),
+        help="compile for this architecture with mpy-cross (ESP32: xtensawin; none: ship source)",
+    )
     return parser
 
 

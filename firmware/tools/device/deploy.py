@@ -235,7 +235,23 @@ def flash(
         bad = [p for p in report.written if check.get(p) != _sha(wanted[p])]
         if bad:
             raise BoardError(f"the board on {board.port!r} holds different bytes than were sent for {bad}")
+    # An over-the-air update would still be chosen over what was just flashed: the copy the
+    # technician flashed is the one that runs (docs/firmware.md, "Updates and rollback").
+    out = board.exec(_FORGET_UPDATES).decode(errors="replace")
+    if "removed" in out:
+        report.removed.append(_SLOT_FILE)
     return report
+
+
+_SLOT_FILE = "app/slot.json"  # lcboot.SLOT_FILE
+_FORGET_UPDATES = f"""
+import os
+try:
+    os.remove({_SLOT_FILE!r})
+    print('removed')
+except OSError:
+    pass
+"""
 
 
 def installed(board: Board, source: Path = FIRMWARE_DIR) -> dict[str, object]:

@@ -1,6 +1,7 @@
 """``doctor``: check, in order, everything a sensor needs to deliver verified readings.
 
-Port -> MicroPython -> firmware -> clock -> configuration -> Wi-Fi -> broker.
+Port -> MicroPython -> firmware -> clock -> configuration -> Wi-Fi -> broker -> ledger
+(the device key bound to a token, when a ledger is named).
 Each check is ok, failed (with the error a technician acts on) or skipped
 (because an earlier one failed or the board cannot do it); the first failure
 decides the exit status.
@@ -8,26 +9,30 @@ decides the exit status.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chain_client import human
+from chain_client.client import ClientError, LedgerClient, NotFoundError
 
 from firmware.tools.device import monitor
 from firmware.tools.device.deploy import FIRMWARE_DIR, firmware_version, installed
+from firmware.tools.device.enroll import URL_ENV
 from firmware.tools.device.errors import (
     BoardError,
     BrokerUnreachableError,
     ConfigError,
     DeviceToolError,
     FirmwareError,
+    LedgerError,
     WifiError,
 )
 from firmware.tools.device.link import Board, resolve_port
 from firmware.tools.device.provisioning import check_clock
 
-CHECKS = ("port", "micropython", "firmware", "clock", "config", "wifi", "broker")
+CHECKS = ("port", "micropython", "firmware", "clock", "config", "wifi", "broker", "ledger")
 
 
 @dataclass
@@ -75,9 +80,13 @@ class Report:
 
 
 def run(
-    port: str | None, broker: str | None = None, source: Path = FIRMWARE_DIR, wait: float = 10.0
+    port: str | None,
+    broker: str | None = None,
+    source: Path = FIRMWARE_DIR,
+    wait: float = 10.0,
+    ledger: str | None = None,
 ) -> Report:
-    """Run every check against the board on ``port`` (or $LEASECHAIN_PORT)."""
+    """Run every check against the board on ``port`` (or $LEASECHAIN_PORT); ``ledger``: its URL, if any."""
     report = Report()
     try:
         chosen = resolve_port(port)
@@ -94,7 +103,68 @@ def run(
     with board:
         report.add("port", board.port)
         _check_board(board, report, broker, source)
+        _check_ledger(board, report, ledger)
     return report
+
+
+_READ_SLOT = """
+try:
+    with open('app/slot.json') as _f:
+        print('LCP ' + _f.read())
+except OSError:
+    print('LCP {}')
+"""
+
+
+def _update_note(board: Board) -> str:
+    """What an over-the-air update changed: the copy that runs instead of the flashed one."""
+    try:
+        slot = board.call(_READ_SLOT)
+    except BoardError:
+        return "; its update record (/app/slot.json) is unreadable"
+    active = slot.get("active")
+    if not active:
+        event = slot.get("event") or {}
+        if event.get("state") == "rolled_back":
+            return f"; update {event.get('version')} was rolled back ({event.get('reason')})"
+        return ""
+    state = "on trial" if slot.get("state") == "trial" else "confirmed"
+    return f"; it runs over-the-air update {active} ({state}) from /app/{active}"
+
+
+def _check_ledger(board: Board, report: Report, ledger: str | None) -> None:
+    if any(c.name == "ledger" for c in report.checks):
+        return
+    if not any(c.name == "firmware" and c.status == "ok" for c in report.checks):
+        report.skip("ledger", "no firmware to ask for the device key")
+        return
+    url = ledger or os.environ.get(URL_ENV, "")
+    if not url:
+        report.skip("ledger", f"no ledger named: --ledger URL or ${URL_ENV}")
+        return
+    reply = board.firmware("public")
+    if "error" in reply:
+        report.skip("ledger", "the board has no device key yet: run provision")
+        return
+    device = str(reply["device"])
+    try:
+        with LedgerClient(url, retries=1, timeout=15.0) as client:
+            binding = client.device(device)
+    except NotFoundError:
+        report.add("ledger", "", LedgerError(f"device {device} is not enrolled on {url}: run enroll"))
+        return
+    except ClientError as exc:
+        report.add("ledger", "", LedgerError(f"cannot ask the ledger at {url} about device {device}: {exc}"))
+        return
+    if binding.public_key != reply["public_key"]:
+        report.add("ledger", "", LedgerError(f"the ledger binds device {device} to another public key"))
+    elif binding.status != "active":
+        why = f" ({binding.reason})" if binding.reason else ""
+        report.add(
+            "ledger", "", LedgerError(f"device {device} was {binding.status}{why} on token {binding.token}")
+        )
+    else:
+        report.add("ledger", f"device {device} bound to {binding.token} since {human.when(binding.bound_at)}")
 
 
 def _check_board(board: Board, report: Report, broker: str | None, source: Path) -> None:
@@ -122,7 +192,7 @@ def _check_board(board: Board, report: Report, broker: str | None, source: Path)
             ),
         )
     else:
-        report.add("firmware", f"Lease Chain firmware {expected}, every file as shipped")
+        report.add("firmware", f"Lease Chain firmware {expected}, every file as shipped{_update_note(board)}")
     try:
         check_clock(int(info.get("time", 0)))
         report.add("clock", f"board time {human.when(int(info['time']))} (within 300 s of this computer)")

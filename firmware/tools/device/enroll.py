@@ -29,11 +29,13 @@ URL_ENV = "LEASECHAIN_URL"
 KEY_ENV = "LEASECHAIN_KEY"
 
 
-def signing_key(name: str | None, keystore: str | None = None) -> SigningKey:
+def signing_key(
+    name: str | None, keystore: str | None = None, purpose: str = "enroll signs a bind_device transaction"
+) -> SigningKey:
     """The keystore key ``name`` (or $LEASECHAIN_KEY), unlocked with $LEASECHAIN_PASSPHRASE or a prompt."""
     chosen = name or os.environ.get(KEY_ENV, "")
     if not chosen:
-        raise OwnerKeyError(f"enroll signs a bind_device transaction: give --key NAME (or set {KEY_ENV})")
+        raise OwnerKeyError(f"{purpose}: give --key NAME (or set {KEY_ENV})")
     store = Keystore(keystore)
     try:
         store.info(chosen)  # an unknown name fails before asking for a passphrase

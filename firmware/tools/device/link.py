@@ -19,6 +19,7 @@ from typing import Any
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
+from firmware.tools.device import ports
 from firmware.tools.device.errors import BoardError, BoardExecError, FirmwareError, NoPortError, last_line
 
 PORT_ENV = "LEASECHAIN_PORT"
@@ -28,10 +29,15 @@ READ_TIMEOUT_S = 2.0
 
 
 def resolve_port(port: str | None) -> str:
-    """The port to use: ``port`` if given, else ``$LEASECHAIN_PORT``; NoPortError if neither."""
+    """The port to use: ``port`` if given, else ``$LEASECHAIN_PORT``; ``auto``: the only USB serial port."""
     chosen = port or os.environ.get(PORT_ENV, "")
     if not chosen:
-        raise NoPortError(f"no serial port given: pass --port PORT or set {PORT_ENV} (e.g. /dev/ttyUSB0)")
+        raise NoPortError(
+            f"no serial port given: pass --port PORT (or --port auto) or set {PORT_ENV} (e.g. /dev/ttyUSB0); "
+            "leasechain-device ports lists them"
+        )
+    if chosen == ports.AUTO:
+        return ports.auto_port()
     if not chosen.startswith(("rfc2217://", "socket://")) and not os.path.exists(chosen):
         raise NoPortError(f"serial port {chosen!r} does not exist; is the board plugged in?")
     return chosen
@@ -53,16 +59,18 @@ class Board:
         except TransportError as exc:
             raise NoPortError(f"cannot open serial port {port!r}: {exc}") from None
         except OSError as exc:
-            raise NoPortError(f"cannot open serial port {port!r}: {exc.strerror or exc}") from None
+            hint = ports.busy_hint(port)
+            raise NoPortError(f"cannot open serial port {port!r}: {exc.strerror or exc}{hint}") from None
         try:
             with contextlib.redirect_stdout(quiet):
                 self._transport.enter_raw_repl(soft_reset=False, timeout_overall=timeout)
         except (TransportError, OSError) as exc:
             self._close_quietly()
-            raise BoardError(
-                f"no MicroPython REPL answers on {port!r} ({exc}); is it a board running MicroPython, "
-                "and is no other program (a serial monitor, mpremote) holding the port?"
-            ) from None
+            hint = ports.busy_hint(port) or (
+                "; is it a board running MicroPython, and is no other program (a serial monitor, "
+                "mpremote) holding the port?"
+            )
+            raise BoardError(f"no MicroPython REPL answers on {port!r} ({exc}){hint}") from None
 
     def __enter__(self) -> Board:
         return self

@@ -1,4 +1,7 @@
-"""Build a local mip package index from a micropython-lib checkout, for sites and tests without internet.
+"""Build a local mip package index, for sites and tests without internet.
+
+The packages come from a micropython-lib checkout (``build``) or from their
+source archives on PyPI (``build_from_pypi``, pinned in ``pypisource``).
 
 micropython-lib publishes its packages as a static index (``tools/build.py``
 in micropython-lib, served at micropython.org/pi/v2): ``package/{py|6}/{name}/
@@ -91,6 +94,33 @@ def _put_file(index: Path, data: bytes) -> str:
     return short
 
 
+def _put_package(index: Path, name: str, version: str, hashes: list[list[str]], requires: list[str]) -> None:
+    body = {"hashes": hashes, "deps": [[r, "latest"] for r in requires], "version": version}
+    for tag in {"latest", version} - {""}:
+        out = index / "package" / "py" / name / f"{tag}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(body, separators=(",", ":")))
+
+
+def build_files(index: Path, name: str, version: str, files: list[tuple[str, bytes]]) -> None:
+    """Write package ``name`` (``files`` as (install path, bytes), no requirements) into ``index``."""
+    hashes = [[path, _put_file(index, data)] for path, data in files]
+    _put_package(index, name, version, hashes, [])
+
+
+def build_from_pypi(names: list[str], index: Path, cache: Path | None = None) -> list[str]:
+    """Write ``names`` into ``index`` from their source archives on PyPI (``pypisource.PINNED``)."""
+    from firmware.tools.device import pypisource
+
+    for name in names:
+        pin = pypisource.PINNED.get(name)
+        if pin is None:
+            known = ", ".join(sorted(pypisource.PINNED))
+            raise DependencyError(f"package {name} has no pinned PyPI source (known: {known})")
+        build_files(index, name, pin.version, pypisource.modules(pypisource.fetch(pin, cache=cache)))
+    return list(names)
+
+
 def build(lib: Path, names: list[str], index: Path) -> list[str]:
     """Write the index for ``names`` and their requirements under ``index``; return every package written."""
     done: list[str] = []
@@ -101,11 +131,7 @@ def build(lib: Path, names: list[str], index: Path) -> list[str]:
             continue
         pkg = read_manifest(find_package(lib, name))
         hashes = [[path, _put_file(index, src.read_bytes())] for path, src in pkg.files]
-        body = {"hashes": hashes, "deps": [[r, "latest"] for r in pkg.requires], "version": pkg.version}
-        for version in {"latest", pkg.version} - {""}:
-            out = index / "package" / "py" / name / f"{version}.json"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(body, separators=(",", ":")))
+        _put_package(index, name, pkg.version, hashes, pkg.requires)
         done.append(name)
         todo.extend(pkg.requires)
     return done

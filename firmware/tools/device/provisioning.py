@@ -115,6 +115,11 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> dict[str, Any] 
         cfg = loaded
     if path is None and not overrides:
         return None
+    return apply_overrides(cfg, overrides)
+
+
+def apply_overrides(cfg: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``cfg`` with each dotted key of ``overrides`` set (objects created on the way); returns ``cfg``."""
     for dotted, value in overrides.items():
         node = cfg
         *parents, last = dotted.split(".")
