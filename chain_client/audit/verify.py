@@ -326,7 +326,8 @@ class _Audit:
             judged.append((spot, where, anchored, read(raw)))
         signatures = self.signatures(judged, timeline)
         for spot, where, anchored, message in judged:
-            verdict = self.judge(message, spot[0], timeline, where, anchored, signatures.get(spot))
+            # Every decoded message of a bound device has its outcome; a missing one fails closed.
+            verdict = self.judge(message, spot[0], timeline, where, anchored, signatures.get(spot, False))
             if verdict is not None and anchored:  # an unproven message is no evidence of usage
                 verdicts[spot] = verdict
                 if not verdict and isinstance(message, Message):
@@ -384,7 +385,7 @@ class _Audit:
         timeline: Timeline,
         where: str,
         anchored: bool,
-        signature_ok: bool | None,
+        signature_ok: bool,
     ) -> str | None:
         """The ledger's verdict on one message when anchored (``""``: verified); None if unusable.
 
@@ -401,14 +402,15 @@ class _Audit:
         if binding is None:
             self.r.fail("device_bindings", where, f"device {device} has no binding entry for {self.b.token}")
             return None
-        try:
-            check_signature(message, binding.public_key, signature_ok)
-        except LeaseChainError as exc:
-            if not anchored:
-                self.r.fail("reading_signature", where, str(exc))
-                return None
-        else:
+        # The binding is found by the message's device id, which its key derives: only the signature can fail.
+        if signature_ok:
             self.r.good("reading_signature")
+        elif not anchored:
+            try:
+                check_signature(message, binding.public_key, signature_ok)
+            except LeaseChainError as exc:
+                self.r.fail("reading_signature", where, str(exc))
+            return None
         status = binding.status_before(batch)
         key = Key(binding.public_key, *status) if status is not None else None
         return refusal(message, key, signature_ok)
