@@ -1,8 +1,9 @@
-"""Re-verification of device messages against the ledger's key bindings.
+"""Re-verification of device messages against the ledger's key bindings, in worker processes.
 
-Each message is judged on its own, from its exact bytes and the keys as they
-stood before its batch, so the verdicts do not depend on how the work is
-split.  Big batches are cut into chunks judged in worker processes (decoding
+Each message is judged on its own (the rule is :mod:`chain_client.ledger.verdict`,
+shared with the auditor and the credit replay), from its exact bytes and the
+keys as they stood before its batch, so the verdicts do not depend on how the
+work is split.  Big batches are cut into chunks judged in worker processes (decoding
 is Python work, so threads would only queue on the interpreter lock); the
 caller keeps working on the batch meanwhile and collects the verdicts in
 order.
@@ -13,68 +14,11 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import NamedTuple
 
-from chain_client.errors import ProtocolError
-from chain_client.ledger.rotation import signed_before_rotation
-from chain_client.message import check_signature, decode
-from chain_client.payload import Reading
-from chain_client.reasons import Reason
+from chain_client.ledger.verdict import Key, Verdict, judge_many
 
 PARALLEL_THRESHOLD = 512
 CHUNKS_PER_WORKER = 4
-
-
-class Key(NamedTuple):
-    """What verification needs of a binding."""
-
-    public_key: bytes
-    status: str  # active | rotated | revoked
-    ended_at: int
-
-
-class Verdict(NamedTuple):
-    """The judgement of one message; ``reason`` is empty when it verified."""
-
-    reason: str
-    device: str = ""
-    kind: str = ""
-    boot: int = 0
-    seq: int = 0
-    time: int = 0
-    synced: bool = False
-    run_seconds: int = 0
-
-
-def judge(raw: bytes, keys: Mapping[str, Key]) -> Verdict:
-    """Decode one message and check it against the key bound to its device id."""
-    try:
-        message = decode(raw)
-    except ProtocolError as exc:
-        return Verdict(exc.reason.value)
-    body = message.body
-    device = message.device_id.hex()
-    if isinstance(body, Reading):
-        fields = ("reading", body.boot, body.seq, body.time, body.time_synced, body.run_seconds)
-    else:
-        fields = ("birth", body.boot, 0, body.time, body.time_synced, 0)
-    key = keys.get(device)
-    if key is None:
-        return Verdict(Reason.UNKNOWN_DEVICE.value, device, *fields)
-    if key.status == "revoked":
-        return Verdict(Reason.REVOKED_DEVICE.value, device, *fields)
-    if key.status == "rotated" and not signed_before_rotation(body, key.ended_at):
-        return Verdict(Reason.REVOKED_DEVICE.value, device, *fields)
-    try:
-        check_signature(message, key.public_key)
-    except ProtocolError as exc:
-        return Verdict(exc.reason.value, device, *fields)
-    return Verdict("", device, *fields)
-
-
-def judge_chunk(chunk: Sequence[bytes], keys: Mapping[str, Key]) -> list[Verdict]:
-    """Verdicts of a run of messages."""
-    return [judge(raw, keys) for raw in chunk]
 
 
 class Verifier:
@@ -94,13 +38,13 @@ class Verifier:
     def start(self, messages: Sequence[bytes], keys: Mapping[str, Key]) -> Iterator[Verdict]:
         """Begin judging ``messages``; iterating the result yields the verdicts in order as they come."""
         if self.workers < 2 or len(messages) < PARALLEL_THRESHOLD:
-            return iter(judge_chunk(messages, keys))
+            return iter(judge_many(messages, keys))
         pool = self._executor()
         # Several chunks per worker, so the caller can use the first verdicts
         # while the workers are still on the last ones.
         size = -(-len(messages) // (self.workers * CHUNKS_PER_WORKER))
         futures: list[Future[list[Verdict]]] = [
-            pool.submit(judge_chunk, messages[i : i + size], keys) for i in range(0, len(messages), size)
+            pool.submit(judge_many, messages[i : i + size], keys) for i in range(0, len(messages), size)
         ]
 
         def collect() -> Iterator[Verdict]:

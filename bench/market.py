@@ -1,7 +1,7 @@
 """Benchmark of the marketplace's shared rules, in process; prints JSON.
 
 * the credit book's work per verified reading (``CreditBook.reading``), beside what the ledger
-  already spends judging that reading (``backend.verify.judge``: decode and signature check);
+  already spends judging that reading (``chain_client.ledger.verdict.judge``: decode and signature check);
 * one credit score of a lessee with a long history (N invoices over several leases), beside one
   pass that only sums those invoices' amounts (the least any formula over them costs);
 * the ranking of M listings for a request (``rank``), beside sorting M tuples.
@@ -16,10 +16,10 @@ import json
 import time
 from collections.abc import Callable
 
-from backend.verify import Key, judge
 from chain_client.credit.book import HOUR, CreditBook
 from chain_client.credit.facts import InvoiceFact, LeaseFact, Party
 from chain_client.credit.score import score
+from chain_client.ledger.verdict import Key, judge
 from chain_client.market.match import Candidate, Need, rank
 from tests.backend.world import reading, seeded_key
 

@@ -7,7 +7,7 @@ from typing import Any
 from backend.domain.context import Context, certified, refuse, reviewer
 from backend.state import Credit, Enterprise
 from chain_client.ledger.reasons import TxReason
-from chain_client.ledger.schema import Role
+from chain_client.ledger.schema import REVIEW_NEEDS_DELIVERY_FROM, Role
 
 
 def genesis(ctx: Context) -> dict[str, Any]:
@@ -85,8 +85,14 @@ def review_enterprise(ctx: Context) -> dict[str, Any]:
     return {"enterprise": account, "status": found.status}
 
 
+def _delivered_to(ctx: Context, client: str, service: str) -> bool:
+    market = ctx.state.market
+    orders = (market.orders[o] for o in market.service_orders.get(service, []))
+    return any(o.client == client and o.status == "delivered" for o in orders)
+
+
 def review_service(ctx: Context) -> dict[str, Any]:
-    """A certified enterprise rates a third-party service, once."""
+    """A certified enterprise rates a third-party service, once, after the service delivered to it."""
     author = certified(ctx, ctx.signer)
     service = ctx.args["service"]
     if service == ctx.signer:
@@ -94,6 +100,12 @@ def review_service(ctx: Context) -> dict[str, Any]:
     target = certified(ctx, service, (Role.SERVICE,), what="service")
     if service in author.reviews_given:
         raise refuse(TxReason.ALREADY_REVIEWED, f"{ctx.signer} has already reviewed service {service}")
+    # Only entries from the rule's start are held to it: an older one in the log replays as it applied.
+    if ctx.time >= REVIEW_NEEDS_DELIVERY_FROM and not _delivered_to(ctx, ctx.signer, service):
+        raise refuse(
+            TxReason.NOT_DELIVERED,
+            f"service {service} has delivered no order to {ctx.signer}: a review follows a delivery",
+        )
     author.reviews_given.append(service)
     target.credit.reviews_received += 1
     target.credit.rating_sum += ctx.args["rating"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from backend.domain.context import Context, certified, refuse
-from backend.verify import Key, judge_chunk
 from chain_client import merkle
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.schema import Role
 from chain_client.ledger.usage import Counter, increment, is_after, stamp
+from chain_client.ledger.verdict import Key, judge_many
 
 
 def anchor_batch(ctx: Context) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
         raise refuse(TxReason.BATCH_COUNT_MISMATCH, f"batch says {count} messages but holds {len(messages)}")
     keys = {d: Key(b.public_key, b.status, b.ended_at) for d, b in ctx.state.bindings.items()}
     verdicts = (
-        ctx.verifier.start(messages, keys) if ctx.verifier is not None else iter(judge_chunk(messages, keys))
+        ctx.verifier.start(messages, keys) if ctx.verifier is not None else iter(judge_many(messages, keys))
     )
     leaves = [merkle.leaf_hash(m) for m in messages]
     if len(set(leaves)) != len(leaves):

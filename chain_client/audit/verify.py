@@ -17,7 +17,8 @@ failure:
   history, and every reading's device is bound to the token;
 * ``batch_inclusion``: every reading is the exact leaf at its position of its anchored batch;
 * ``reading_signature``: every reading verifies against its device's bound key
-  (a message the ledger refused as anchored is judged, like the ledger, as not counted);
+  (a message the ledger refused as anchored is judged, by the ledger's own rule
+  :mod:`chain_client.ledger.verdict`, as not counted);
 * ``usage``: the meter rules (:mod:`chain_client.ledger.usage`) applied to the readings
   give the invoice's run-seconds;
 * ``invoice``: the period, its end before the issue, and the amount
@@ -42,21 +43,20 @@ from chain_client.audit.anchors import cited_anchors
 from chain_client.audit.bundle import Bundle
 from chain_client.audit.report import Report
 from chain_client.audit.timeline import Timeline, rebuild
-from chain_client.errors import LeaseChainError
+from chain_client.errors import LeaseChainError, ProtocolError
 from chain_client.ledger.due import due_date
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.evidence import Evidence, Increment, mismatch, period_evidence
 from chain_client.ledger.holders import ShareEvent, holders_at
 from chain_client.ledger.ids import invoice_id, lease_id, token_id
-from chain_client.ledger.rotation import signed_before_rotation
 from chain_client.ledger.schema import TxType, check_args, parse_type
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import TreeHead, tree_head_from_json, verify_tree_head
 from chain_client.ledger.usage import Counter, increment, is_after, stamp, usage_charge
+from chain_client.ledger.verdict import Key, read, refusal
 from chain_client.market.ids import LISTING, REQUEST, derived_id
 from chain_client.market.terms import proposal_offer
 from chain_client.message import Message, check_signature
-from chain_client.message import decode as decode_message
 from chain_client.payload import Reading
 from chain_client.signatures import verify_many
 from chain_client.tlog import NoteError, log_verifier, note, parse_text
@@ -73,13 +73,6 @@ class Logged:
     index: int
     time: int
     tx: Transaction
-
-
-def _decoded(raw: bytes) -> Message | LeaseChainError:
-    try:
-        return decode_message(raw)
-    except LeaseChainError as exc:
-        return exc
 
 
 def _hexes(values: list[str]) -> list[bytes]:
@@ -313,7 +306,7 @@ class _Audit:
         batches = {e.index: e for e in self.of_type(TxType.ANCHOR_BATCH)}
         seen: set[tuple[int, int]] = set()
         verdicts: dict[tuple[int, int], str] = {}
-        judged: list[tuple[tuple[int, int], str, bool, Message | LeaseChainError]] = []
+        judged: list[tuple[tuple[int, int], str, bool, Message | ProtocolError]] = []
         for item in sorted(self.b.readings, key=lambda r: (r.batch, r.position)):
             where = f"reading {item.batch}/{item.position}"
             spot = (item.batch, item.position)
@@ -330,10 +323,11 @@ class _Audit:
             anchored = self.anchored(item.batch, item.position, raw, path, batches, where)
             if issued is not None and item.batch > issued:
                 continue
-            judged.append((spot, where, anchored, _decoded(raw)))
+            judged.append((spot, where, anchored, read(raw)))
         signatures = self.signatures(judged, timeline)
         for spot, where, anchored, message in judged:
-            verdict = self.judge(message, spot[0], timeline, where, anchored, signatures.get(spot))
+            # Every decoded message of a bound device has its outcome; a missing one fails closed.
+            verdict = self.judge(message, spot[0], timeline, where, anchored, signatures.get(spot, False))
             if verdict is not None and anchored:  # an unproven message is no evidence of usage
                 verdicts[spot] = verdict
                 if not verdict and isinstance(message, Message):
@@ -370,7 +364,7 @@ class _Audit:
 
     def signatures(
         self,
-        judged: Sequence[tuple[tuple[int, int], str, bool, Message | LeaseChainError]],
+        judged: Sequence[tuple[tuple[int, int], str, bool, Message | ProtocolError]],
         timeline: Timeline,
     ) -> dict[tuple[int, int], bool]:
         """Whether each decoded reading's signature verifies under its device's bound key, checked at once."""
@@ -386,41 +380,40 @@ class _Audit:
 
     def judge(
         self,
-        message: Message | LeaseChainError,
+        message: Message | ProtocolError,
         batch: int,
         timeline: Timeline,
         where: str,
         anchored: bool,
-        signature_ok: bool | None,
+        signature_ok: bool,
     ) -> str | None:
-        """The ledger's verdict on one message when anchored (``""``: verified); None if unusable."""
-        if isinstance(message, LeaseChainError):
+        """The ledger's verdict on one message when anchored (``""``: verified); None if unusable.
+
+        The verdict is the ledger's own rule (:mod:`chain_client.ledger.verdict`); the signature is
+        checked for the report whatever the key's status, since an unanchored message must verify.
+        """
+        if isinstance(message, ProtocolError):
             if not anchored:
                 self.r.fail("reading_signature", where, f"does not decode: {message}")
                 return None
-            return "malformed"
+            return message.reason.value
         device = message.device_id.hex()
         binding = timeline.bindings.get(device)
         if binding is None:
             self.r.fail("device_bindings", where, f"device {device} has no binding entry for {self.b.token}")
             return None
-        try:
-            check_signature(message, binding.public_key, signature_ok)
-        except LeaseChainError as exc:
-            if not anchored:
+        # The binding is found by the message's device id, which its key derives: only the signature can fail.
+        if signature_ok:
+            self.r.good("reading_signature")
+        elif not anchored:
+            try:
+                check_signature(message, binding.public_key, signature_ok)
+            except LeaseChainError as exc:
                 self.r.fail("reading_signature", where, str(exc))
-                return None
-            return "bad_signature"  # anchored as it is: the ledger refused it too
-        self.r.good("reading_signature")
+            return None
         status = binding.status_before(batch)
-        body = message.body
-        if status is None:
-            return "unknown_device"
-        if status[0] == "revoked":
-            return "revoked_device"
-        if status[0] == "rotated" and not signed_before_rotation(body, status[1]):
-            return "revoked_device"
-        return ""
+        key = Key(binding.public_key, *status) if status is not None else None
+        return refusal(message, key, signature_ok)
 
     # -- usage, invoice, holders, payouts ------------------------------------------
 

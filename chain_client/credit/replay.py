@@ -2,7 +2,7 @@
 
 Every entry is read, its transaction's signature checked and folded into a
 :class:`~chain_client.credit.book.CreditBook`. A batch's messages are judged here, against the device
-bindings the same entries made (the ledger's verdict rule, docs/ledger.md 'Telemetry anchoring'), so the
+bindings the same entries made (the ledger's verdict rule, :mod:`chain_client.ledger.verdict`), so the
 telemetry coverage rests on signatures this code checked, not on the ledger's word.
 """
 
@@ -16,63 +16,48 @@ from chain_client.client.sync import LedgerClient
 from chain_client.credit.book import CreditBook
 from chain_client.credit.errors import CreditError
 from chain_client.device import device_id
-from chain_client.errors import ProtocolError
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.errors import TransactionError
 from chain_client.ledger.transaction import Transaction, decode
 from chain_client.ledger.treehead import verify_tree_head
 from chain_client.ledger.usage import stamp
-from chain_client.message import check_signature
-from chain_client.message import decode as decode_message
-from chain_client.payload import Reading
+from chain_client.ledger.verdict import Key, Verdict, judge_many
 
 PAGE = 1000
 
 
 @dataclass
-class _Key:
-    public_key: bytes
-    token: str
-    status: str = "active"  # active | rotated | revoked
-    ended_at: int = 0
-
-
-@dataclass
 class _Keys:
-    """Device keys by device id, and each token's active device, from bind/rotate/revoke entries."""
+    """Device keys by device id, as the verdict rule reads them, their tokens and each token's active device.
 
-    keys: dict[str, _Key] = field(default_factory=dict)
+    Kept from the bind/rotate/revoke entries, so that a batch is judged against the keys as they stood
+    before it.
+    """
+
+    keys: dict[str, Key] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
     active: dict[str, str] = field(default_factory=dict)
 
     def apply(self, time: int, tx: Transaction) -> None:
         token = tx.args.get("token", "")
-        current = self.keys.get(self.active.get(token, ""))
-        if tx.type in ("rotate_device", "revoke_device") and current is not None:
-            current.status, current.ended_at = ("rotated" if tx.type == "rotate_device" else "revoked"), time
+        current = self.active.get(token, "")
+        if tx.type in ("rotate_device", "revoke_device") and current in self.keys:
+            status = "rotated" if tx.type == "rotate_device" else "revoked"
+            self.keys[current] = self.keys[current]._replace(status=status, ended_at=time)
             del self.active[token]
         if tx.type in ("bind_device", "rotate_device"):
             device = device_id(tx.args["public_key"]).hex()
-            self.keys[device] = _Key(tx.args["public_key"], token)
+            self.keys[device] = Key(tx.args["public_key"], "active", 0)
+            self.tokens[device] = token
             self.active[token] = device
 
-    def verified(self, raw: bytes) -> tuple[str, Reading] | None:
-        """The token and body of a reading that verifies against its bound key, else None."""
-        try:
-            message = decode_message(raw)
-        except ProtocolError:
-            return None
-        body = message.body
-        key = self.keys.get(message.device_id.hex())
-        if key is None or not isinstance(body, Reading) or key.status == "revoked":
-            return None
-        # A rotated key vouches only for what its synchronised clock places before the rotation.
-        if key.status == "rotated" and not (body.time_synced and body.time < key.ended_at):
-            return None
-        try:
-            check_signature(message, key.public_key)
-        except ProtocolError:
-            return None
-        return key.token, body
+    def verified(self, messages: Sequence[bytes]) -> list[tuple[str, Verdict]]:
+        """The token and verdict of each message of a batch that counts as a verified reading."""
+        return [
+            (self.tokens[v.device], v)
+            for v in judge_many(messages, self.keys)
+            if not v.reason and v.kind == "reading"
+        ]
 
 
 def replay(entries: Iterable[bytes], batch: Callable[[int], Sequence[bytes]]) -> CreditBook:
@@ -85,11 +70,8 @@ def replay(entries: Iterable[bytes], batch: Callable[[int], Sequence[bytes]]) ->
         except TransactionError as exc:
             raise CreditError(f"log entry {index} does not decode: {exc}") from None
         if tx.type == "anchor_batch":
-            for message in batch(index):
-                found = keys.verified(message)
-                if found is not None:
-                    token, body = found
-                    book.reading(token, stamp(body.time, body.time_synced, entry.time))
+            for token, v in keys.verified(batch(index)):
+                book.reading(token, stamp(v.time, v.synced, entry.time))
         keys.apply(entry.time, tx)
         book.apply(entry.time, tx)
     return book

@@ -32,6 +32,9 @@ MAX_OPEN_LISTINGS = 64
 MAX_PROPOSALS = 16
 MAX_OPEN_ORDERS = 32
 MAX_GUARANTEES = 4
+# From this ledger time on (2026-12-07 00:00 UTC), review_service needs a delivered order of the reviewer
+# with the service; entries stamped before it apply as they always did, so older logs still replay.
+REVIEW_NEEDS_DELIVERY_FROM = 1_796_601_600
 MAX_HOURS_PER_MONTH = 744  # every hour of a 31-day month
 GUARANTEE_KINDS = ("security", "salvage")
 ACCOUNT_RE = re.compile(r"[0-9a-f]{64}")

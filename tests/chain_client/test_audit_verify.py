@@ -1,8 +1,9 @@
 """The offline verifier recomputes what the ledger computed, on a device history with every twist.
 
 Rotation (old readings still count when provably older), a revoked key, a
-duplicate delivery, an unsynchronised clock, a reboot whose counter went
-down: the verifier's meter must agree with the backend's invoice exactly.
+forged signature anchored as it came, a duplicate delivery, an unsynchronised
+clock, a reboot whose counter went down: the verifier's meter must agree with
+the backend's invoice exactly.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ def party(backend: LedgerBackend, label: str, role: str) -> SigningKey:
     with LedgerClient(backend.url, backend.operator) as op:
         op.approve_enterprise(bytes(key.verify_key).hex())
     return key
+
+
+def _forged(raw: bytes) -> bytes:
+    """The message with one bit of its signature (the last 64 bytes) flipped: it decodes, it fails."""
+    return raw[:-1] + bytes([raw[-1] ^ 1])
 
 
 def test_the_verifier_agrees_with_the_ledger_on_a_twisted_history(backend: LedgerBackend) -> None:
@@ -72,6 +78,7 @@ def test_the_verifier_agrees_with_the_ledger_on_a_twisted_history(backend: Ledge
                 reading(new, seq=2, time=now + 1, run_seconds=650),  # +600
                 reading(new, boot=2, seq=1, time=now + 2, run_seconds=10),  # counter went down: +0
                 reading(new, boot=2, seq=2, time=now + 2, run_seconds=110),  # +100
+                _forged(reading(new, boot=2, seq=9, time=now + 2, run_seconds=9000)),  # bad signature
             ]
         )
         m.revoke_device(token, "sensor stolen")
@@ -89,8 +96,9 @@ def test_the_verifier_agrees_with_the_ledger_on_a_twisted_history(backend: Ledge
     assert report.summary["usage_seconds"] == invoice.usage_seconds
     assert report.summary["amount"] == invoice.amount
     assert report.summary["duplicates"] == 1
-    assert report.summary["rejected"] == 2  # the old key after its rotation, the new key after revocation
-    assert len(bundle.readings) == 10
+    # the old key after its rotation, the forged reading, the new key after revocation
+    assert report.summary["rejected"] == 3
+    assert len(bundle.readings) == 11
     assert report.summary["paid"] is True
     # before the payment the invoice verifies as well, with nothing distributed yet
     assert unpaid.failures == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from chain_client.ledger.distribution import distribute
 from chain_client.ledger.usage import usage_charge
 from tests.cli.story import FEE_BPS, FIXED_RENT, RUN_STEP, USAGE_RATE, Story
@@ -65,7 +67,25 @@ def test_human_output_is_a_table(story: Story) -> None:
     assert "approved" in listing
 
 
-def test_a_lessee_rates_the_gateway_service(story: Story) -> None:
+def test_a_lessee_rates_the_gateway_service(story: Story, tmp_path: Path) -> None:
+    # A review follows a delivery of the service to the reviewer (docs/ledger.md, review_service).
+    order = story.cli.ok(
+        "market",
+        "engage",
+        "gateway",
+        "--subject",
+        story.token,
+        "--scope",
+        "setup",
+        "--fee",
+        "1",
+        "--due",
+        "+86400",
+        key="lessee",
+    )["result"]["order"]
+    report = tmp_path / "setup.txt"
+    report.write_text("gateway set up and anchoring")
+    story.cli.ok("market", "deliver", order, str(report), key="gateway")
     story.cli.ok(
         "enterprise", "review-service", "gateway", "--rating", "4", "--comment", "solid", key="lessee"
     )
