@@ -157,7 +157,10 @@ class Ledger:
             tx = decode(entry.tx)
             # A batch's messages are stored once, in the readings table, not in its entry.
             messages = self.storage.batch_messages(row.index) if tx.type == TxType.ANCHOR_BATCH else None
-            apply(self.state, tx, row.index, entry.time, self.verifier, messages, self.readings)
+            apply(
+                self.state, tx, row.index, entry.time, self.verifier, messages, self.readings,
+                root_at=self.tree.root, replaying=True,
+            )
         except TransactionError as exc:
             raise BackendError(f"log entry {row.index} does not replay: {exc}") from None
         self._seen[_id_key(tx.public_key, tx.id)] = _Seen(row.index, hashlib.sha256(entry.tx).digest())
@@ -299,7 +302,9 @@ class Ledger:
                     outcomes.append({})
                     continue
                 index = self.tree.size
-                outcome = apply(self.state, tx, index, now, self.verifier, messages, self.readings)
+                outcome = apply(
+                    self.state, tx, index, now, self.verifier, messages, self.readings, root_at=self.tree.root
+                )
             except TransactionError as exc:
                 outcomes.append(exc)
                 continue

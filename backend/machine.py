@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,11 +33,15 @@ def apply(
     verifier: Verifier | None = None,
     messages: Sequence[bytes] | None = None,
     readings: Readings | None = None,
+    *,
+    root_at: Callable[[int], bytes],
+    replaying: bool = False,
 ) -> Outcome:
     """Apply ``tx`` as log entry ``index`` at ``time``; refuse it without changing ``state``.
 
     ``messages`` are the device messages that travel beside an ``anchor_batch`` (its entry
-    commits to them by root and count only); any other type takes none.
+    commits to them by root and count only); any other type takes none. ``root_at`` gives the
+    log's root hash at a size up to ``index``; ``replaying`` says the entry is already in the log.
     """
     tx_type = parse_type(tx.type)
     if index == 0 and tx_type is not TxType.GENESIS:
@@ -56,7 +60,10 @@ def apply(
     if messages is not None and tx_type is not TxType.ANCHOR_BATCH:
         raise TransactionError(TxReason.BAD_ARGS, f"{tx.type} takes no messages beside it, only anchor_batch")
     sidecar = None if messages is None else batch_messages("messages", list(messages))
-    ctx = Context(state, tx, args, index, time, verifier, messages=sidecar, readings=readings)
+    ctx = Context(
+        state, tx, args, index, time, verifier, messages=sidecar, readings=readings,
+        root_at=root_at, replaying=replaying,
+    )
     result = HANDLERS[tx_type](ctx)
     # The credit book folds the accepted entry as any reader of the log would (docs/credit.md).
     state.credit_book.apply(time, tx)

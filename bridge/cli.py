@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from types import FrameType
 
 from bridge.anchoring import StepResult
 from bridge.chain import Chain
-from bridge.config import ETH_KEY, LEDGER_KEY, BridgeConfig, read_hex_key, secret_file, witness_keys
+from bridge.config import ETH_KEY, LEDGER_KEY, BridgeConfig, log_key, read_hex_key, secret_file, witness_keys
 from bridge.errors import BridgeError
 from bridge.mirror import MirrorResult
 from bridge.service import Bridge
@@ -87,9 +88,14 @@ def run(args: argparse.Namespace) -> int:
         interval=args.interval,
         poll=args.poll,
         min_cosignatures=args.min_cosignatures,
-        witnesses=witness_keys(args.witness),
+        witnesses=witness_keys(args.witness or os.environ.get("LEASECHAIN_WITNESSES", "").split()),
         start_block=args.start_block,
+        log_vkey=log_key(args.log_vkey),
     )
+    if config.log_vkey is None:
+        logging.getLogger("leasechain.bridge").warning(
+            "no --log-vkey: the checkpoint is checked against the key the ledger itself names"
+        )
     eth_key = read_hex_key(secret_file(ETH_KEY, args.eth_key), "chain key")
     ledger_key = read_hex_key(secret_file(LEDGER_KEY, args.ledger_key), "ledger key")
     bridge = Bridge(config, eth_key, ledger_key)
@@ -131,8 +137,25 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--confirmations", type=int, default=3)
     r.add_argument("--interval", type=float, default=60.0, help="least seconds between two anchors")
     r.add_argument("--poll", type=float, default=2.0, help="seconds between steps")
-    r.add_argument("--witness", action="append", default=[], help="a witness's verifier key (repeat)")
-    r.add_argument("--min-cosignatures", type=int, default=0, help="anchor only checkpoints with this many")
+    r.add_argument(
+        "--log-vkey",
+        default=os.environ.get("LEASECHAIN_LOG_VKEY"),
+        help="the log's checkpoint verifier key (GET /v1/info's vkey, from the operator): anchor only "
+        "checkpoints it signed (env LEASECHAIN_LOG_VKEY)",
+    )
+    r.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="a witness's verifier key (repeat; env LEASECHAIN_WITNESSES, space-separated)",
+    )
+    r.add_argument(
+        "--min-cosignatures",
+        type=int,
+        default=os.environ.get("LEASECHAIN_MIN_COSIGNATURES", "0"),  # argparse applies type=int
+        help="anchor only checkpoints that this many of the --witness keys co-signed "
+        "(env LEASECHAIN_MIN_COSIGNATURES)",
+    )
     r.add_argument("--once", action="store_true", help="one step, then exit")
     r.set_defaults(func=run)
     return p

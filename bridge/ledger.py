@@ -10,6 +10,7 @@ from chain_client.client import LedgerClient
 from chain_client.client import models as m
 from chain_client.client.answers import check
 from chain_client.tlog import Checkpoint, VerifierKey, parse_vkey, verify_checkpoint, verify_cosignatures
+from chain_client.tlog.errors import NoteError
 from chain_client.tlog.note import Note
 
 # A checkpoint note is three lines and a signature line per witness: a few KiB at most.
@@ -32,13 +33,16 @@ def count_cosignatures(note: Note, witnesses: Sequence[VerifierKey]) -> int:
 class LedgerView:
     """The ledger's HTTP API, as far as the bridge needs it."""
 
-    def __init__(self, client: LedgerClient, witnesses: Sequence[VerifierKey]) -> None:
+    def __init__(
+        self, client: LedgerClient, witnesses: Sequence[VerifierKey], pinned: VerifierKey | None = None
+    ) -> None:
         self.client = client
         self.witnesses = tuple(witnesses)
-        self._log_key: VerifierKey | None = None
+        self.pinned = pinned
+        self._log_key = pinned
 
     def log_key(self) -> VerifierKey:
-        """The log's checkpoint verifier key (``GET /v1/info``), read once."""
+        """The pinned log key, else the one the ledger names (``GET /v1/info``), read once."""
         if self._log_key is None:
             info = check(self.client.http.get("/v1/info"))
             self._log_key = parse_vkey(str(info["vkey"]))
@@ -52,7 +56,13 @@ class LedgerView:
             raise BridgeError(
                 f"the ledger's checkpoint is {len(response.content)} bytes, over {MAX_CHECKPOINT}"
             )
-        checkpoint, note = verify_checkpoint(response.content, self.log_key())
+        try:
+            checkpoint, note = verify_checkpoint(response.content, self.log_key())
+        except NoteError as exc:
+            whose = "the pinned log key" if self.pinned is not None else "the key of /v1/info"
+            raise BridgeError(
+                f"the ledger's checkpoint does not verify under {whose} {self.log_key().vkey()[:80]}: {exc}"
+            ) from None
         return Witnessed(checkpoint, count_cosignatures(note, self.witnesses))
 
     def recorded(self, chain_id: int, contract: str) -> m.RecordedAnchor | None:

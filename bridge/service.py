@@ -33,7 +33,7 @@ class Bridge:
     def __post_init__(self) -> None:
         self.chain = Chain(self.config.rpc_url, self.eth_key, self.config.chain_id)
         self.client = LedgerClient(self.config.ledger_url, SigningKey(self.ledger_key), retries=0)
-        self.ledger = LedgerView(self.client, self.config.witnesses)
+        self.ledger = LedgerView(self.client, self.config.witnesses, self.config.log_vkey)
         self.anchorer = Anchorer(self.config, self.chain, self.ledger)
         self.mirror = Mirror(self.config, self.chain, self.ledger) if self.config.token_contract else None
         self.chain_checked = False

@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from chain_client import human
 from chain_client.client import LedgerClient, LedgerHTTPError, NotFoundError, UnreachableError
-from explorer import export, market_routes, pages, trace
+from explorer import anchors, export, market_routes, pages, trace
 from explorer.names import Names
 from explorer.search import search
 from explorer.tally import Tally
@@ -193,6 +193,11 @@ def _pages(
     def invoice(invoice_id: str, readings: str | None = None) -> HTMLResponse:
         """An invoice: its usage, a page of the readings behind it (from ``readings``), its payout lines."""
         return page("invoice.html", lambda c, n: pages.invoice(c, n, invoice_id, readings, shown))
+
+    @app.get("/chain", response_class=HTMLResponse)
+    def chain() -> HTMLResponse:
+        """The log's checkpoints anchored on EVM chains: chain, contract, size, root, block, transaction."""
+        return page("chain.html", anchors.page)
 
     market_routes.add(app, page)  # requests, listings, rankings, credit scores, services
 

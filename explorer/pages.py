@@ -15,7 +15,7 @@ from typing import Any
 from chain_client import human
 from chain_client.client import LedgerClient, NotFoundError, queries
 from chain_client.client import models as m
-from explorer import signers
+from explorer import anchors, signers
 from explorer.names import Names
 from explorer.tally import Tally
 from explorer.words import describe
@@ -92,6 +92,7 @@ def home(
         "signers": found,
         "unreadable": unreadable,
         "witness_vkeys": list(witnesses),
+        "anchors": anchors.anchors(client, names),
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from chain_client import human
 from chain_client.client import models as m
+from chain_client.evm import chain_name
 from explorer.market_words import WORDS as MARKET_WORDS
 from explorer.names import Names
 
@@ -130,7 +131,7 @@ _WORDS: dict[str, Describer] = {
     "pay_invoice": _pay,
     "anchor_batch": _anchor,
     "record_anchor": lambda a, r, n, t: (
-        f"recorded that log size {a['size']} is anchored on chain {a['chain_id']}, "
+        f"recorded that log size {a['size']} is anchored on {chain_name(a['chain_id'])}, "
         f"contract {a['contract']}, block {a['block']}"
     ),
     **MARKET_WORDS,

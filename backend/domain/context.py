@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,10 @@ class Context:
     readings: Readings | None = None  # the usage increments, in the database
     batch_row: dict[str, Any] | None = None
     reading_rows: list[dict[str, Any]] = field(default_factory=list)
+    # The log's root hash at a size up to ``index`` (read-only: the tree before this entry).
+    root_at: Callable[[int], bytes] | None = None
+    # Applying an entry already in the log (a start), not a submission.
+    replaying: bool = False
 
     @property
     def signer(self) -> str:

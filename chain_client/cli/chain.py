@@ -11,7 +11,7 @@ from chain_client.cli.context import Context
 from chain_client.cli.registry import command, group
 from chain_client.client import models as m
 from chain_client.client.answers import check
-from chain_client.evm import Rpc, latest_anchor
+from chain_client.evm import Rpc, chain_name, latest_anchor
 
 
 def _lag(size: int, now: float, anchor: m.RecordedAnchor, on_chain: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def _on_chain(rpc_url: str | None, anchor: m.RecordedAnchor, origin: str) -> dic
 
 def _line(row: dict[str, Any]) -> str:
     text = (
-        f"chain {row['chain_id']} contract {row['contract']}: recorded size {row['recorded_size']} "
+        f"{chain_name(row['chain_id'])} contract {row['contract']}: recorded size {row['recorded_size']} "
         f"(block {row['recorded_block']}, {human.when(row['recorded_at'])}), "
         f"{row['entries_behind']} entries and {human.duration(row['seconds_behind'])} behind the ledger"
     )
@@ -53,7 +53,7 @@ def status(ctx: Context) -> int:
     """The ledger's size and, per chain and contract, the newest recorded anchor and its lag."""
     with ctx.client() as client:
         info = check(client.http.get("/v1/info"))
-        anchors = [m.RecordedAnchor.model_validate(a) for a in check(client.http.get("/v1/anchors"))]
+        anchors = client.anchors()
     size, origin, now = int(info["size"]), str(info["origin"]), time.time()
     rows = [_lag(size, now, a, _on_chain(ctx.args.rpc, a, origin)) for a in anchors]
     lines = [f"ledger {origin}: tree size {size}"] + [_line(r) for r in rows]

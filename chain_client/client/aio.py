@@ -186,6 +186,7 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]], MarketActions[Awai
     telemetry = _query(queries.telemetry)
     reading_proof = _query(queries.reading_proof)
     batch = _query(queries.batch)
+    anchors = _query(queries.anchors)
     # the marketplace and credit scores (docs/market.md)
     market_requests = _query(mq.market_requests)
     market_request = _query(mq.market_request)

@@ -228,6 +228,11 @@ def telemetry(
     return Query("/v1/telemetry", _field_list("readings", m.TelemetryReading), params)
 
 
+def anchors() -> Query[list[m.RecordedAnchor]]:
+    """The newest on-chain anchor recorded per (chain, contract) (docs/chain.md)."""
+    return Query("/v1/anchors", _list(m.RecordedAnchor))
+
+
 def batch(index: int) -> Query[m.AnchoredBatch]:
     """An anchored batch with its messages (hex, leaf order)."""
     return Query(f"/v1/batches/{_seg(index)}", _model(m.AnchoredBatch))

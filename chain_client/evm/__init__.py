@@ -6,6 +6,7 @@ web3.py.  Both take the ABI and bytecode from the committed artifacts in ``artif
 
 from chain_client.evm.anchors import OnChainAnchor, anchor_at, latest_anchor, writer_of
 from chain_client.evm.artifacts import Artifact, artifact
+from chain_client.evm.chains import chain_name
 from chain_client.evm.errors import ChainError
 from chain_client.evm.rpc import Rpc
 
@@ -16,6 +17,7 @@ __all__ = [
     "Rpc",
     "anchor_at",
     "artifact",
+    "chain_name",
     "latest_anchor",
     "writer_of",
 ]

@@ -82,6 +82,7 @@ class TxReason(StrEnum):
     # on-chain anchors recorded back into the log (docs/chain.md)
     ANCHOR_BEYOND_LOG = "anchor_beyond_log"
     ANCHOR_NOT_NEWER = "anchor_not_newer"
+    ANCHOR_ROOT_MISMATCH = "anchor_root_mismatch"
     NOT_ANCHOR_RECORDER = "not_anchor_recorder"
     # the marketplace (docs/market.md)
     UNKNOWN_REQUEST = "unknown_request"

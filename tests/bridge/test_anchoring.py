@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from nacl.signing import SigningKey
 
 from bridge.anvil import KEYS
 from bridge.chain import NODE_ERRORS
@@ -16,6 +17,7 @@ from bridge.cli import main
 from bridge.errors import BridgeError
 from chain_client.client import LedgerClient
 from chain_client.ledger.schema import TxType
+from chain_client.tlog import cosigner
 from tests.bridge.world import World, make_world
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
@@ -149,7 +151,9 @@ def _until(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
 
 
 def test_a_checkpoint_without_the_required_cosignatures_is_not_anchored(world: World) -> None:
-    bridge = world.bridge(min_cosignatures=1)  # the ledger's checkpoint carries no witness line
+    # The ledger's checkpoint carries no line of this witness.
+    witness = cosigner("w.test/witness", bytes(SigningKey(bytes(32)).verify_key))
+    bridge = world.bridge(min_cosignatures=1, witnesses=(witness,))
     assert bridge.anchorer.step().action == "idle"
     assert world.anchored_sizes() == []
 

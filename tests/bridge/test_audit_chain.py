@@ -127,6 +127,8 @@ def test_chain_status_shows_the_lag(world: World) -> None:
     _anchor_and_record(world)
     world.grow()
     world.grow()
+    code, text = _cli("chain", "status", "--url", world.ledger.url)
+    assert f"local development chain (chain 31337) contract {world.anchor}: recorded size" in text
     code, text = _cli("chain", "status", "--url", world.ledger.url, "--rpc", world.anvil.url, "--json")
     assert code == 0
     (row,) = json.loads(text)["anchors"]

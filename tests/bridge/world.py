@@ -18,6 +18,7 @@ from chain_client.evm import Rpc, latest_anchor
 from simulator.services import Backend
 from simulator.story import Cast, Party
 
+OPERATOR = SigningKey(bytes(32 * [7]))
 LESSEE_EVM = "0x00000000000000000000000000000000001e55ee"
 
 
@@ -76,11 +77,12 @@ class World:
         return [e["args"]["size"] for e in event.get_logs(from_block=0, to_block="latest")]
 
 
-def make_world(tmp: Path) -> World:
+def make_world(tmp: Path, extra: list[str] | None = None) -> World:
+    """``extra``: more ``serve`` options of the ledger, e.g. ``--origin`` and ``--witness-policy``."""
     anvil = Anvil(tmp)
     anvil.start()
-    (tmp / "ledger").mkdir()
-    backend = Backend(tmp / "ledger", SigningKey(bytes(32 * [7])))
+    (tmp / "ledger").mkdir(exist_ok=True)
+    backend = Backend(tmp / "ledger", OPERATOR, extra=extra)
     backend.start()
     cast = Cast(operator=backend.operator)
     with LedgerClient(backend.url, cast.operator, id_prefix="op") as op:
