@@ -11,12 +11,13 @@ order.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from chain_client.errors import ProtocolError
-from chain_client.message import check_signature, decode
+from chain_client.message import Message, check_signature, decode
 from chain_client.payload import Reading
 from chain_client.reasons import Reason
 
@@ -45,6 +46,26 @@ class Verdict(NamedTuple):
     run_seconds: int = 0
 
 
+FIELDS = ("kind", "boot", "seq", "device_time", "synced", "run_seconds")
+
+
+def _fields(message: Message) -> tuple[str, int, int, int, bool, int]:
+    body = message.body
+    if isinstance(body, Reading):
+        return ("reading", body.boot, body.seq, body.time, body.time_synced, body.run_seconds)
+    return ("birth", body.boot, 0, body.time, body.time_synced, 0)
+
+
+def message_fields(raw: bytes) -> dict[str, Any]:
+    """The fields a stored reading row shows from its message (:data:`FIELDS`); empty if it does not
+    decode, as its verdict's were."""
+    try:
+        values: tuple[Any, ...] = _fields(decode(raw))
+    except ProtocolError:
+        values = ("", 0, 0, 0, False, 0)
+    return dict(zip(FIELDS, values, strict=True))
+
+
 def judge(raw: bytes, keys: Mapping[str, Key]) -> Verdict:
     """Decode one message and check it against the key bound to its device id."""
     try:
@@ -53,10 +74,7 @@ def judge(raw: bytes, keys: Mapping[str, Key]) -> Verdict:
         return Verdict(exc.reason.value)
     body = message.body
     device = message.device_id.hex()
-    if isinstance(body, Reading):
-        fields = ("reading", body.boot, body.seq, body.time, body.time_synced, body.run_seconds)
-    else:
-        fields = ("birth", body.boot, 0, body.time, body.time_synced, 0)
+    fields = _fields(message)
     key = keys.get(device)
     if key is None:
         return Verdict(Reason.UNKNOWN_DEVICE.value, device, *fields)
@@ -76,6 +94,18 @@ def judge(raw: bytes, keys: Mapping[str, Key]) -> Verdict:
 def judge_chunk(chunk: Sequence[bytes], keys: Mapping[str, Key]) -> list[Verdict]:
     """Verdicts of a run of messages."""
     return [judge(raw, keys) for raw in chunk]
+
+
+_worker_keys: tuple[bytes, Mapping[str, Key]] = (b"", {})  # a worker's last key map, as sent and read
+
+
+def _judge_pickled(chunk: Sequence[bytes], pickled: bytes) -> list[Verdict]:
+    # The key map comes pickled once per batch (not once per chunk), and a worker reads it again
+    # only when it changed: bindings change seldom, batches come all the time.
+    global _worker_keys
+    if _worker_keys[0] != pickled:
+        _worker_keys = (pickled, pickle.loads(pickled))  # noqa: S301 - pickled by this backend
+    return judge_chunk(chunk, _worker_keys[1])
 
 
 class Verifier:
@@ -100,8 +130,10 @@ class Verifier:
         # Several chunks per worker, so the caller can use the first verdicts
         # while the workers are still on the last ones.
         size = -(-len(messages) // (self.workers * CHUNKS_PER_WORKER))
+        pickled = pickle.dumps(dict(keys), protocol=pickle.HIGHEST_PROTOCOL)
         futures: list[Future[list[Verdict]]] = [
-            pool.submit(judge_chunk, messages[i : i + size], keys) for i in range(0, len(messages), size)
+            pool.submit(_judge_pickled, messages[i : i + size], pickled)
+            for i in range(0, len(messages), size)
         ]
 
         def collect() -> Iterator[Verdict]:
