@@ -338,11 +338,15 @@ class Storage:
         oldest = select(kept.c.size).order_by(kept.c.size).limit(1).scalar_subquery()
         conn.execute(t.delete().where(t.c.size < oldest))
 
+    def _table(self, name: str) -> str:
+        """A table's name for SQL text, in its schema."""
+        return f'"{self.schema}"."{name}"' if self.schema else f'"{name}"'
+
     def _insert_fast(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         """Bulk insert through the driver's executemany: the rows are already typed and checked."""
         names = [c.name for c in table.columns]
         mark = "?" if self.dialect == "sqlite" else "%s"
-        name = f'"{self.schema}"."{table.name}"' if self.schema else f'"{table.name}"'
+        name = self._table(table.name)
         columns = ", ".join(f'"{n}"' for n in names)
         marks = ", ".join([mark] * len(names))
         # Only our own table and column names go into the text; values are bound parameters.
@@ -453,17 +457,18 @@ class Storage:
 
     def increments(self, token: str, start: int, end: int, before: int) -> list[Increment]:
         """Verified increments > 0 of ``token`` stamped in ``[start, end)``, of batches before ``before``."""
-        t = readings_table
-        query = select(t.c.batch, t.c.position, t.c.stamp, t.c.increment).where(
-            t.c.token == token,
-            t.c.stamp >= start,
-            t.c.stamp < end,
-            t.c.increment > 0,
-            t.c.batch < before,
-        )
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        # Only our own table and column names go into the text; values are bound parameters.
+        where = f"token = {mark} AND stamp >= {mark} AND stamp < {mark} AND increment > 0 AND batch < {mark}"
+        sql = f"SELECT batch, position, stamp, increment FROM {self._table('readings')} WHERE {where}"  # noqa: S608
         with self.engine.connect() as conn:
-            # Plain rows, no ORM objects: an invoice may read 100,000 and more.
-            return [Increment._make(row) for row in conn.execute(query).all()]
+            # The driver's own cursor and tuples, no Row objects: an invoice may read 100,000 and more.
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql, (token, start, end, before))
+                return list(map(Increment._make, cursor.fetchall()))
+            finally:
+                cursor.close()
 
     def batch_messages(self, index: int) -> list[bytes]:
         """The messages of the batch anchored by entry ``index``, in leaf order (stored once, here)."""
