@@ -17,7 +17,7 @@ from backend.errors import BackendError
 from backend.ledger import Ledger
 from backend.storage import SCHEMA_VERSION, Storage, meta_table, readings_table
 from backend.verify import message_fields
-from tests.backend.server import command
+from tests.backend.server import Server, command
 from tests.backend.test_checkpoints import _busy
 from tests.backend.world import World, seeded_key
 
@@ -163,3 +163,10 @@ def test_a_failed_migration_changes_nothing(
 
 def _name(storage: Storage, table: str) -> str:
     return f'"{storage.schema}"."{table}"' if storage.schema else f'"{table}"'
+
+
+def test_migrate_beside_a_running_server_is_refused(server: Server) -> None:
+    refused = _cli("migrate", *server.db_args)
+    assert refused.returncode == 1
+    assert "in use by another leasechain-backend" in refused.stderr
+    assert server.get("/v1/info")["size"] == 1
