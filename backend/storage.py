@@ -192,11 +192,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # noqa: ANN40
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; synchronous=FULL makes every
     # acknowledged commit survive a power cut, as a ledger must.
+    # A new database gets 2 KiB pages (an existing one keeps its own): a commit writes every page it
+    # changed whole into the WAL, and a batch changes one index page per token (below).
+    cursor.execute("PRAGMA page_size=2048")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     # Every batch rewrites the tail page of each of its tokens in the (token, stamp) index: keep
     # those pages in the cache (16 MiB holds the tails of thousands of tokens) and let the WAL hold
-    # several batches (10,000 pages, about 40 MiB), so a page rewritten by batch after batch is
+    # several batches (10,000 pages, about 20 MiB), so a page rewritten by batch after batch is
     # copied back into the database once per checkpoint, not once per batch.
     cursor.execute("PRAGMA cache_size=-16384")
     cursor.execute("PRAGMA wal_autocheckpoint=10000")
