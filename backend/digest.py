@@ -80,9 +80,8 @@ class StateDigest:
         }
         for name, plain in RECORDS.items():
             parts = self._records[name]
-            parts.refresh(
-                getattr(state, name), lambda k, v, plain=plain: cbor.dumps(k) + cbor.dumps(plain(v))
-            )
+            # An array of two is a 1-byte head and the two encodings: a map item in one call.
+            parts.refresh(getattr(state, name), lambda k, v, f=plain: cbor.dumps((k, f(v)))[1:])
             ordered = sorted(parts.items.values())  # a key's encoding leads its item: bytewise key order
             sections[name] = _head(_MAP, len(ordered)) + b"".join(ordered)
         self._seen.refresh(state.seen.ranges, lambda k, v: cbor.dumps(seen.row(k, v)))

@@ -9,10 +9,9 @@ number of its readings.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from backend.tracked import TrackedMap
+from backend.tracked import TrackedMap, read_items
 
 Key = tuple[str, str, int]  # device id (hex), message kind, boot
 
@@ -48,7 +47,7 @@ class SeenReadings:
 
     def snapshot(self) -> list[tuple[str, str, int, list[int]]]:
         """Canonical form: ``[device, kind, boot, ranges]`` rows in key order."""
-        return [row(key, flat) for key, flat in sorted(_read_items(self.ranges))]
+        return [row(key, flat) for key, flat in sorted(read_items(self.ranges))]
 
     @classmethod
     def restore(cls, rows: list[tuple[str, str, int, list[int]]]) -> SeenReadings:
@@ -60,7 +59,3 @@ def row(key: Key, flat: list[int]) -> tuple[str, str, int, list[int]]:
     """One (device, kind, boot) in the snapshot: ``[device, kind, boot, ranges]``."""
     device, kind, boot = key
     return (device, kind, boot, list(flat))
-
-
-def _read_items(ranges: dict[Key, list[int]]) -> Iterable[tuple[Key, list[int]]]:
-    return ranges.read_items() if isinstance(ranges, TrackedMap) else ranges.items()

@@ -11,13 +11,13 @@ ranges per device and boot (:class:`backend.seen.SeenReadings`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from backend.books import Books, Posting
 from backend.seen import SeenReadings
-from backend.tracked import TrackedMap
+from backend.tracked import TrackedMap, read_items
 from chain_client import cbor
 from chain_client.ledger.usage import Counter
 
@@ -185,11 +185,6 @@ RECORDS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _read_items(records: dict[str, Any]) -> Iterable[tuple[str, Any]]:
-    # Encoding a record changes nothing: it does not count as reaching it (backend.tracked).
-    return records.read_items() if isinstance(records, TrackedMap) else records.items()
-
-
 @dataclass
 class State:
     """Everything the log has established."""
@@ -216,8 +211,7 @@ class State:
         most of a digest): the result is only read, to be encoded, and must not be kept.
         """
         records = {
-            name: {k: plain(v) for k, v in _read_items(getattr(self, name))}
-            for name, plain in RECORDS.items()
+            name: {k: plain(v) for k, v in read_items(getattr(self, name))} for name, plain in RECORDS.items()
         }
         return {
             **self.small_sections(),

@@ -97,3 +97,13 @@ class TrackedMap(dict[K, V]):
         self._all()
         super().update(other)
         return self
+
+
+def read_items(records: dict[K, V]) -> Iterable[tuple[K, V]]:
+    """The items of a map, tracked or not, for a reader that changes none of them."""
+    return records.read_items() if isinstance(records, TrackedMap) else records.items()
+
+
+def read(records: dict[K, V], key: K) -> V | None:
+    """``records.get(key)`` for a reader that changes nothing of what it gets (not counted as reached)."""
+    return dict.get(records, key)
