@@ -1,4 +1,5 @@
-"""``leasechain-backend``: serve the ledger over HTTP, replay its log, or write it out as C2SP tiles."""
+"""``leasechain-backend``: serve the ledger over HTTP, replay its log, back it up, migrate it, or write it
+out as C2SP tiles."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from backend import keys, lock, tiles, witnesses
 from backend.backup import backup_sqlite
 from backend.errors import BackendError, Stopped
 from backend.ledger import CHECKPOINT_EVERY, CHECKPOINT_READINGS, CHECKPOINT_SECONDS, Ledger, default_origin
+from backend.migrate import migrate
 from backend.storage import Storage
 from backend.tree import MerkleTree
 from chain_client.ledger.entry import decode_entry
@@ -250,6 +252,18 @@ def replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def migrate_command(args: argparse.Namespace) -> int:
+    """Bring a database of the previous schema version to this one, holding the writer lock."""
+    storage = _existing_storage(args)
+    try:
+        with lock.held(storage):
+            report = migrate(storage)
+    finally:
+        storage.close()
+    print(json.dumps(report))
+    return 0
+
+
 def backup(args: argparse.Namespace) -> int:
     """Copy the database with SQLite's online backup API: a consistent copy while a server writes."""
     storage = _existing_storage(args)
@@ -361,6 +375,7 @@ def parser() -> argparse.ArgumentParser:
         ("serve", "serve the ledger over HTTP"),
         ("replay", "rebuild the state from the log and print its digest"),
         ("backup", "copy the SQLite database, consistently, beside a running server"),
+        ("migrate", "convert a database of the previous schema version (stop the server first)"),
         ("tiles", "write the log as C2SP tiles and a signed checkpoint into a directory"),
     ):
         cmd = sub.add_parser(name, help=helptext)
@@ -439,7 +454,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``leasechain-backend``."""
     args = parser().parse_args(argv)
     try:
-        commands = {"serve": serve, "replay": replay, "backup": backup, "tiles": tiles_command}
+        commands = {
+            "serve": serve,
+            "replay": replay,
+            "backup": backup,
+            "migrate": migrate_command,
+            "tiles": tiles_command,
+        }
         return commands[args.command](args)
     except BackendError as exc:
         print(f"leasechain-backend: {exc}", file=sys.stderr)

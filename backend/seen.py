@@ -11,6 +11,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
+from backend.tracked import TrackedMap, read_items
+
 Key = tuple[str, str, int]  # device id (hex), message kind, boot
 
 
@@ -18,7 +20,7 @@ Key = tuple[str, str, int]  # device id (hex), message kind, boot
 class SeenReadings:
     """The (device, kind, boot, seq) already counted, as ranges of seq per (device, kind, boot)."""
 
-    ranges: dict[Key, list[int]] = field(default_factory=dict)
+    ranges: dict[Key, list[int]] = field(default_factory=TrackedMap)
 
     def add(self, device: str, kind: str, boot: int, seq: int) -> bool:
         """Count ``seq``; False when it was counted before (a duplicate)."""
@@ -45,9 +47,15 @@ class SeenReadings:
 
     def snapshot(self) -> list[tuple[str, str, int, list[int]]]:
         """Canonical form: ``[device, kind, boot, ranges]`` rows in key order."""
-        return [(d, k, b, list(flat)) for (d, k, b), flat in sorted(self.ranges.items())]
+        return [row(key, flat) for key, flat in sorted(read_items(self.ranges))]
 
     @classmethod
     def restore(cls, rows: list[tuple[str, str, int, list[int]]]) -> SeenReadings:
         """The inverse of :meth:`snapshot`."""
-        return cls({(d, k, b): list(flat) for d, k, b, flat in rows})
+        return cls(TrackedMap({(d, k, b): list(flat) for d, k, b, flat in rows}))
+
+
+def row(key: Key, flat: list[int]) -> tuple[str, str, int, list[int]]:
+    """One (device, kind, boot) in the snapshot: ``[device, kind, boot, ranges]``."""
+    device, kind, boot = key
+    return (device, kind, boot, list(flat))

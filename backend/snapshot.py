@@ -16,6 +16,7 @@ from backend.errors import BackendError
 from backend.marketplace import Market
 from backend.seen import SeenReadings
 from backend.state import Binding, ChainAnchor, Credit, Enterprise, Invoice, Lease, Payout, State, Token
+from backend.tracked import TrackedMap
 from chain_client import cbor
 from chain_client.credit.book import CreditBook
 from chain_client.errors import ProtocolError
@@ -67,13 +68,13 @@ def restore(data: bytes) -> State:
             name=s["name"],
             currency=s["currency"],
             reviewers=set(s["reviewers"]),
-            enterprises={k: _enterprise(v) for k, v in s["enterprises"].items()},
-            tokens={k: _token(v) for k, v in s["tokens"].items()},
-            bindings={k: Binding(**v) for k, v in s["bindings"].items()},
-            leases={k: _lease(v) for k, v in s["leases"].items()},
-            invoices={k: _invoice(v) for k, v in s["invoices"].items()},
+            enterprises=TrackedMap({k: _enterprise(v) for k, v in s["enterprises"].items()}),
+            tokens=TrackedMap({k: _token(v) for k, v in s["tokens"].items()}),
+            bindings=TrackedMap({k: Binding(**v) for k, v in s["bindings"].items()}),
+            leases=TrackedMap({k: _lease(v) for k, v in s["leases"].items()}),
+            invoices=TrackedMap({k: _invoice(v) for k, v in s["invoices"].items()}),
             books=Books(dict(s["balances"]), [Posting(*p) for p in s["journal"]]),
-            counters={k: Counter(*v) for k, v in s["counters"].items()},
+            counters=TrackedMap({k: Counter(*v) for k, v in s["counters"].items()}),
             seen=SeenReadings.restore(s["seen"]),
             readings_verified=s["readings"][0],
             readings_rejected=s["readings"][1],

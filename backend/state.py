@@ -11,12 +11,14 @@ ranges per device and boot (:class:`backend.seen.SeenReadings`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.books import Books
+from backend.books import Books, Posting
 from backend.marketplace import Market
 from backend.seen import SeenReadings
+from backend.tracked import TrackedMap, read_items
 from chain_client import cbor
 from chain_client.credit.book import CreditBook
 from chain_client.ledger.holders import holders_at
@@ -160,6 +162,22 @@ class Lease:
         return (self.end - self.start) // self.period
 
 
+def posting_row(posting: Posting) -> tuple[Any, ...]:
+    """A journal line in the snapshot."""
+    return tuple(vars(posting).values())
+
+
+# The record maps of the state and each record's plain form in the snapshot.
+RECORDS: dict[str, Callable[[Any], Any]] = {
+    "enterprises": lambda v: {**vars(v), "credit": vars(v.credit)},
+    "tokens": vars,
+    "bindings": vars,
+    "leases": vars,
+    "invoices": lambda v: {**vars(v), "payouts": [vars(p) for p in v.payouts]},
+    "counters": lambda v: tuple(vars(v).values()),
+}
+
+
 @dataclass
 class ChainAnchor:
     """The newest checkpoint anchored on one EVM chain's contract, as its recorder reported it."""
@@ -184,13 +202,13 @@ class State:
     name: str = ""
     currency: str = ""
     reviewers: set[str] = field(default_factory=set)
-    enterprises: dict[str, Enterprise] = field(default_factory=dict)
-    tokens: dict[str, Token] = field(default_factory=dict)
-    bindings: dict[str, Binding] = field(default_factory=dict)
-    leases: dict[str, Lease] = field(default_factory=dict)
-    invoices: dict[str, Invoice] = field(default_factory=dict)
+    enterprises: dict[str, Enterprise] = field(default_factory=TrackedMap)
+    tokens: dict[str, Token] = field(default_factory=TrackedMap)
+    bindings: dict[str, Binding] = field(default_factory=TrackedMap)
+    leases: dict[str, Lease] = field(default_factory=TrackedMap)
+    invoices: dict[str, Invoice] = field(default_factory=TrackedMap)
     books: Books = field(default_factory=Books)
-    counters: dict[str, Counter] = field(default_factory=dict)
+    counters: dict[str, Counter] = field(default_factory=TrackedMap)
     seen: SeenReadings = field(default_factory=SeenReadings)
     readings_verified: int = 0
     readings_rejected: int = 0
@@ -204,22 +222,25 @@ class State:
         The records' own attribute maps, not copies (``dataclasses.asdict`` deep-copies and costs
         most of a digest): the result is only read, to be encoded, and must not be kept.
         """
+        records = {
+            name: {k: plain(v) for k, v in read_items(getattr(self, name))} for name, plain in RECORDS.items()
+        }
+        return {
+            **self.small_sections(),
+            **records,
+            "journal": [posting_row(p) for p in self.books.journal],
+            "seen": self.seen.snapshot(),
+        }
+
+    def small_sections(self) -> dict[str, Any]:
+        """The sections of :meth:`snapshot` other than the record maps, the journal and ``seen``
+        (which :class:`backend.digest.StateDigest` keeps encoded record by record)."""
         plain = {
             "operator": self.operator,
             "name": self.name,
             "currency": self.currency,
             "reviewers": sorted(self.reviewers),
-            "enterprises": {k: {**vars(v), "credit": vars(v.credit)} for k, v in self.enterprises.items()},
-            "tokens": {k: vars(v) for k, v in self.tokens.items()},
-            "bindings": {k: vars(v) for k, v in self.bindings.items()},
-            "leases": {k: vars(v) for k, v in self.leases.items()},
-            "invoices": {
-                k: {**vars(v), "payouts": [vars(p) for p in v.payouts]} for k, v in self.invoices.items()
-            },
             "balances": dict(self.books.balances),
-            "journal": [tuple(vars(p).values()) for p in self.books.journal],
-            "counters": {k: tuple(vars(v).values()) for k, v in self.counters.items()},
-            "seen": self.seen.snapshot(),
             "readings": [self.readings_verified, self.readings_rejected],
             # Present only once an anchor is recorded, so the digests of logs without one stay as they were.
             **({"anchors": {k: vars(v) for k, v in self.anchors.items()}} if self.anchors else {}),

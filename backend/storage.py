@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     Column,
     Engine,
     Index,
@@ -33,10 +32,11 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.errors import BackendError
+from backend.verify import message_fields
 from chain_client.ledger.evidence import Increment
 
 metadata = MetaData()
@@ -81,18 +81,16 @@ readings_table = Table(
     Column("position", Integer, primary_key=True, autoincrement=False),
     Column("device", String(32), nullable=False),
     Column("token", String(100), nullable=False),
-    Column("kind", String(8), nullable=False),
-    Column("boot", BigInteger, nullable=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("device_time", BigInteger, nullable=False),
-    Column("synced", Boolean, nullable=False),
     Column("stamp", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),
     Column("reason", String(32), nullable=False),
     Column("increment", BigInteger, nullable=False),
-    Column("run_seconds", BigInteger, nullable=False),
+    # The message's own fields (kind, boot, seq, time, synced, run seconds) are not columns: they
+    # are read from the message when a row is served (:func:`message_fields`).
     Column("message", LargeBinary, nullable=False),
-    Index("readings_token_stamp", "token", "stamp"),
+    # An invoice's query reads this index alone: on SQLite the key of a table without rowid (batch,
+    # position) is in every index entry, on PostgreSQL the INCLUDE adds it.
+    Index("readings_token_stamp", "token", "stamp", "increment", postgresql_include=["batch", "position"]),
     # Messages of devices bound to no token: few on an honest ledger, but a hostile service could
     # anchor many, and a query by device must not walk all of them.
     Index(
@@ -102,12 +100,17 @@ readings_table = Table(
         sqlite_where=text("token = ''"),
         postgresql_where=text("token = ''"),
     ),
+    # Rows of about 300 bytes under a key of two integers: stored in the key's B-tree, SQLite keeps
+    # no second copy of the key in a rowid index.
+    sqlite_with_rowid=False,
 )
-
 
 # The layout of the tables and the version of the log they hold.  Version 2: transactions of
 # version 2 (bound to one ledger), batches' messages beside their entries, state snapshots.
-SCHEMA_VERSION = 2
+# Version 3: the same log; readings without the columns their message holds, in a table without
+# rowid, a covering (token, stamp) index (``leasechain-backend migrate`` converts version 2).
+SCHEMA_VERSION = 3
+KEEP_SNAPSHOTS = 3  # the newest snapshot and two to fall back on
 
 meta_table = Table(
     "meta",
@@ -174,6 +177,11 @@ class Pending:
         return cls(log=[], batches=[], readings=[])
 
 
+def _served(row: RowMapping) -> dict[str, Any]:
+    """A stored reading row with the fields of its message beside the columns."""
+    return {**row, **message_fields(bytes(row["message"]))}
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and ``sqlite:///path`` URLs; use psycopg 3 for PostgreSQL."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -185,8 +193,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # noqa: ANN40
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; synchronous=FULL makes every
     # acknowledged commit survive a power cut, as a ledger must.
+    # A new database gets 2 KiB pages (an existing one keeps its own): a commit writes every page it
+    # changed whole into the WAL, and a batch changes one index page per token (below).
+    cursor.execute("PRAGMA page_size=2048")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
+    # Every batch rewrites the tail page of each of its tokens in the (token, stamp) index: keep
+    # those pages in the cache (16 MiB holds the tails of thousands of tokens) and let the WAL hold
+    # several batches (10,000 pages, about 20 MiB), so a page rewritten by batch after batch is
+    # copied back into the database once per checkpoint, not once per batch.
+    cursor.execute("PRAGMA cache_size=-16384")
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
@@ -243,6 +260,8 @@ class Storage:
                 fresh = not tables.has_table(meta_table.name, schema=self.schema)
                 if fresh and tables.has_table(log_table.name, schema=self.schema):
                     raise BackendError(self._older(1))
+                if not fresh:
+                    self._check(conn)  # before anything is created beside tables of another version
                 metadata.create_all(conn)
                 if fresh:
                     conn.execute(meta_table.insert(), {"key": "schema_version", "value": str(SCHEMA_VERSION)})
@@ -254,17 +273,32 @@ class Storage:
         """Refuse a database whose tables another version of the backend wrote."""
         try:
             with self.engine.connect() as conn:
-                if not inspect(conn).has_table(meta_table.name, schema=self.schema):
-                    raise BackendError(self._older(1))
-                found = conn.execute(
-                    select(meta_table.c.value).where(meta_table.c.key == "schema_version")
-                ).scalar_one_or_none()
+                self._check(conn)
         except SQLAlchemyError as exc:
             raise BackendError(f"cannot read database {self.name}: {exc}") from None
+
+    def _check(self, conn: Connection) -> None:
+        if not inspect(conn).has_table(meta_table.name, schema=self.schema):
+            raise BackendError(self._older(1))
+        found = conn.execute(
+            select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+        ).scalar_one_or_none()
         if found != str(SCHEMA_VERSION):
             raise BackendError(self._older(found))
 
     def _older(self, version: object) -> str:
+        if str(version) == str(SCHEMA_VERSION - 1):
+            return (
+                f"database {self.name} holds schema version {version}, this backend reads version "
+                f"{SCHEMA_VERSION}: stop the server and run `leasechain-backend migrate` with the same "
+                "--data-dir or --db and --db-schema (docs/backend.md, 'Upgrading')"
+            )
+        if str(version) != "1":
+            return (
+                f"database {self.name} holds schema version {version}, this backend reads version "
+                f"{SCHEMA_VERSION} and migrates only version {SCHEMA_VERSION - 1} "
+                "(docs/backend.md, 'Upgrading')"
+            )
         return (
             f"database {self.name} holds a log of schema version {version}, this backend reads version "
             f"{SCHEMA_VERSION}. A version 1 log's transactions are not bound to one ledger and each is "
@@ -299,12 +333,24 @@ class Storage:
                 conn.execute(
                     snapshots_table.insert(), {"size": snap.size, "digest": snap.digest, "data": snap.data}
                 )
+                self.prune_snapshots(conn)
+
+    def prune_snapshots(self, conn: Connection) -> None:
+        """Keep the newest :data:`KEEP_SNAPSHOTS`: a start needs one that is good, not all of them."""
+        t = snapshots_table
+        kept = select(t.c.size).order_by(t.c.size.desc()).limit(KEEP_SNAPSHOTS).subquery()
+        oldest = select(kept.c.size).order_by(kept.c.size).limit(1).scalar_subquery()
+        conn.execute(t.delete().where(t.c.size < oldest))
+
+    def _table(self, name: str) -> str:
+        """A table's name for SQL text, in its schema."""
+        return f'"{self.schema}"."{name}"' if self.schema else f'"{name}"'
 
     def _insert_fast(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         """Bulk insert through the driver's executemany: the rows are already typed and checked."""
         names = [c.name for c in table.columns]
         mark = "?" if self.dialect == "sqlite" else "%s"
-        name = f'"{self.schema}"."{table.name}"' if self.schema else f'"{table.name}"'
+        name = self._table(table.name)
         columns = ", ".join(f'"{n}"' for n in names)
         marks = ", ".join([mark] * len(names))
         # Only our own table and column names go into the text; values are bound parameters.
@@ -415,17 +461,18 @@ class Storage:
 
     def increments(self, token: str, start: int, end: int, before: int) -> list[Increment]:
         """Verified increments > 0 of ``token`` stamped in ``[start, end)``, of batches before ``before``."""
-        t = readings_table
-        query = select(t.c.batch, t.c.position, t.c.stamp, t.c.increment).where(
-            t.c.token == token,
-            t.c.stamp >= start,
-            t.c.stamp < end,
-            t.c.increment > 0,
-            t.c.batch < before,
-        )
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        # Only our own table and column names go into the text; values are bound parameters.
+        where = f"token = {mark} AND stamp >= {mark} AND stamp < {mark} AND increment > 0 AND batch < {mark}"
+        sql = f"SELECT batch, position, stamp, increment FROM {self._table('readings')} WHERE {where}"  # noqa: S608
         with self.engine.connect() as conn:
-            # Plain rows, no ORM objects: an invoice may read 100,000 and more.
-            return [Increment._make(row) for row in conn.execute(query).all()]
+            # The driver's own cursor and tuples, no Row objects: an invoice may read 100,000 and more.
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql, (token, start, end, before))
+                return list(map(Increment._make, cursor.fetchall()))
+            finally:
+                cursor.close()
 
     def batch_messages(self, index: int) -> list[bytes]:
         """The messages of the batch anchored by entry ``index``, in leaf order (stored once, here)."""
@@ -445,7 +492,7 @@ class Storage:
                     readings_table.c.batch == batch, readings_table.c.position == position
                 )
             ).first()
-        return None if row is None else dict(row._mapping)
+        return None if row is None else _served(row._mapping)
 
     def readings(
         self,
@@ -498,4 +545,4 @@ class Storage:
             query = query.where(t.c.stamp >= after[0], tuple_(t.c.stamp, t.c.batch, t.c.position) > after)
         query = query.order_by(t.c.stamp, t.c.batch, t.c.position).limit(limit)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query).all()]
+            return [_served(r._mapping) for r in conn.execute(query).all()]

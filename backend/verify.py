@@ -12,13 +12,36 @@ order.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
-from chain_client.ledger.verdict import Key, Verdict, judge_many
+from chain_client.ledger.verdict import Key, Verdict, judge, judge_many
 
 PARALLEL_THRESHOLD = 512
 CHUNKS_PER_WORKER = 4
+
+FIELDS = ("kind", "boot", "seq", "device_time", "synced", "run_seconds")
+
+
+def message_fields(raw: bytes) -> dict[str, Any]:
+    """The fields a stored reading row shows from its message (:data:`FIELDS`); empty if it does not
+    decode, as its verdict's were."""
+    # With no keys the verdict checks no signature: it only decodes and names the fields.
+    return dict(zip(FIELDS, judge(raw, {})[2:], strict=True))
+
+
+_worker_keys: tuple[bytes, Mapping[str, Key]] = (b"", {})  # a worker's last key map, as sent and read
+
+
+def _judge_pickled(chunk: Sequence[bytes], pickled: bytes) -> list[Verdict]:
+    # The key map comes pickled once per batch (not once per chunk), and a worker reads it again
+    # only when it changed: bindings change seldom, batches come all the time.
+    global _worker_keys
+    if _worker_keys[0] != pickled:
+        _worker_keys = (pickled, pickle.loads(pickled))  # noqa: S301 - pickled by this backend
+    return judge_many(chunk, _worker_keys[1])
 
 
 class Verifier:
@@ -43,8 +66,10 @@ class Verifier:
         # Several chunks per worker, so the caller can use the first verdicts
         # while the workers are still on the last ones.
         size = -(-len(messages) // (self.workers * CHUNKS_PER_WORKER))
+        pickled = pickle.dumps(dict(keys), protocol=pickle.HIGHEST_PROTOCOL)
         futures: list[Future[list[Verdict]]] = [
-            pool.submit(judge_many, messages[i : i + size], keys) for i in range(0, len(messages), size)
+            pool.submit(_judge_pickled, messages[i : i + size], pickled)
+            for i in range(0, len(messages), size)
         ]
 
         def collect() -> Iterator[Verdict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.domain.context import Context, certified, refuse
+from backend.tracked import read, read_items
 from chain_client import merkle
 from chain_client.ledger.reasons import TxReason
 from chain_client.ledger.schema import Role
@@ -24,7 +25,8 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
     count, root = ctx.args["count"], ctx.args["root"]
     if count != len(messages):
         raise refuse(TxReason.BATCH_COUNT_MISMATCH, f"batch says {count} messages but holds {len(messages)}")
-    keys = {d: Key(b.public_key, b.status, b.ended_at) for d, b in ctx.state.bindings.items()}
+    # Read only: the key map reaches no binding for the state digest (backend.tracked).
+    keys = {d: Key(b.public_key, b.status, b.ended_at) for d, b in read_items(ctx.state.bindings)}
     verdicts = (
         ctx.verifier.start(messages, keys) if ctx.verifier is not None else iter(judge_many(messages, keys))
     )
@@ -48,7 +50,7 @@ def anchor_batch(ctx: Context) -> dict[str, Any]:
     rejected: list[dict[str, Any]] = []
     rows = ctx.reading_rows
     for position, (raw, v) in enumerate(zip(messages, verdicts, strict=True)):
-        binding = state.bindings.get(v.device) if v.device else None
+        binding = read(state.bindings, v.device) if v.device else None  # only its token is read
         row: dict[str, Any] = {
             "batch": ctx.index,
             "position": position,

@@ -69,11 +69,26 @@ def make_ledger(storage_spec: tuple[str, str | None], clock: Clock) -> Iterator[
         ledger = Ledger(storage, seeded_key("operator"), clock=clock, verify_workers=workers, **options)
         ledger.start("Test platform", "EUR")
         opened.append(ledger)
+        _read_digest_after_every_submission(ledger)
         return ledger
 
     yield make
     for ledger in opened:
+        # The digest kept record by record (read after every submission) is the digest of the
+        # whole state, whatever the test did.
+        assert ledger.digest() == ledger.state.digest()
         ledger.close()
+
+
+def _read_digest_after_every_submission(ledger: Ledger) -> None:
+    submit_many = ledger.submit_many
+
+    def submit_and_read(raws: Any) -> Any:
+        outcomes = submit_many(raws)
+        ledger.digest()
+        return outcomes
+
+    ledger.submit_many = submit_and_read  # type: ignore[method-assign]
 
 
 @pytest.fixture

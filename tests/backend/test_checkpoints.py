@@ -14,7 +14,7 @@ import sqlalchemy
 
 from backend.errors import BackendError
 from backend.ledger import Ledger
-from backend.storage import Storage, snapshots_table
+from backend.storage import SCHEMA_VERSION, Storage, snapshots_table
 from chain_client.ledger import TransactionError, TxReason
 from tests.backend.server import Server
 from tests.backend.test_http import OPERATOR, Actor
@@ -204,7 +204,9 @@ def test_a_database_of_the_first_version_is_refused_by_name(tmp_path: Path) -> N
         conn.exec_driver_sql("CREATE TABLE log (idx INTEGER PRIMARY KEY, entry BLOB)")
     engine.dispose()
     ledger = Ledger(Storage(f"sqlite:///{path}"), seeded_key("operator"))
-    with pytest.raises(BackendError, match=r"schema version 1, this backend reads version 2.*'Upgrading'"):
+    with pytest.raises(
+        BackendError, match=rf"schema version 1, this backend reads version {SCHEMA_VERSION}.*'Upgrading'"
+    ):
         ledger.open()
     ledger.close()
     engine = sqlalchemy.create_engine(f"sqlite:///{path}")
