@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi_offline import FastAPIOffline
 
-from backend import api_docs, http_errors, market_api, witnesses
+from backend import api_docs, http_errors, witnesses
 from backend.http_errors import error
 from backend.ledger import Ledger
 from backend.metrics import Metrics, RequestMetrics
@@ -32,6 +32,7 @@ from backend.routes import (
     health,
     info,
     leases,
+    market,
     telemetry,
     tlog,
     tokens,
@@ -42,7 +43,19 @@ from backend.routes.refusals import http_status
 from backend.submitter import Submitter
 
 __all__ = ["UNLOCKED", "ReadLock", "create_app", "http_status"]
-ROUTERS = (health, info, tlog, transactions, batches, enterprises, tokens, accounts, leases, telemetry)
+ROUTERS = (
+    market,
+    health,
+    info,
+    tlog,
+    transactions,
+    batches,
+    enterprises,
+    tokens,
+    accounts,
+    leases,
+    telemetry,
+)
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -137,7 +150,6 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
     async def bad_cursor(_request: Request, exc: CursorError) -> Response:
         return error("bad_cursor", str(exc), 400)
 
-    app.include_router(market_api.router(ledger))  # the marketplace and credit scores (docs/market.md)
     for routes in ROUTERS:
         app.include_router(routes.router(context))
     return app

@@ -18,6 +18,7 @@ from backend.books import settlement
 from backend.domain.rent import ended_period_evidence
 from backend.errors import NotFoundError
 from backend.ledger import Ledger, ReadingListener
+from backend.market_reads import MarketReads
 from backend.paging import Cursors
 from backend.params import MAX_ENTRIES
 from backend.state import Lease, Token
@@ -52,6 +53,7 @@ class Reads:
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
         self.cursors = Cursors(ledger.key)
+        self.market = MarketReads(ledger)
 
     # -- the log ------------------------------------------------------------
 
