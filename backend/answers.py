@@ -19,6 +19,7 @@ from chain_client.client import models as m
 from chain_client.ledger.evidence import Evidence
 from chain_client.message import decode
 from chain_client.payload import Reading
+from chain_client.plain import plain
 
 M = TypeVar("M", bound=BaseModel)
 _ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
@@ -143,17 +144,6 @@ def reading(row: Mapping[str, Any]) -> m.TelemetryReading:
 def _values(raw: bytes) -> dict[str, int]:
     body = decode(raw).body
     return {str(k): v for k, v in sorted(body.readings.items())} if isinstance(body, Reading) else {}
-
-
-def plain(value: Any) -> Any:  # noqa: ANN401 - JSON of any shape
-    """A decoded CBOR value as JSON: bytes in hex, map keys as text, nested values converted."""
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 def batch(row: Mapping[str, Any], messages: list[bytes]) -> m.AnchoredBatch:

@@ -26,6 +26,7 @@ from chain_client.client import models as m
 from chain_client.device import parse_device_id
 from chain_client.ledger.entry import decode_entry
 from chain_client.ledger.transaction import decode
+from chain_client.plain import plain
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class Reads:
             type=tx.type,
             id=tx.id,
             signer=tx.signer,
-            args=answers.plain(tx.args),
+            args=plain(tx.args),
             result=json.loads(row.result),
         )
 

@@ -11,11 +11,9 @@ from backend.http_errors import error
 from backend.ledger import WithMessages
 from backend.params import Index
 from backend.routes.context import Context, answer
-from backend.routes.submit import CBOR_BODY, answer_one, read_body
-from chain_client import cbor
+from backend.routes.submit import CBOR_BODY, answer_one, read_cbor
 from chain_client.client import models as m
 from chain_client.cose import MAX_MESSAGE_SIZE
-from chain_client.errors import ProtocolError
 from chain_client.ledger.schema import MAX_MESSAGES
 from chain_client.ledger.transaction import MAX_TX_SIZE
 
@@ -42,13 +40,9 @@ def router(context: Context) -> APIRouter:
     @api.post("/v1/batches", openapi_extra=CBOR_BODY, response_model=m.TxResult)
     async def submit_anchor(request: Request) -> Response:
         """Submit an ``anchor_batch`` with its messages: the CBOR array ``[transaction, [message, ...]]``."""
-        body = await read_body(request, MAX_BATCH_BODY)
-        if isinstance(body, Response):
-            return body
-        try:
-            item = cbor.loads(body, what="batch submission")
-        except ProtocolError as exc:
-            return error("bad_encoding", exc.detail, 400)
+        item = await read_cbor(request, MAX_BATCH_BODY, "batch submission")
+        if isinstance(item, Response):
+            return item
         if not _is_submission(item):
             return error("bad_encoding", SHAPE, 400)
         return await answer_one(context, WithMessages(item[0], item[1]))

@@ -10,7 +10,10 @@ from backend.ledger import Submission
 from backend.routes.context import Context, answer
 from backend.routes.refusals import refused
 from backend.submitter import Outcome
+from chain_client import cbor
+from chain_client.cbor import CBORValue
 from chain_client.client.models import TxResult
+from chain_client.errors import ProtocolError
 from chain_client.ledger.errors import TransactionError
 
 CBOR_BODY = {
@@ -39,6 +42,17 @@ async def read_body(request: Request, limit: int) -> bytes | Response:
             return too_large
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_cbor(request: Request, limit: int, what: str) -> CBORValue | Response:
+    """The decoded CBOR body of a submission, or the error answer (413, 415, 400 ``bad_encoding``)."""
+    body = await read_body(request, limit)
+    if isinstance(body, Response):
+        return body
+    try:
+        return cbor.loads(body, what=what)
+    except ProtocolError as exc:
+        return error("bad_encoding", exc.detail, 400)
 
 
 async def append(context: Context, items: list[Submission]) -> list[Outcome]:

@@ -11,10 +11,8 @@ from backend.http_errors import error
 from backend.params import Index
 from backend.routes.context import Context, answer
 from backend.routes.refusals import refusal
-from backend.routes.submit import CBOR_BODY, answer_one, append, read_body, result
-from chain_client import cbor
+from backend.routes.submit import CBOR_BODY, answer_one, append, read_body, read_cbor, result
 from chain_client.client import models as m
-from chain_client.errors import ProtocolError
 from chain_client.ledger.errors import TransactionError
 from chain_client.ledger.transaction import MAX_TX_SIZE
 
@@ -37,13 +35,9 @@ def router(context: Context) -> APIRouter:
     @api.post("/v1/transactions/batch", openapi_extra=CBOR_BODY, response_model=m.BatchResults)
     async def submit_batch(request: Request) -> Response:
         """Submit a CBOR array of signed transactions; each gets its own outcome."""
-        body = await read_body(request, MAX_BODY)
-        if isinstance(body, Response):
-            return body
-        try:
-            items = cbor.loads(body, what="transaction batch")
-        except ProtocolError as exc:
-            return error("bad_encoding", exc.detail, 400)
+        items = await read_cbor(request, MAX_BODY, "transaction batch")
+        if isinstance(items, Response):
+            return items
         if not isinstance(items, list) or not all(isinstance(i, bytes) for i in items):
             return error("bad_encoding", "a batch must be a CBOR array of signed transactions (bstr)", 400)
         outcomes = await append(context, list(items))
