@@ -250,7 +250,7 @@ class Reads:
 
     # -- telemetry and batches -------------------------------------------
 
-    def readings(self, where: ReadingFilter, after: tuple[int, int, int] | None, limit: int) -> Page:
+    def telemetry(self, where: ReadingFilter, after: tuple[int, int, int] | None, limit: int) -> Page:
         """Stored messages as ``where`` selects, in stamp order, after the key ``after`` (blocks)."""
         device, tokens = where.device, []
         if device is not None:

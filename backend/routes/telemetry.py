@@ -39,7 +39,7 @@ def router(context: Context) -> APIRouter:
         resume = paging.int_keys(context.after(listing, cursor), 3, "telemetry") if cursor else None
         after = None if resume is None else (resume[0], resume[1], resume[2])
         where = ReadingFilter(device, token, since, until, status)
-        found, last = await asyncio.to_thread(reads.readings, where, after, limit)
+        found, last = await asyncio.to_thread(reads.telemetry, where, after, limit)
         return context.page(request, m.Readings(readings=found), listing, last)
 
     @api.get("/v1/telemetry/{batch}/{position}/proof", response_model=m.ReadingProof)
