@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from backend import answers, paging, tiles
 from backend.books import settlement
@@ -22,6 +24,7 @@ from backend.market_reads import MarketReads
 from backend.paging import Cursors
 from backend.params import MAX_ENTRIES
 from backend.state import Lease, Token
+from chain_client.cbor import CBORValue
 from chain_client.client import models as m
 from chain_client.device import parse_device_id
 from chain_client.ledger.entry import decode_entry
@@ -40,7 +43,9 @@ class ReadingFilter:
     status: str | None = None
 
 
-Page = tuple[list[Any], Any]  # the page's rows and its last row's cursor key (None: the last page)
+M = TypeVar("M", bound=BaseModel)
+# A page's rows and its last row's cursor key (None: the last page).
+Page = tuple[list[M], CBORValue]
 
 
 def ledger_account(account: str) -> str:
@@ -147,7 +152,7 @@ class Reads:
 
     # -- enterprises, tokens and devices ---------------------------------
 
-    def enterprises(self, after: str | None, limit: int) -> Page:
+    def enterprises(self, after: str | None, limit: int) -> Page[m.Enterprise]:
         """Enterprises by account after ``after``."""
         rows, more = paging.by_id(self._ledger.state.enterprises, after, limit)
         return [answers.enterprise(e) for _, e in rows], rows[-1][0] if more else None
@@ -159,7 +164,7 @@ class Reads:
             raise NotFoundError("enterprise", account)
         return answers.enterprise(found)
 
-    def tokens(self, after: str | None, limit: int) -> Page:
+    def tokens(self, after: str | None, limit: int) -> Page[m.Token]:
         """Tokens by id after ``after``."""
         state, now = self._ledger.state, self._ledger.now()
         rows, more = paging.by_id(state.tokens, after, limit)
@@ -186,7 +191,7 @@ class Reads:
         seconds = sum(i.seconds for i in found)
         return m.Usage(token=token_id, start=start, end=end, run_seconds=seconds)
 
-    def devices(self, after: str | None, limit: int) -> tuple[m.DeviceRegistry, Any]:
+    def devices(self, after: str | None, limit: int) -> tuple[m.DeviceRegistry, CBORValue]:
         """Device bindings by device id after ``after``, with the log size."""
         rows, more = paging.by_id(self._ledger.state.bindings, after, limit)
         found = [answers.binding(b) for _, b in rows]
@@ -206,12 +211,12 @@ class Reads:
         name = ledger_account(account)
         return m.Balance(account=name, balance=self._ledger.state.books.balance(name))
 
-    def journal(self, name: str, start: int, limit: int) -> tuple[m.Journal, Any]:
+    def journal(self, name: str, start: int, limit: int) -> tuple[m.Journal, CBORValue]:
         """Postings that touched ledger account ``name`` from journal position ``start``."""
         lines, last = paging.journal_page(self._ledger.state.books.journal, name, start, limit)
         return m.Journal(account=name, postings=[answers.posting(p) for p in lines]), last
 
-    def payouts(self, account: str, after: tuple[str, int] | None, limit: int) -> tuple[m.Payouts, Any]:
+    def payouts(self, account: str, after: tuple[str, int] | None, limit: int) -> tuple[m.Payouts, CBORValue]:
         """Payout lines an account received, by invoice and line, after ``after``."""
         lines, last = paging.payouts_page(self._ledger.state.invoices, account, after, limit)
         found = [m.PayoutLine.model_validate(line) for line in lines]
@@ -219,7 +224,7 @@ class Reads:
 
     # -- leases and invoices ---------------------------------------------
 
-    def leases(self, after: str | None, limit: int) -> Page:
+    def leases(self, after: str | None, limit: int) -> Page[m.Lease]:
         """Leases by id after ``after``."""
         state, now = self._ledger.state, self._ledger.now()
         rows, more = paging.by_id(state.leases, after, limit)
@@ -250,7 +255,9 @@ class Reads:
 
     # -- telemetry and batches -------------------------------------------
 
-    def telemetry(self, where: ReadingFilter, after: tuple[int, int, int] | None, limit: int) -> Page:
+    def telemetry(
+        self, where: ReadingFilter, after: tuple[int, int, int] | None, limit: int
+    ) -> Page[m.TelemetryReading]:
         """Stored messages as ``where`` selects, in stamp order, after the key ``after`` (blocks)."""
         device, tokens = where.device, []
         if device is not None:

@@ -51,14 +51,16 @@ class Context:
         """The sort key a page resumes after (None: the first page); ``bad_cursor`` if forged."""
         return None if cursor is None else self.reads.cursors.read(listing, cursor)
 
-    def link(self, request: Request, listing: str, last: Any) -> dict[str, str] | None:  # noqa: ANN401 - a sort key
+    def link(self, request: Request, listing: str, last: CBORValue) -> dict[str, str] | None:
         """The ``Link`` header of the next page when ``last`` (the last row's key) is set."""
         return None if last is None else paging.next_link(request, self.reads.cursors.issue(listing, last))
 
-    def page(self, request: Request, model: BaseModel, listing: str, last: Any) -> Response:  # noqa: ANN401 - a sort key
+    def page(self, request: Request, model: BaseModel, listing: str, last: CBORValue) -> Response:
         """A page that is one JSON object, with the next page's link."""
         return answer(model, headers=self.link(request, listing, last))
 
-    def page_list(self, request: Request, items: Sequence[BaseModel], listing: str, last: Any) -> Response:  # noqa: ANN401 - a sort key
+    def page_list(
+        self, request: Request, items: Sequence[BaseModel], listing: str, last: CBORValue
+    ) -> Response:
         """A page that is a JSON array, with the next page's link."""
         return answer_list(items, headers=self.link(request, listing, last))
