@@ -43,7 +43,7 @@ from backend.routes.refusals import http_status
 from backend.submitter import Submitter
 
 __all__ = ["UNLOCKED", "ReadLock", "create_app", "http_status"]
-ROUTERS = (
+ROUTES = (
     market,
     health,
     info,
@@ -150,6 +150,8 @@ def create_app(ledger: Ledger, cosigner: witnesses.Cosigner | None = None) -> Fa
     async def bad_cursor(_request: Request, exc: CursorError) -> Response:
         return error("bad_cursor", str(exc), 400)
 
-    for routes in ROUTERS:
-        app.include_router(routes.router(context))
+    # On the app's own router, not included ones: the request metrics label a request by the route
+    # it matches in app.router.routes (backend/metrics.py).
+    for routes in ROUTES:
+        routes.add(app.router, context)
     return app

@@ -13,9 +13,8 @@ from backend.routes.context import Context, answer
 from chain_client.client import models as m
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/accounts/{account}``, its journal, and ``/v1/payouts/{account}``."""
-    api = APIRouter()
     reads = context.reads
 
     @api.get("/v1/accounts/{account}", response_model=m.Balance)
@@ -43,5 +42,3 @@ def router(context: Context) -> APIRouter:
         start = paging.payout_key(context.after(listing, cursor)) if cursor else None
         found, last = reads.payouts(account, start, limit)
         return context.page(request, found, listing, last)
-
-    return api

@@ -33,9 +33,8 @@ def _is_submission(item: object) -> bool:
     )
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/batches``: an ``anchor_batch`` with its messages in, an anchored batch out."""
-    api = APIRouter()
 
     @api.post("/v1/batches", openapi_extra=CBOR_BODY, response_model=m.TxResult)
     async def submit_anchor(request: Request) -> Response:
@@ -51,5 +50,3 @@ def router(context: Context) -> APIRouter:
     async def batch(index: Index) -> Response:
         """An anchored batch: its transaction's root and count, and its messages in leaf order."""
         return answer(await asyncio.to_thread(context.reads.batch, index))
-
-    return api

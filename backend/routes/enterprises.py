@@ -11,9 +11,8 @@ from backend.routes.context import Context, answer
 from chain_client.client import models as m
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/enterprises``: a page of them by account, or one."""
-    api = APIRouter()
     reads = context.reads
 
     @api.get("/v1/enterprises", response_model=list[m.Enterprise])
@@ -29,5 +28,3 @@ def router(context: Context) -> APIRouter:
     async def enterprise(account: str) -> Response:
         """One enterprise with its credit record."""
         return answer(reads.enterprise(account))
-
-    return api

@@ -16,9 +16,8 @@ from chain_client.client import models as m
 METRICS = not_json(CONTENT_TYPE_LATEST, "Prometheus text format")
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/healthz``, ``/readyz`` and ``/metrics``, which answer even while the writer holds its lock."""
-    api = APIRouter()
 
     @api.get("/healthz", response_model=m.Health)
     async def healthz() -> Response:
@@ -41,5 +40,3 @@ def router(context: Context) -> APIRouter:
         """Prometheus text format: requests, latency, appends, log size, start-up time."""
         context.metrics.log_size.set(context.reads.size)
         return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    return api

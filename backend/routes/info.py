@@ -11,9 +11,8 @@ from backend.routes.context import Context, answer, answer_list
 from chain_client.client import models as m
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/info``, ``/v1/state/digest`` and ``/v1/anchors``."""
-    api = APIRouter()
     reads = context.reads
 
     @api.get("/v1/info", response_model=m.Info)
@@ -30,5 +29,3 @@ def router(context: Context) -> APIRouter:
     async def anchors() -> Response:
         """The newest on-chain anchor recorded per (chain, contract) (docs/chain.md)."""
         return answer_list(reads.anchors())
-
-    return api

@@ -17,9 +17,8 @@ from chain_client.client import models as m
 from chain_client.ledger.errors import TransactionError
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/leases`` with their periods' evidence, and ``/v1/invoices/{id}``."""
-    api = APIRouter()
     reads = context.reads
 
     @api.get("/v1/leases", response_model=list[m.Lease])
@@ -49,5 +48,3 @@ def router(context: Context) -> APIRouter:
     async def invoice(invoice_id: str) -> Response:
         """One invoice with its payout lines."""
         return answer(reads.invoice(invoice_id))
-
-    return api

@@ -15,13 +15,11 @@ MAX_LIST = 1000
 Limit = Annotated[int, Field(ge=1, le=MAX_LIST, description="at most this many records, newest first")]
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/market/...`` and ``/v1/credit/{account}``."""
-    api = APIRouter()
     _request_routes(api, context)
     _listing_routes(api, context)
     _service_routes(api, context)
-    return api
 
 
 def _request_routes(api: APIRouter, context: Context) -> None:

@@ -18,9 +18,8 @@ from chain_client.client import models as m
 EVENTS = not_json("text/event-stream", "one `reading` event per newly verified reading")
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/telemetry`` and ``/v1/stream/readings``."""
-    api = APIRouter()
     reads = context.reads
 
     @api.get("/v1/telemetry", response_model=m.Readings)
@@ -53,5 +52,3 @@ def router(context: Context) -> APIRouter:
         return StreamingResponse(
             context.stream.events(request.is_disconnected), media_type="text/event-stream"
         )
-
-    return api

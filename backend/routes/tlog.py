@@ -18,9 +18,8 @@ CHECKPOINT = not_json("text/plain", "a signed note (c2sp.org/signed-note)")
 TILE = not_json("application/octet-stream", "a tile or entry bundle (c2sp.org/tlog-tiles)", binary=True)
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/log/...`` (RFC 9162 tree heads and proofs), ``/checkpoint`` and ``/tile/...`` (C2SP)."""
-    api = APIRouter()
     reads = context.reads
 
     @api.get("/v1/log/tree-head", response_model=m.SignedTreeHead)
@@ -65,5 +64,3 @@ def router(context: Context) -> APIRouter:
         return Response(
             data, media_type="application/octet-stream", headers={"Cache-Control": tiles.IMMUTABLE}
         )
-
-    return api

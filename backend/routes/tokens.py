@@ -14,9 +14,8 @@ from backend.routes.context import Context, answer
 from chain_client.client import models as m
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/tokens`` and ``/v1/devices``."""
-    api = APIRouter()
     reads = context.reads
 
     @api.get("/v1/tokens", response_model=list[m.Token])
@@ -56,5 +55,3 @@ def router(context: Context) -> APIRouter:
     async def device(device: str) -> Response:
         """One device binding."""
         return answer(reads.device(device))
-
-    return api

@@ -19,9 +19,8 @@ from chain_client.ledger.transaction import MAX_TX_SIZE
 MAX_BODY = 8 * 1024 * 1024
 
 
-def router(context: Context) -> APIRouter:
+def add(api: APIRouter, context: Context) -> None:
     """``/v1/transactions``: submit one or a batch, read an entry by index or by signer and id."""
-    api = APIRouter()
     reads = context.reads
 
     @api.post("/v1/transactions", openapi_extra=CBOR_BODY, response_model=m.TxResult)
@@ -53,5 +52,3 @@ def router(context: Context) -> APIRouter:
     async def transaction_by_id(signer: str, tx_id: str) -> Response:
         """The entry of a signer's transaction id."""
         return answer(await asyncio.to_thread(reads.entry_by_id, signer, tx_id))
-
-    return api
