@@ -20,6 +20,7 @@ from chain_client.cli.human import View
 from chain_client.cli.values import ACCOUNT_PREFIX_RE, ACCOUNT_RE
 from chain_client.client import KeystoreError, LedgerClient, TxResult
 from chain_client.client.keystore import Keystore, passphrase
+from chain_client.plain import plain as jsonable
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 URL_ENV = "LEASECHAIN_URL"
@@ -95,7 +96,7 @@ class Context:
         elif human is not None:
             print(human, file=self.out)
         else:
-            plain = output.plain(data)
+            plain = jsonable(data)
             if isinstance(plain, Mapping):
                 output.block(plain, self.out)
             else:
@@ -103,7 +104,7 @@ class Context:
 
     def rows(self, rows: Sequence[Any], columns: Sequence[str]) -> None:
         """Print records as a table, or a JSON list with ``--json``."""
-        plain = [output.plain(r) for r in rows]
+        plain = [jsonable(r) for r in rows]
         if self.json:
             print(output.dumps(plain), file=self.out)
         else:
@@ -111,7 +112,7 @@ class Context:
 
     def record(self, data: Any, keys: Sequence[str] | None = None) -> None:  # noqa: ANN401 - a model or map
         """Print one record as ``key: value`` lines, or JSON."""
-        plain = output.plain(data)
+        plain = jsonable(data)
         if self.json:
             print(output.dumps(plain), file=self.out)
         else:

@@ -8,20 +8,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
-from pydantic import BaseModel
-
-
-def plain(value: Any) -> Any:  # noqa: ANN401 - any JSON-able value
-    """Models, bytes and containers as JSON values."""
-    if isinstance(value, BaseModel):
-        return value.model_dump()
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
+from chain_client.plain import plain
 
 
 def dumps(value: Any) -> str:  # noqa: ANN401 - any JSON-able value

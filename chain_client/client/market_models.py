@@ -22,6 +22,7 @@ class MarketRequest(Model):
     posted_at: int
     expires: int
     status: str
+    ended_at: int = 0  # when it was withdrawn or matched
     lease: str = ""
     proposals: list[str] = Field(default_factory=list)
 
@@ -42,6 +43,7 @@ class Listing(Model):
     max_term: int
     listed_at: int
     status: str
+    ended_at: int = 0  # when it was unlisted or leased
     model: str = ""
     specs: dict[str, str] = Field(default_factory=dict)
 
@@ -112,8 +114,8 @@ class Order(Model):
     rated_at: int
 
 
-class Service(Model):
-    """A service's public record; ``history`` only in the single-service answer."""
+class ServiceRecord(Model):
+    """A service's public record: its orders' outcome and the ratings they received."""
 
     account: str
     name: str
@@ -123,4 +125,24 @@ class Service(Model):
     cancelled: int
     ratings: int
     mean_rating: float | None
+
+
+class Service(ServiceRecord):
+    """A service's public record; ``history`` only in the single-service answer."""
+
     history: list[Order] = Field(default_factory=list)
+
+
+class Guarantee(Model):
+    """A manufacturer's guarantee on a token: a security or salvage amount held until a time."""
+
+    id: str
+    token: str
+    manufacturer: str
+    kind: str  # security | salvage
+    amount: int
+    until: int
+    posted_at: int
+    status: str  # held | released | claimed
+    settled_at: int = 0
+    paid_to: str = ""

@@ -245,8 +245,8 @@ class Lease(Model):
     closed_at: int = 0
     ended_at: int = 0
     end_reason: str = ""
-    periods: int
     invoices: list[Invoice] = Field(default_factory=list)
+    periods: int
 
 
 class Balance(Model):
@@ -379,3 +379,80 @@ class RecordedAnchor(Model):
     block: int
     recorded_at: int
     count: int
+
+
+class Refusal(Model):
+    """A refused submission: its reason (docs/ledger.md, 'Reason codes') and one sentence of detail."""
+
+    status: str  # rejected
+    reason: str
+    detail: str
+
+
+class BatchResults(Model):
+    """``POST /v1/transactions/batch``: each transaction's outcome, in order."""
+
+    results: list[TxResult | Refusal]
+
+
+class RawEntries(Model):
+    """``GET /v1/log/entries``: raw log entries in hex, in index order."""
+
+    entries: list[RawEntry]
+
+
+class SignedTreeHead(Model):
+    """``GET /v1/log/tree-head``: the latest tree head signed by the log key (bytes in hex)."""
+
+    tree_size: int
+    root_hash: str
+    timestamp: int
+    public_key: str
+    signature: str
+
+
+class BatchPath(Model):
+    """A message's place in its batch: its position, the batch size and root, and its audit path."""
+
+    index: int
+    size: int
+    root: str
+    audit_path: list[str]
+
+
+class EntryPath(Model):
+    """A batch's entry in the log: its index, the exact entry (hex) and its audit path."""
+
+    index: int
+    entry: str
+    audit_path: list[str]
+
+
+class ReadingProof(Model):
+    """``GET /v1/telemetry/{batch}/{position}/proof``: a message proved into a signed tree head."""
+
+    message: str
+    status: str
+    reason: str
+    batch: BatchPath
+    log: EntryPath
+    tree_head: SignedTreeHead
+
+
+class Health(Model):
+    """``GET /healthz``: the process answers."""
+
+    status: str  # ok
+
+
+class Readiness(Model):
+    """``GET /readyz``: the log is loaded, the writer runs and the database answers."""
+
+    status: str  # ready
+    tree_size: int
+
+
+class Readings(Model):
+    """``GET /v1/telemetry``: a page of stored device messages, in stamp order."""
+
+    readings: list[TelemetryReading]
