@@ -51,6 +51,10 @@ def _paths(ledger: Ledger, world: World) -> dict[str, Any]:
         "invoice_id": "none",
         "device": next(iter(ledger.state.bindings)),
         "path": "0/000",
+        # The marketplace holds no record in this world: these routes answer 404, still off the loop.
+        "request_id": "none",
+        "listing_id": "none",
+        "order_id": "none",
     }
 
 
