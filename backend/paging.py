@@ -17,7 +17,7 @@ import hashlib
 import heapq
 import hmac
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -161,3 +161,33 @@ def payouts_page(
     if len(chosen) > SCAN_BUDGET:
         return lines, [chosen[SCAN_BUDGET - 1], len(invoices[chosen[SCAN_BUDGET - 1]].payouts)]
     return lines, None
+
+
+def newest_key(key: CBORValue, what: str) -> tuple[int, str]:
+    """A cursor's key of a newest-first list: the last row's time and id."""
+    if not (isinstance(key, list) and len(key) == 2 and type(key[0]) is int and isinstance(key[1], str)):
+        raise CursorError(f"{what} cursor is not [time, id]")
+    return key[0], key[1]
+
+
+def newest_first(
+    items: Iterable[V], key: Callable[[V], tuple[int, str]], after: tuple[int, str] | None, limit: int
+) -> tuple[list[V], list[CBORValue] | None]:
+    """The first ``limit`` items by ``key`` (time, id) descending after ``after``; the cursor key if more.
+
+    The order is the data's own, so it is the same after a restart.  Entry times never go back, so a
+    record added while a list is read sorts before the cursor (it is on a new first page) or, at
+    the cursor's very second with a smaller id, after it (it is on a later page): either way no
+    record of the list is skipped or repeated.
+    """
+    below: Iterable[V] = items if after is None else (v for v in items if key(v) < after)
+    chosen = heapq.nlargest(limit + 1, below, key=key)
+    page = chosen[:limit]
+    return page, [*key(page[-1])] if len(chosen) > limit else None
+
+
+def newest_positions(count: int, after: int | None, limit: int) -> tuple[range, list[CBORValue] | None]:
+    """Positions of an append-only list, newest first, below position ``after``; the cursor key if more."""
+    top = count if after is None else min(max(after, 0), count)
+    bottom = max(top - limit, 0)
+    return range(top - 1, bottom - 1, -1), [bottom] if bottom > 0 else None
