@@ -26,11 +26,11 @@ def _get(ledger: Ledger, *urls: str) -> list[httpx.Response]:
     return asyncio.run(run())
 
 
-def _rows(body: Any) -> list[Any]:  # noqa: ANN401 - a JSON answer
+def _rows(body: Any) -> list[Any]:
     return body if isinstance(body, list) else list(body["history"])
 
 
-def _walk(ledger: Ledger, url: str, add: Any = None) -> tuple[list[str], int]:  # noqa: ANN401 - a callback
+def _walk(ledger: Ledger, url: str, add: Any = None) -> tuple[list[str], int]:
     """The ids of every row by following next links, and the pages; ``add()`` runs after the first page."""
     ids: list[str] = []
     pages = 0
@@ -72,7 +72,8 @@ def test_requests_and_listings_page_newest_first_without_skip_or_repeat(world: W
     ids, pages = _walk(ledger, "/v1/market/listings?limit=2")
     assert (ids, pages) == (_newest_first(ledger.state.market.listings, "listed_at"), 3)
     (one,) = _get(ledger, "/v1/market/requests?limit=11")
-    assert "next" not in one.links and len(one.json()) == 11  # exactly one page: no empty page after it
+    assert "next" not in one.links
+    assert len(one.json()) == 11
 
 
 def test_a_record_added_while_a_list_is_read_is_neither_skipped_nor_repeated(
@@ -98,7 +99,8 @@ def test_guarantees_and_a_services_history_page(world: World, ledger: Ledger) ->
     tokens = [world.mint(m.maker, f"SN-G{n}") for n in range(3)]
     for token in tokens:
         for kind in ("security", "salvage"):
-            world.do(m.maker, "post_guarantee", token=token, kind=kind, amount=10, until=world.clock.now + DAY)
+            until = world.clock.now + DAY
+            world.do(m.maker, "post_guarantee", token=token, kind=kind, amount=10, until=until)
     ids, pages = _walk(ledger, "/v1/market/guarantees?limit=4")
     assert (ids, pages) == (_newest_first(ledger.state.market.guarantees, "posted_at"), 2)
     orders = []
@@ -113,7 +115,8 @@ def test_guarantees_and_a_services_history_page(world: World, ledger: Ledger) ->
     assert (ids, pages) == (orders[::-1], 3)
     first, last = _get(ledger, url, f"{url}&cursor={_cursor(ledger, url, 2)}")
     assert first.json()["orders"] == last.json()["orders"] == 5  # the record on every page
-    assert [o["id"] for o in last.json()["history"]] == orders[:1] and "next" not in last.links
+    assert [o["id"] for o in last.json()["history"]] == orders[:1]
+    assert "next" not in last.links
 
 
 def _cursor(ledger: Ledger, url: str, pages: int) -> str:
@@ -153,4 +156,5 @@ def test_hostile_cursors_are_refused(world: World, ledger: Ledger) -> None:
         assert answer.status_code == 400, answer.text
         assert answer.json()["reason"] == "bad_cursor", answer.text
     (ok,) = _get(ledger, f"/v1/market/requests?limit=1&cursor={good}")
-    assert ok.status_code == 200 and len(ok.json()) == 1
+    assert ok.status_code == 200
+    assert len(ok.json()) == 1
