@@ -10,6 +10,7 @@ import httpx
 
 from backend.api import create_app
 from backend.ledger import Ledger
+from chain_client.client import AsyncLedgerClient
 from tests.backend.market_world import Market, market
 from tests.backend.world import DAY, World
 
@@ -158,3 +159,35 @@ def test_hostile_cursors_are_refused(world: World, ledger: Ledger) -> None:
     (ok,) = _get(ledger, f"/v1/market/requests?limit=1&cursor={good}")
     assert ok.status_code == 200
     assert len(ok.json()) == 1
+
+
+def test_the_sdk_follows_the_pages(world: World, ledger: Ledger) -> None:
+    m = market(world)
+    _requests(m, world, 5)
+    for n in range(3):
+        token = world.mint(m.maker, f"SN-S{n}")
+        world.do(m.maker, "list_machine", **m.listing_args(token=token))
+        until = world.clock.now + DAY
+        world.do(m.maker, "post_guarantee", token=token, kind="security", amount=5, until=until)
+    for n in range(3):
+        world.do(
+            m.lessee, "engage_service", service=m.service.account, subject=m.token, scope=f"s{n}", fee=1,
+            due=world.clock.now + DAY,
+        )  # fmt: skip
+    state = ledger.state.market
+
+    async def run() -> tuple[list[str], ...]:
+        transport = httpx.ASGITransport(app=create_app(ledger))
+        async with AsyncLedgerClient("http://ledger", transport=transport) as client:
+            return (
+                [r.id async for r in client.iter_market_requests(page_size=2)],
+                [x.id async for x in client.iter_listings(page_size=1)],
+                [g.id async for g in client.iter_guarantees(page_size=1)],
+                [o.id async for o in client.iter_service_history(m.service.account, page_size=2)],
+            )
+
+    got = asyncio.run(run())
+    assert got[0] == _newest_first(state.requests, "posted_at")
+    assert got[1] == _newest_first(state.listings, "listed_at")
+    assert got[2] == _newest_first(state.guarantees, "posted_at")
+    assert got[3] == state.service_orders[m.service.account][::-1]
