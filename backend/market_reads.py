@@ -44,12 +44,14 @@ class MarketReads:
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
+        self._requests = paging.NewestIndex(_request_key)
+        self._listings = paging.NewestIndex(_listing_key)
+        self._guarantees = paging.NewestIndex(_guarantee_key)
 
     def requests(self, after: After, limit: int) -> Page[mm.MarketRequest]:
         """A page of requests, newest first (by time posted, then id)."""
         now = self._ledger.now()
-        records = self._ledger.state.market.requests.values()
-        found, last = paging.newest_first(records, _request_key, after, limit)
+        found, last = self._requests.page(self._ledger.state.market.requests, after, limit)
         return [answers.request(r, now) for r in found], last
 
     def _request(self, request_id: str) -> Request:
@@ -69,7 +71,7 @@ class MarketReads:
     def listings(self, after: After, limit: int) -> Page[mm.Listing]:
         """A page of listings, newest first (by time listed, then id)."""
         state = self._ledger.state
-        found, last = paging.newest_first(state.market.listings.values(), _listing_key, after, limit)
+        found, last = self._listings.page(state.market.listings, after, limit)
         return [answers.listing(x, state) for x in found], last
 
     def listing(self, listing_id: str) -> mm.Listing:
@@ -81,8 +83,7 @@ class MarketReads:
 
     def guarantees(self, after: After, limit: int) -> Page[mm.Guarantee]:
         """A page of guarantees, newest first (by time posted, then id)."""
-        records = self._ledger.state.market.guarantees.values()
-        found, last = paging.newest_first(records, _guarantee_key, after, limit)
+        found, last = self._guarantees.page(self._ledger.state.market.guarantees, after, limit)
         return [answers.guarantee(g) for g in found], last
 
     def order(self, order_id: str) -> mm.Order:

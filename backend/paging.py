@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import heapq
 import hmac
+import itertools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -170,20 +172,39 @@ def newest_key(key: CBORValue, what: str) -> tuple[int, str]:
     return key[0], key[1]
 
 
-def newest_first(
-    items: Iterable[V], key: Callable[[V], tuple[int, str]], after: tuple[int, str] | None, limit: int
-) -> tuple[list[V], list[CBORValue] | None]:
-    """The first ``limit`` items by ``key`` (time, id) descending after ``after``; the cursor key if more.
+class NewestIndex(Generic[V]):
+    """The (time, id) keys of an append-only dict of records, kept sorted, for newest-first pages.
 
-    The order is the data's own, so it is the same after a restart.  Entry times never go back, so a
-    record added while a list is read sorts before the cursor (it is on a new first page) or, at
-    the cursor's very second with a smaller id, after it (it is on a later page): either way no
-    record of the list is skipped or repeated.
+    The order is the data's own, so it is the same after a restart (a state restored from a
+    snapshot holds its records in another order than they were added).  Records are never removed
+    and their keys never change, so the index follows its dict by sorting in the records added
+    since the last page; it is built afresh when the dict itself is another (a reloaded state).
+    Entry times never go back, so a record added while a list is read sorts before the cursor (it
+    is on a new first page) or, at the cursor's very second with a smaller id, after it (a later
+    page shows it): either way no record of the list is skipped or repeated.
     """
-    below: Iterable[V] = items if after is None else (v for v in items if key(v) < after)
-    chosen = heapq.nlargest(limit + 1, below, key=key)
-    page = chosen[:limit]
-    return page, [*key(page[-1])] if len(chosen) > limit else None
+
+    def __init__(self, key: Callable[[V], tuple[int, str]]) -> None:
+        self._key = key
+        self._source: Mapping[str, V] | None = None
+        self._keys: list[tuple[int, str]] = []
+
+    def _follow(self, records: Mapping[str, V]) -> None:
+        if records is not self._source:
+            self._source, self._keys = records, sorted(map(self._key, records.values()))
+            return
+        for added in itertools.islice(records.values(), len(self._keys), None):
+            bisect.insort(self._keys, self._key(added))
+
+    def page(
+        self, records: Mapping[str, V], after: tuple[int, str] | None, limit: int
+    ) -> tuple[list[V], list[CBORValue] | None]:
+        """Up to ``limit`` records, newest first, after the key ``after``; the cursor key if more follow."""
+        self._follow(records)
+        top = len(self._keys) if after is None else bisect.bisect_left(self._keys, after)
+        bottom = max(top - limit, 0)
+        chosen = self._keys[bottom:top][::-1]
+        return [records[k[1]] for k in chosen], [*chosen[-1]] if bottom > 0 else None
 
 
 def newest_positions(count: int, after: int | None, limit: int) -> tuple[range, list[CBORValue] | None]:

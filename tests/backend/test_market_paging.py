@@ -10,6 +10,7 @@ import httpx
 
 from backend.api import create_app
 from backend.ledger import Ledger
+from backend.paging import NewestIndex
 from chain_client.client import AsyncLedgerClient
 from tests.backend.market_world import Market, market
 from tests.backend.world import DAY, World
@@ -191,3 +192,36 @@ def test_the_sdk_follows_the_pages(world: World, ledger: Ledger) -> None:
     assert got[1] == _newest_first(state.listings, "listed_at")
     assert got[2] == _newest_first(state.guarantees, "posted_at")
     assert got[3] == state.service_orders[m.service.account][::-1]
+
+
+def _walk_index(index: NewestIndex[tuple[int, str]], records: dict[str, tuple[int, str]], limit: int,
+                during: Any = None) -> list[str]:  # fmt: skip
+    ids: list[str] = []
+    after = None
+    while True:
+        found, last = index.page(records, after, limit)
+        ids += [r[1] for r in found]
+        if during is not None:
+            during()
+            during = None
+        if last is None:
+            return ids
+        after = (int(str(last[0])), str(last[1]))
+
+
+def test_the_index_follows_added_records_and_a_state_reloaded_in_another_order() -> None:
+    def key(r: tuple[int, str]) -> tuple[int, str]:
+        return r
+
+    records = {f"id-{n:02d}": (100 + n // 3, f"id-{n:02d}") for n in range(10)}
+    newest = sorted(records.values(), reverse=True)
+    index = NewestIndex(key)
+    assert _walk_index(index, records, 3) == [r[1] for r in newest]
+    # A record added at the second of the cursor, with a smaller id, is shown once, on a later page;
+    # one added later is not in this walk (it heads the next).
+    late = {"id-06a": (102, "id-06a"), "id-99": (200, "id-99")}  # the first page ends at (102, "id-07")
+    shown = _walk_index(index, records, 3, lambda: records.update(late))
+    assert shown == [r[1] for r in sorted([*newest, late["id-06a"]], reverse=True)]
+    # The same records in another order (a state restored from a snapshot): the same pages.
+    reloaded = dict(sorted(records.items(), key=lambda kv: kv[1][1], reverse=True))
+    assert _walk_index(index, reloaded, 4) == [r[1] for r in sorted(records.values(), reverse=True)]
