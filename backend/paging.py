@@ -190,10 +190,12 @@ class NewestIndex(Generic[V]):
         self._keys: list[tuple[int, str]] = []
 
     def _follow(self, records: Mapping[str, V]) -> None:
+        # The writer adds records from its own thread: list() takes the values in one C call, with
+        # no Python code run between items, so the dict cannot change size under the iteration.
         if records is not self._source:
-            self._source, self._keys = records, sorted(map(self._key, records.values()))
+            self._source, self._keys = records, sorted(map(self._key, list(records.values())))
             return
-        for added in itertools.islice(records.values(), len(self._keys), None):
+        for added in list(itertools.islice(records.values(), len(self._keys), None)):
             bisect.insort(self._keys, self._key(added))
 
     def page(
