@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import heapq
 import hmac
+import itertools
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -161,3 +163,54 @@ def payouts_page(
     if len(chosen) > SCAN_BUDGET:
         return lines, [chosen[SCAN_BUDGET - 1], len(invoices[chosen[SCAN_BUDGET - 1]].payouts)]
     return lines, None
+
+
+def newest_key(key: CBORValue, what: str) -> tuple[int, str]:
+    """A cursor's key of a newest-first list: the last row's time and id."""
+    if not (isinstance(key, list) and len(key) == 2 and type(key[0]) is int and isinstance(key[1], str)):
+        raise CursorError(f"{what} cursor is not [time, id]")
+    return key[0], key[1]
+
+
+class NewestIndex(Generic[V]):
+    """The (time, id) keys of an append-only dict of records, kept sorted, for newest-first pages.
+
+    The order is the data's own, so it is the same after a restart (a state restored from a
+    snapshot holds its records in another order than they were added).  Records are never removed
+    and their keys never change, so the index follows its dict by sorting in the records added
+    since the last page; it is built afresh when the dict itself is another (a reloaded state).
+    Entry times never go back, so a record added while a list is read sorts before the cursor (it
+    is on a new first page) or, at the cursor's very second with a smaller id, after it (a later
+    page shows it): either way no record of the list is skipped or repeated.
+    """
+
+    def __init__(self, key: Callable[[V], tuple[int, str]]) -> None:
+        self._key = key
+        self._source: Mapping[str, V] | None = None
+        self._keys: list[tuple[int, str]] = []
+
+    def _follow(self, records: Mapping[str, V]) -> None:
+        # The writer adds records from its own thread: list() takes the values in one C call, with
+        # no Python code run between items, so the dict cannot change size under the iteration.
+        if records is not self._source:
+            self._source, self._keys = records, sorted(map(self._key, list(records.values())))
+            return
+        for added in list(itertools.islice(records.values(), len(self._keys), None)):
+            bisect.insort(self._keys, self._key(added))
+
+    def page(
+        self, records: Mapping[str, V], after: tuple[int, str] | None, limit: int
+    ) -> tuple[list[V], list[CBORValue] | None]:
+        """Up to ``limit`` records, newest first, after the key ``after``; the cursor key if more follow."""
+        self._follow(records)
+        top = len(self._keys) if after is None else bisect.bisect_left(self._keys, after)
+        bottom = max(top - limit, 0)
+        chosen = self._keys[bottom:top][::-1]
+        return [records[k[1]] for k in chosen], [*chosen[-1]] if bottom > 0 else None
+
+
+def newest_positions(count: int, after: int | None, limit: int) -> tuple[range, list[CBORValue] | None]:
+    """Positions of an append-only list, newest first, below position ``after``; the cursor key if more."""
+    top = count if after is None else min(max(after, 0), count)
+    bottom = max(top - limit, 0)
+    return range(top - 1, bottom - 1, -1), [bottom] if bottom > 0 else None

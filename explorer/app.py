@@ -199,7 +199,7 @@ def _pages(
         """The log's checkpoints anchored on EVM chains: chain, contract, size, root, block, transaction."""
         return page("chain.html", anchors.page)
 
-    market_routes.add(app, page)  # requests, listings, rankings, credit scores, services
+    market_routes.add(app, page, shown)  # requests, listings, rankings, credit scores, services
 
 
 def _exports(app: FastAPI, ledger: LedgerClient, api_page: int) -> None:

@@ -5,16 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from chain_client.client import LedgerClient
+from chain_client.client import market_queries as mq
 from explorer.names import Names
 
 SHOWN = 100
 
 
-def market(client: LedgerClient, names: Names) -> dict[str, Any]:
-    """Requests and listings, newest first, and the services with their ratings."""
+def market(
+    client: LedgerClient,
+    names: Names,
+    requests: str | None = None,
+    listings: str | None = None,
+    size: int = SHOWN,
+) -> dict[str, Any]:
+    """A page of requests and one of listings, newest first, from the cursors given; the services.
+
+    Each list pages on its own: a link to the next page of one keeps the other's page.
+    """
+    shown_requests = client.run_page(mq.market_requests(size, cursor=requests))
+    shown_listings = client.run_page(mq.listings(size, cursor=listings))
     return {
-        "requests": client.market_requests(SHOWN),
-        "listings": client.listings(SHOWN),
+        "requests": shown_requests.items,
+        "requests_cursor": requests,
+        "requests_next": shown_requests.next_cursor,
+        "listings": shown_listings.items,
+        "listings_cursor": listings,
+        "listings_next": shown_listings.next_cursor,
         "services": client.services(),
     }
 
@@ -35,6 +51,9 @@ def credit(client: LedgerClient, names: Names, account: str) -> dict[str, Any]:
     return {"account": account, "score": client.credit(account)}
 
 
-def service(client: LedgerClient, names: Names, account: str) -> dict[str, Any]:
-    """A service's record, ratings and order history."""
-    return {"service": client.service(account, SHOWN)}
+def service(
+    client: LedgerClient, names: Names, account: str, orders: str | None = None, size: int = SHOWN
+) -> dict[str, Any]:
+    """A service's record, ratings and a page of its order history, newest first, from ``orders``."""
+    shown = client.run_page(mq.service(account, size, cursor=orders))
+    return {"service": shown.items, "orders_next": shown.next_cursor, "orders_paged": orders is not None}

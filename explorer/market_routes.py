@@ -15,13 +15,16 @@ from explorer.names import Names
 Page = Callable[[str, Callable[[LedgerClient, Names], dict[str, Any]]], HTMLResponse]
 
 
-def add(app: FastAPI, page: Page) -> None:
-    """Add ``/market``, ``/market/request/…``, ``/market/listing/…``, ``/credit/…`` and ``/service/…``."""
+def add(app: FastAPI, page: Page, shown: int) -> None:
+    """Add ``/market``, ``/market/request/…``, ``/market/listing/…``, ``/credit/…`` and ``/service/…``.
+
+    Lists show ``shown`` rows a page; the query names the API's cursor of each list's page.
+    """
 
     @app.get("/market", response_class=HTMLResponse)
-    def market() -> HTMLResponse:
-        """Requests, listings and services."""
-        return page("market.html", market_pages.market)
+    def market(requests: str | None = None, listings: str | None = None) -> HTMLResponse:
+        """Requests and listings, newest first, a page of each (from the cursors given), and services."""
+        return page("market.html", lambda c, n: market_pages.market(c, n, requests, listings, shown))
 
     @app.get("/market/request/{request_id}", response_class=HTMLResponse)
     def request(request_id: str) -> HTMLResponse:
@@ -39,6 +42,6 @@ def add(app: FastAPI, page: Page) -> None:
         return page("credit.html", lambda c, n: market_pages.credit(c, n, account))
 
     @app.get("/service/{account}", response_class=HTMLResponse)
-    def service(account: str) -> HTMLResponse:
-        """A service with its ratings and history."""
-        return page("service.html", lambda c, n: market_pages.service(c, n, account))
+    def service(account: str, orders: str | None = None) -> HTMLResponse:
+        """A service with its ratings and a page of its history (from ``orders``)."""
+        return page("service.html", lambda c, n: market_pages.service(c, n, account, orders, shown))

@@ -7,7 +7,7 @@ can write every sensor's entry without storing any password, and the
 installer can print one for the technician who configures the sensor
 (``leasechain-gateway broker-access --device ID``).  The ACL lets each user
 write only below ``leasechain/v1/dev/<its user name>/`` (Mosquitto's ``%u``
-pattern) and the gateway read the data and birth topics, so one sensor's
+pattern) and the gateway read the data, birth, status and update topics, so one sensor's
 credentials cannot publish in another device's name.  A revoked device
 loses its entry, so it can no longer connect at all.
 
@@ -83,6 +83,7 @@ def render(devices: Mapping[bytes, Device], secret: bytes, gateway_user: str, ga
             f"topic read {prefix}/+/data",
             f"topic read {prefix}/+/birth",
             f"topic read {prefix}/+/status",
+            f"topic read {prefix}/+/update",
             "",
             "# Every other user is a sensor whose user name is its device id: its own topics only.",
             f"pattern write {prefix}/%u/#",

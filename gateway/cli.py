@@ -18,6 +18,7 @@ from pathlib import Path
 from chain_client.version import add_flag as add_version_flag
 from gateway import config as config_module
 from gateway import status as status_module
+from gateway import update_status
 from gateway.errors import ConfigError, GatewayError
 from gateway.registry import Registry
 from gateway.service import Service, initial_registry, mqtt_password, signing_key
@@ -163,17 +164,26 @@ def cmd_status(args: argparse.Namespace) -> int:
     cfg = config_module.load(_config_path(args))
     path = cfg.store_path()
     stats = status_module.read(path)
+    updates = None
+    if args.updates:
+        _credentials(args)
+        updates = update_status.read(cfg, mqtt_password(cfg))
     if args.json:
-        print(json.dumps(status_module.as_dict(stats), indent=2))
+        data = status_module.as_dict(stats)
+        if updates is not None:
+            data["updates"] = update_status.as_dict(updates)
+        print(json.dumps(data, indent=2))
     else:
         print(status_module.render(path, stats))
+        if updates is not None:
+            print(update_status.render(updates))
     return 0
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "run": (cmd_run, "run the gateway service (what the systemd unit starts)"),
     "check-config": (cmd_check_config, "validate a config file and the secrets it names"),
-    "status": (cmd_status, "queue depth, last anchor, rejections by reason"),
+    "status": (cmd_status, "queue depth, last anchor, rejections by reason, --updates"),
     "devices": (cmd_devices, "devices heard from, unknown ones first, with counts"),
     "account": (cmd_account, "the gateway's ledger account, to have it certified"),
     "broker-access": (cmd_broker_access, "write the broker's password and ACL files, or a sensor's login"),
@@ -199,7 +209,13 @@ def parser() -> argparse.ArgumentParser:
             p.add_argument("--online", action="store_true", help="also connect to the broker and the ledger")
         if name == "broker-access":
             p.add_argument("--device", metavar="ID", help="print this sensor's MQTT user name and password")
-        if name in ("check-config", "account", "broker-access"):
+        if name == "status":
+            p.add_argument(
+                "--updates",
+                action="store_true",
+                help="also read each device's last update status from the broker",
+            )
+        if name in ("check-config", "account", "broker-access", "status"):
             p.add_argument("--credentials", type=Path, metavar="DIR", help=_CREDENTIALS_HELP)
         if name in ("status", "devices", "account"):
             p.add_argument("--json", action="store_true", help="print JSON")

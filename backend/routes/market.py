@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from backend import paging
+from backend.paging import CursorParam
 from backend.routes.context import Context, answer, answer_list
 from chain_client.client import market_models as mm
 
-MAX_LIST = 1000
+MAX_LIST = paging.MAX_PAGE
 Limit = Annotated[int, Field(ge=1, le=MAX_LIST, description="at most this many records, newest first")]
 
 
@@ -27,9 +29,11 @@ def _request_routes(api: APIRouter, context: Context) -> None:
     market = context.reads.market
 
     @api.get("/v1/market/requests", response_model=list[mm.MarketRequest])
-    async def requests(limit: Limit = 100) -> Response:
-        """Requests, newest first."""
-        return answer_list(market.requests(limit))
+    async def requests(request: Request, limit: Limit = 100, cursor: CursorParam = None) -> Response:
+        """Requests, newest first, a page at a time (docs: Paging)."""
+        after = paging.newest_key(context.after("market/requests", cursor), "request") if cursor else None
+        found, last = market.requests(after, limit)
+        return context.page_list(request, found, "market/requests", last)
 
     @api.get("/v1/market/requests/{request_id}", response_model=mm.MarketRequest)
     async def request(request_id: str) -> Response:
@@ -47,9 +51,11 @@ def _listing_routes(api: APIRouter, context: Context) -> None:
     market = context.reads.market
 
     @api.get("/v1/market/listings", response_model=list[mm.Listing])
-    async def listings(limit: Limit = 100) -> Response:
-        """Listings, newest first."""
-        return answer_list(market.listings(limit))
+    async def listings(request: Request, limit: Limit = 100, cursor: CursorParam = None) -> Response:
+        """Listings, newest first, a page at a time (docs: Paging)."""
+        after = paging.newest_key(context.after("market/listings", cursor), "listing") if cursor else None
+        found, last = market.listings(after, limit)
+        return context.page_list(request, found, "market/listings", last)
 
     @api.get("/v1/market/listings/{listing_id}", response_model=mm.Listing)
     async def listing(listing_id: str) -> Response:
@@ -57,9 +63,11 @@ def _listing_routes(api: APIRouter, context: Context) -> None:
         return answer(market.listing(listing_id))
 
     @api.get("/v1/market/guarantees", response_model=list[mm.Guarantee])
-    async def guarantees(limit: Limit = 100) -> Response:
-        """Guarantees, newest first."""
-        return answer_list(market.guarantees(limit))
+    async def guarantees(request: Request, limit: Limit = 100, cursor: CursorParam = None) -> Response:
+        """Guarantees, newest first, a page at a time (docs: Paging)."""
+        after = paging.newest_key(context.after("market/guarantees", cursor), "guarantee") if cursor else None
+        found, last = market.guarantees(after, limit)
+        return context.page_list(request, found, "market/guarantees", last)
 
 
 def _service_routes(api: APIRouter, context: Context) -> None:
@@ -77,9 +85,14 @@ def _service_routes(api: APIRouter, context: Context) -> None:
         return answer_list(market.services())
 
     @api.get("/v1/market/services/{account}", response_model=mm.Service)
-    async def service(account: str, limit: Limit = 100) -> Response:
-        """A service's record and its orders, newest first."""
-        return answer(market.service(account, limit))
+    async def service(
+        request: Request, account: str, limit: Limit = 100, cursor: CursorParam = None
+    ) -> Response:
+        """A service's record and its orders, newest first, a page of orders at a time (docs: Paging)."""
+        listing = f"market/services:{account}"
+        below = paging.int_keys(context.after(listing, cursor), 1, "service history")[0] if cursor else None
+        found, last = market.service(account, below, limit)
+        return context.page(request, found, listing, last)
 
     @api.get("/v1/credit/{account}", response_model=mm.CreditScore)
     async def credit(account: str) -> Response:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from itertools import islice
 
 from chain_client import human
 from chain_client.cli import market_services
 from chain_client.cli.context import Context
+from chain_client.cli.market_services import page_size
 from chain_client.cli.registry import command, group
 from chain_client.cli.values import fee, pairs, posint, uint, when
 from chain_client.client.transactions import OFFER_LIFETIME
@@ -65,9 +67,9 @@ def unlist(ctx: Context) -> int:
 
 
 def requests(ctx: Context) -> int:
-    """Requests, newest first."""
+    """Requests, newest first: every page, or ``--limit`` of them."""
     with ctx.client() as client:
-        found = client.market_requests(ctx.args.limit)
+        found = list(islice(client.iter_market_requests(page_size=page_size(ctx.args.limit)), ctx.args.limit))
     if ctx.json:
         ctx.emit(found)
         return 0
@@ -83,9 +85,9 @@ def requests(ctx: Context) -> int:
 
 
 def listings(ctx: Context) -> int:
-    """Listings, newest first."""
+    """Listings, newest first: every page, or ``--limit`` of them."""
     with ctx.client() as client:
-        found = client.listings(ctx.args.limit)
+        found = list(islice(client.iter_listings(page_size=page_size(ctx.args.limit)), ctx.args.limit))
     if ctx.json:
         ctx.emit(found)
         return 0
@@ -179,7 +181,7 @@ def register(
     command(cmds, "unlist", "take a listing down (owner)", unlist, common).add_argument("listing")
     for name, run, what in (("requests", requests, "requests"), ("listings", listings, "listings")):
         c = command(cmds, name, f"{what}, newest first", run, common)
-        c.add_argument("--limit", type=posint, default=100)
+        c.add_argument("--limit", type=posint, help=f"at most this many {what} (default: all, page by page)")
     c = command(cmds, "match", "the listings ranked for a request, with reasons", match, common)
     c.add_argument("request")
     c.add_argument("--limit", type=posint, default=20)

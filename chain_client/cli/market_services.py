@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from itertools import islice
 from pathlib import Path
 
 from chain_client import human
@@ -10,12 +11,19 @@ from chain_client.cli.context import Context
 from chain_client.cli.errors import CliError
 from chain_client.cli.registry import command
 from chain_client.cli.values import hex_bytes, posint, uint, when
+from chain_client.client.sync import MAX_PAGE
 from chain_client.credit.replay import from_ledger
 from chain_client.credit.score import score
 
 MAX_REPORT = 64 * 1024 * 1024  # a report document read to hash it
 SERVICE_COLUMNS = ["account", "name", "orders", "delivered", "cancelled", "ratings", "mean_rating"]
 ORDER_COLUMNS = ["id", "client", "subject", "scope", "fee", "status", "delivered_at", "rating"]
+GUARANTEE_COLUMNS = ["id", "token", "manufacturer", "kind", "amount", "until", "status"]
+
+
+def page_size(limit: int | None) -> int:
+    """The page to ask for when at most ``limit`` rows are wanted (``None``: all, page by page)."""
+    return MAX_PAGE if limit is None else min(limit, MAX_PAGE)
 
 
 def guarantee(ctx: Context) -> int:
@@ -26,6 +34,23 @@ def guarantee(ctx: Context) -> int:
     return ctx.done(
         result, lambda v: f"guarantee {result.result.get('guarantee')} of {v.money(a.amount)} held"
     )
+
+
+def guarantees(ctx: Context) -> int:
+    """Manufacturers' guarantees, newest first: every page, or ``--limit`` of them."""
+    with ctx.client() as client:
+        found = list(islice(client.iter_guarantees(page_size=page_size(ctx.args.limit)), ctx.args.limit))
+    if ctx.json:
+        ctx.emit(found)
+        return 0
+    v = ctx.view
+    rows = []
+    for g in found:
+        row = g.model_dump(include=set(GUARANTEE_COLUMNS))
+        row.update(manufacturer=v.party(g.manufacturer), amount=v.money(g.amount), until=human.when(g.until))
+        rows.append(row)
+    ctx.rows(rows, GUARANTEE_COLUMNS)
+    return 0
 
 
 def settle(ctx: Context) -> int:
@@ -87,9 +112,12 @@ def services(ctx: Context) -> int:
 
 
 def service(ctx: Context) -> int:
-    """A service's record and its order history."""
+    """A service's record and its order history, newest first: every page, or ``--limit`` orders."""
+    account = ctx.account(ctx.args.account)
     with ctx.client() as client:
-        found = client.service(ctx.account(ctx.args.account))
+        record = client.service(account, 1)
+        orders = client.iter_service_history(account, page_size=page_size(ctx.args.limit))
+        found = record.model_copy(update={"history": list(islice(orders, ctx.args.limit))})
     if ctx.json:
         ctx.emit(found)
         return 0
@@ -152,7 +180,11 @@ def register(
     r.add_argument("rating", type=int, choices=range(1, 6), metavar="RATING", help="1 to 5")
     r.add_argument("--comment", default="")
     command(cmds, "services", "every service with its ratings", services, common)
-    command(cmds, "service", "a service and its order history", service, common).add_argument("account")
+    s = command(cmds, "service", "a service and its order history, newest first", service, common)
+    s.add_argument("account")
+    s.add_argument("--limit", type=posint, help="at most this many orders (default: all, page by page)")
+    g = command(cmds, "guarantees", "manufacturers' guarantees, newest first", guarantees, common)
+    g.add_argument("--limit", type=posint, help="at most this many guarantees (default: all, page by page)")
     c = command(cmds, "credit", "an enterprise's credit score, explained", credit, common)
     c.add_argument("account", nargs="?", help="account id or key name (default: --key's)")
     c.add_argument("--recompute", action="store_true", help="read the whole log and compute it here")

@@ -16,6 +16,7 @@ from nacl.signing import SigningKey
 
 from chain_client import cbor
 from chain_client.client import answers, queries
+from chain_client.client import market_models as mm
 from chain_client.client import market_queries as mq
 from chain_client.client import models as m
 from chain_client.client.actions import LedgerActions
@@ -193,6 +194,7 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]], MarketActions[Awai
     matches = _query(mq.matches)
     listings = _query(mq.listings)
     listing = _query(mq.listing)
+    guarantees = _query(mq.guarantees)
     services = _query(mq.services)
     service = _query(mq.service)
     order = _query(mq.order)
@@ -249,6 +251,32 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]], MarketActions[Awai
         async for page in self.pages(lambda c: queries.telemetry(**filters, limit=page_size, cursor=c)):
             for reading in page:
                 yield reading
+
+    async def iter_market_requests(self, *, page_size: int = MAX_PAGE) -> AsyncIterator[mm.MarketRequest]:
+        """Every marketplace request, newest first, a page at a time."""
+        async for page in self.pages(lambda c: mq.market_requests(page_size, cursor=c)):
+            for item in page:
+                yield item
+
+    async def iter_listings(self, *, page_size: int = MAX_PAGE) -> AsyncIterator[mm.Listing]:
+        """Every listing, newest first, a page at a time."""
+        async for page in self.pages(lambda c: mq.listings(page_size, cursor=c)):
+            for item in page:
+                yield item
+
+    async def iter_guarantees(self, *, page_size: int = MAX_PAGE) -> AsyncIterator[mm.Guarantee]:
+        """Every manufacturer's guarantee, newest first, a page at a time."""
+        async for page in self.pages(lambda c: mq.guarantees(page_size, cursor=c)):
+            for item in page:
+                yield item
+
+    async def iter_service_history(
+        self, account: str, *, page_size: int = MAX_PAGE
+    ) -> AsyncIterator[mm.Order]:
+        """Every order of a service, newest first, a page at a time (its record: :meth:`service`)."""
+        async for page in self.pages(lambda c: mq.service(account, page_size, cursor=c)):
+            for order in page.history:
+                yield order
 
     async def iter_entries(self, start: int = 0, end: int | None = None) -> AsyncIterator[m.RawEntry]:
         """Every raw entry in ``[start, end)`` (default: to the current size), page by page."""

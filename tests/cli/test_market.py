@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from chain_client.client import LedgerClient
 from tests.cli.market_story import Market, tell
 from tests.gateway.ledger_backend import LedgerBackend
 
@@ -72,3 +73,21 @@ def test_a_recomputation_against_another_log_key_is_refused(market: Market) -> N
     assert refused.code != 0
     assert "tree head" in refused.err
     assert market.cli.run("market", "credit", "shop", "--recompute", "--log-key", "zz").code == 2
+
+
+
+def test_the_lists_read_every_page_or_take_a_limit(market: Market) -> None:
+    cli = market.cli
+    every = cli.ok("market", "listings")
+    assert {x["id"] for x in every} == set(market.listings.values())
+    assert len(every) == 2
+    assert cli.ok("market", "listings", "--limit", "1") == every[:1]
+    service = cli.ok("market", "service", "inspector", "--limit", "1")
+    assert [o["id"] for o in service["history"]] == [market.order]
+    assert cli.ok("market", "guarantees") == []
+    assert cli.run("market", "requests", "--limit", "0").code != 0
+    with LedgerClient(market.backend.url) as client:
+        # One row a page: the same list, followed by its cursors.
+        assert [x.id for x in client.iter_listings(page_size=1)] == [x["id"] for x in every]
+        history = client.iter_service_history(service["account"], page_size=1)
+        assert [o.id for o in history] == [market.order]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from urllib.parse import quote
 
+import httpx
 import pytest
 
+from chain_client.client import LedgerClient
+from chain_client.client import market_queries as mq
 from harness.ports import free_port, wait_for_port
 from tests.cli.market_story import Market, tell
 from tests.explorer.test_pages import get, text
@@ -118,3 +122,44 @@ def test_the_market_pages_fit_400_px(site: tuple[str, Market]) -> None:
     with chromium() as browser:
         problems = {path: layout_problems(browser, site[0] + path, width=400) for path in paths}
     assert {path: found for path, found in problems.items() if found} == {}
+
+
+@pytest.fixture(scope="module")
+def one_a_page(site: tuple[str, Market]) -> Iterator[str]:
+    """An explorer of the same ledger that shows one row a page."""
+    port = free_port()
+    args = ["--ledger", site[1].backend.url, "--port", str(port), "--api-page", "1"]
+    process = subprocess.Popen([sys.executable, "-m", "explorer", *args])
+    try:
+        wait_for_port("127.0.0.1", port, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_market_lists_page_by_the_ledgers_cursor(site: tuple[str, Market], one_a_page: str) -> None:
+    story = site[1]
+    with httpx.Client(base_url=one_a_page) as http, LedgerClient(story.backend.url) as ledger:
+        newest_first = [x.id for x in ledger.iter_listings()]
+        seen: list[str] = []
+        path: str | None = "/market"
+        while path is not None:
+            html = http.get(path).text
+            seen += [x for x in newest_first if f"/market/listing/{x}" in html]
+            found = re.search(r'href="(/market\?listings=[^"#]+)#listings" rel="next"', html)
+            path = found and found.group(1).replace("&amp;", "&")
+        assert seen == newest_first  # one a page, in order, each once
+        assert len(seen) == 2
+        page = http.get(f"/market?listings={newest_first[0]}")  # not a cursor
+        assert page.status_code == 400
+        assert "Not a page of this list" in page.text
+        requests_cursor = ledger.run_page(mq.market_requests(1)).next_cursor
+        assert requests_cursor is None  # one request: a single page, no next link
+        listings_cursor = ledger.run_page(mq.listings(1)).next_cursor
+        assert listings_cursor is not None
+        moved = http.get("/market", params={"requests": listings_cursor})  # another list's cursor
+        assert moved.status_code == 400
+        service = http.get(f"/service/{story.backend.get(f'/v1/market/orders/{story.order}')['service']}")
+        assert service.status_code == 200
+        assert 'rel="next"' not in service.text  # one order, one page

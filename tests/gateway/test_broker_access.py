@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from gateway.broker_access import password_hash
+from gateway.store import Store
 from harness.mosquitto import Mosquitto
 from tests.gateway.helpers import (
     GatewayProcess,
@@ -45,8 +47,12 @@ class Login:
         self.answered = threading.Event()
         self.code: ReasonCode | None = None
         self.acks: dict[int, ReasonCode] = {}
+        self.granted: list[ReasonCode] = []
+        self.received: list[tuple[str, bytes]] = []
         self.client.on_connect = self._on_connect
         self.client.on_publish = self._on_publish
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
         self.client.connect(broker.host, broker.port)
         self.client.loop_start()
         assert self.answered.wait(10), "no CONNACK"
@@ -58,13 +64,27 @@ class Login:
     def _on_publish(self, _c: paho.Client, _u: object, mid: int, code: ReasonCode, _p: object) -> None:
         self.acks[mid] = code
 
+    def _on_subscribe(
+        self, _c: paho.Client, _u: object, _m: int, codes: list[ReasonCode], _p: object
+    ) -> None:
+        self.granted.extend(codes)
+
+    def _on_message(self, _c: paho.Client, _u: object, message: paho.MQTTMessage) -> None:
+        self.received.append((message.topic, bytes(message.payload)))
+
+    def subscribe(self, topic: str) -> ReasonCode:
+        """Subscribe at QoS 1; return the broker's SUBACK reason code."""
+        self.client.subscribe(topic, qos=1)
+        wait_until(lambda: bool(self.granted), timeout=10, what="SUBACK")
+        return self.granted.pop()
+
     @property
     def accepted(self) -> bool:
         return self.code is not None and not self.code.is_failure
 
-    def publish(self, topic: str, payload: bytes) -> ReasonCode:
+    def publish(self, topic: str, payload: bytes, retain: bool = False) -> ReasonCode:
         """Publish at QoS 1; return the broker's PUBACK reason code."""
-        info = self.client.publish(topic, payload, qos=1)
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
         info.wait_for_publish(10)
         wait_until(lambda: info.mid in self.acks, timeout=10, what="PUBACK")
         return self.acks[info.mid]
@@ -93,9 +113,8 @@ def test_the_password_hash_is_mosquittos_own(tmp_path: Path) -> None:
     assert password_hash("s3cret", base64.b64decode(salt)) == hashed
 
 
-def test_a_sensor_publishes_only_in_its_own_name(tmp_path: Path) -> None:
-    a, b, revoked, late = (Sensor.make(n) for n in (800, 801, 802, 803))
-    registry = write_registry(tmp_path / "devices.json", [a, b], revoked=(revoked,))
+def _site(tmp_path: Path, registry: Path) -> tuple[Mosquitto, Path, Path]:
+    """A broker that reads the gateway's password and ACL files, and the gateway's config for it."""
     secrets = tmp_path / "secrets"
     secrets.mkdir()
     (secrets / "mqtt-password").write_text("gateway-password-for-the-test")
@@ -129,6 +148,13 @@ secret = {{ file = "{secrets / "broker-secret"}" }}
 enabled = false
 """,
     )
+    return broker, config, passwd
+
+
+def test_a_sensor_publishes_only_in_its_own_name(tmp_path: Path) -> None:
+    a, b, revoked, late = (Sensor.make(n) for n in (800, 801, 802, 803))
+    registry = write_registry(tmp_path / "devices.json", [a, b], revoked=(revoked,))
+    broker, config, passwd = _site(tmp_path, registry)
     # The installer's setup: files first, then the broker, then the gateway.
     assert "written (3 devices)" in _gateway("broker-access", "-c", str(config))
     assert passwd.read_text().count("\n") == 3  # the gateway and two sensors; the revoked one has none
@@ -185,3 +211,67 @@ enabled = false
             client.close()
         gateway.kill()
         broker.kill()
+
+
+def test_the_gateway_reads_every_update_status_and_a_sensor_none_but_its_own(tmp_path: Path) -> None:
+    a, b, c = (Sensor.make(n) for n in (810, 811, 812))
+    registry = write_registry(tmp_path / "devices.json", [a, b, c])
+    broker, config, _passwd = _site(tmp_path, registry)
+    _gateway("broker-access", "-c", str(config))
+    Store(tmp_path / "state" / "gateway.sqlite3").close()  # status also reads the store
+
+    def login(sensor: Sensor) -> Login:
+        user, password = _gateway("broker-access", "-c", str(config), "--device", sensor.id.hex()).split()
+        clients.append(Login(broker, user, password))
+        return clients[-1]
+
+    def update(sensor: Sensor) -> str:
+        return sensor.topic.rsplit("/", 1)[0] + "/update"
+
+    broker.start()
+    clients: list[Login] = []
+    try:
+        as_a, as_b = login(a), login(b)
+        rolled_back = (
+            b'{"running": "1.0.0", "state": "rolled_back", "reason": "unhealthy", "version": "1.1.0"}'
+        )
+        assert as_a.publish(update(a), rolled_back, retain=True).is_failure is False  # 0x10: none reads it
+        assert (
+            as_b.publish(update(b), b"\xff not json", retain=True).is_failure is False
+        )  # 0x10: no subscriber yet
+        assert (
+            as_b.publish(update(a), b'{"state": "confirmed"}', retain=True).value == 0x87
+        )  # not in a's name
+        # b may not read a's status (nor any device's): Mosquitto grants the subscription and then
+        # delivers nothing the ACL does not let b read, neither the retained message nor a new one.
+        for topic in (update(a), "leasechain/v1/dev/+/update"):
+            as_b.subscribe(topic)
+        assert as_a.publish(update(a), rolled_back, retain=True).is_failure is False
+        time.sleep(1)
+        assert as_b.received == []
+        data = json.loads(_gateway("status", "-c", str(config), "--updates", "--json"))["updates"]
+        assert data["error"] is None
+        assert data["devices"] == {
+            a.id.hex(): {
+                "running": "1.0.0",
+                "state": "rolled_back",
+                "reason": "unhealthy",
+                "version": "1.1.0",
+            },
+            b.id.hex(): {"problem": "not UTF-8 JSON"},
+        }  # c never published one
+        text = _gateway("status", "-c", str(config), "--updates")
+        assert f"{a.id.hex()}  runs 1.0.0, rolled_back 1.1.0 (unhealthy)" in text
+        assert "updates          2 devices" in text
+    finally:
+        for client in clients:
+            client.close()
+        broker.kill()
+
+
+def test_status_says_why_it_could_not_read_the_updates(tmp_path: Path) -> None:
+    registry = write_registry(tmp_path / "devices.json", [Sensor.make(820)])
+    broker, config, _passwd = _site(tmp_path, registry)
+    Store(tmp_path / "state" / "gateway.sqlite3").close()
+    text = _gateway("status", "-c", str(config), "--updates")  # the broker is not started
+    assert f"updates          not read: 127.0.0.1:{broker.port}: cannot connect" in text
