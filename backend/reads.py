@@ -41,6 +41,7 @@ class ReadingFilter:
     since: int | None = None
     until: int | None = None
     status: str | None = None
+    newest_first: bool = False  # the reverse of (stamp, batch, position) order
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -78,6 +79,21 @@ class Reads:
             size=ledger.size,
             origin=ledger.origin,
             vkey=ledger.note_key().vkey(),
+        )
+
+    def stats(self) -> m.Stats:
+        """The ledger's totals: record counts and the counters the state keeps (no scan)."""
+        state, ledger = self._ledger.state, self._ledger
+        return m.Stats(
+            size=ledger.size,
+            enterprises=len(state.enterprises),
+            machines=len(state.tokens),
+            leases=len(state.leases),
+            active_leases=state.active_leases,
+            invoices=len(state.invoices),
+            rent_paid=state.rent_paid,
+            readings_verified=state.readings_verified,
+            readings_rejected=state.readings_rejected,
         )
 
     def ping(self) -> None:
@@ -258,7 +274,8 @@ class Reads:
     def telemetry(
         self, where: ReadingFilter, after: tuple[int, int, int] | None, limit: int
     ) -> Page[m.TelemetryReading]:
-        """Stored messages as ``where`` selects, in stamp order, after the key ``after`` (blocks)."""
+        """Stored messages as ``where`` selects, in stamp order (or newest first), after the key ``after``
+        (blocks)."""
         device, tokens = where.device, []
         if device is not None:
             device = parse_device_id(device).hex()
@@ -273,6 +290,7 @@ class Reads:
             limit=limit + 1,
             tokens=tokens,
             after=after,
+            newest_first=where.newest_first,
         )
         last = [rows[limit - 1][k] for k in ("stamp", "batch", "position")] if len(rows) > limit else None
         return [answers.reading(r) for r in rows[:limit]], last

@@ -166,6 +166,7 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]], MarketActions[Awai
         return answers.batch_results(answers.check(response), str(response.request.url))
 
     info = _query(queries.info)
+    stats = _query(queries.stats)
     tree_head = _query(queries.tree_head)
     inclusion_proof = _query(queries.inclusion_proof)
     consistency_proof = _query(queries.consistency_proof)

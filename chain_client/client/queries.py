@@ -98,6 +98,11 @@ def info() -> Query[m.Info]:
     return Query("/v1/info", _model(m.Info))
 
 
+def stats() -> Query[m.Stats]:
+    """The ledger's totals: enterprises, machines, leases, rent paid, readings verified and rejected."""
+    return Query("/v1/stats", _model(m.Stats))
+
+
 def tree_head() -> Query[TreeHead]:
     """The latest signed tree head (check it with ``verify_tree_head``)."""
     return Query("/v1/log/tree-head", _tree_head)
@@ -219,12 +224,17 @@ def telemetry(
     status: str | None = None,
     limit: int = 100,
     cursor: str | None = None,
+    newest_first: bool = False,
 ) -> Query[list[m.TelemetryReading]]:
     """Stored device messages filtered by device, token, stamp range ``[since, until)`` and verdict.
 
-    In (stamp, batch, position) order, one page: ``limit`` from ``cursor``.
+    In (stamp, batch, position) order, or its reverse with ``newest_first``; one page: ``limit`` from
+    ``cursor`` (a cursor of the same order).
     """
-    params = _page(cursor, limit, device=device, token=token, since=since, until=until, status=status)
+    order = "desc" if newest_first else None
+    params = _page(
+        cursor, limit, device=device, token=token, since=since, until=until, status=status, order=order
+    )
     return Query("/v1/telemetry", _field_list("readings", m.TelemetryReading), params)
 
 

@@ -168,6 +168,7 @@ class LedgerClient(LedgerActions[m.TxResult], MarketActions[m.TxResult]):
     # -- reads -----------------------------------------------------------------
 
     info = _query(queries.info)
+    stats = _query(queries.stats)
     tree_head = _query(queries.tree_head)
     inclusion_proof = _query(queries.inclusion_proof)
     consistency_proof = _query(queries.consistency_proof)

@@ -120,3 +120,31 @@ def test_hostile_cursors_and_limits_are_refused_with_their_reason(
             body = _refused(http, url)
             assert body["reason"] == "bad_request", url
             assert "limit" in body["detail"], (url, body)
+
+
+def test_telemetry_pages_newest_first_and_keeps_its_cursors_to_that_order(
+    server: Server, filled: dict[str, Any]
+) -> None:
+    token = filled["token"]
+    with httpx.Client(base_url=server.url) as http:
+        oldest_first = http.get(f"/v1/telemetry?token={token}&limit=100").json()["readings"]
+        rows, pages = _walk(http, f"/v1/telemetry?token={token}&order=desc&limit=4")
+        assert rows == oldest_first[::-1]
+        assert pages == 6
+        # Pairs share a stamp: within one the later position comes first too.
+        assert [r["seq"] for r in rows] == list(range(23, 0, -1))
+        ascending = httpx.URL(http.get(f"/v1/telemetry?token={token}&limit=3").links["next"]["url"])
+        body = _refused(http, f"/v1/telemetry?token={token}&order=desc&cursor={ascending.params['cursor']}")
+        assert body["reason"] == "bad_cursor"
+        body = _refused(http, f"/v1/telemetry?token={token}&order=newest")
+        assert body["reason"] == "bad_request"
+        assert "order" in body["detail"]
+        window = http.get(f"/v1/telemetry?token={token}&order=desc&since={T0 + 60}&until={T0 + 180}")
+        assert [r["seq"] for r in window.json()["readings"]] == [5, 4, 3, 2]
+    with LedgerClient(server.url) as client:
+        newest = client.telemetry(token=token, limit=1, newest_first=True)
+        assert [r.seq for r in newest] == [23]
+        walked = client.iter_telemetry(token=token, page_size=5, newest_first=True)
+        assert [r.seq for r in walked] == list(range(23, 0, -1))
+        device = newest[0].device
+        assert [r.seq for r in client.telemetry(device=device, limit=2, newest_first=True)] == [23, 22]
