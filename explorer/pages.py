@@ -15,6 +15,7 @@ from typing import Any
 from chain_client import human
 from chain_client.client import LedgerClient, NotFoundError, queries
 from chain_client.client import models as m
+from chain_client.ledger.treehead import TreeHead
 from explorer import anchors, signers
 from explorer.names import Names
 from explorer.words import describe
@@ -56,13 +57,13 @@ def _row(entry: m.LogEntry, names: Names, machine: Any) -> Row:  # noqa: ANN401 
 
 # The entries of a listed page are asked for together: the page waits for the slowest answer,
 # not for the sum of them (the HTTP client is shared by the threads).
-_FETCH = ThreadPoolExecutor(max_workers=8, thread_name_prefix="explorer-fetch")
+FETCH = ThreadPoolExecutor(max_workers=8, thread_name_prefix="explorer-fetch")
 
 
 def _rows(client: LedgerClient, names: Names, indices: Iterable[int]) -> list[Row]:
     """The entries at ``indices``, in that order, as listed rows."""
     machine = _machine_label(client)
-    return [_row(entry, names, machine) for entry in _FETCH.map(client.transaction, indices)]
+    return [_row(entry, names, machine) for entry in FETCH.map(client.transaction, indices)]
 
 
 def home(
@@ -115,9 +116,11 @@ def entry(client: LedgerClient, names: Names, index: int) -> dict[str, Any]:
     }
 
 
-def proof(client: LedgerClient, index: int) -> dict[str, Any]:
-    """The entry bytes, its inclusion proof in the latest signed tree and that tree head."""
-    head = client.tree_head()
+def proof(
+    client: LedgerClient, index: int, head: TreeHead | None = None, log_key: str | None = None
+) -> dict[str, Any]:
+    """The entry bytes, its inclusion proof in the latest signed tree (or ``head``) and that tree head."""
+    head = client.tree_head() if head is None else head
     found = client.transaction(index)
     if index >= head.size:  # appended after the newest signed head: nothing to prove it against yet
         raise NotFoundError(
@@ -130,7 +133,7 @@ def proof(client: LedgerClient, index: int) -> dict[str, Any]:
         "tree_size": path.tree_size,
         "audit_path": path.audit_path,
         "tree_head": head.to_json(),
-        "log_key": client.info().log_key,
+        "log_key": client.info().log_key if log_key is None else log_key,
     }
 
 
@@ -152,7 +155,7 @@ def machine(
         return client.telemetry(token=token_id, device=device, limit=1, newest_first=True)
 
     sensors = sorted({d.device for d in token.devices})
-    last = {r.device: r for found in _FETCH.map(newest, sensors) for r in found}
+    last = {r.device: r for found in FETCH.map(newest, sensors) for r in found}
     usage = [(lease.id, i.period, i.usage_seconds) for lease in leases for i in lease.invoices]
     return {
         "token": token,
