@@ -180,10 +180,15 @@ class Reads:
             raise NotFoundError("enterprise", account)
         return answers.enterprise(found)
 
-    def tokens(self, after: str | None, limit: int) -> Page[m.Token]:
-        """Tokens by id after ``after``."""
+    def tokens(self, after: str | None, limit: int, party: str | None = None) -> Page[m.Token]:
+        """Tokens by id after ``after``; with ``party``, those it owns or made."""
         state, now = self._ledger.state, self._ledger.now()
-        rows, more = paging.by_id(state.tokens, after, limit)
+        if party is None:
+            rows, more = paging.by_id(state.tokens, after, limit)
+        else:
+            rows, more = paging.by_id_where(
+                state.tokens, lambda t: party in (t.owner, t.manufacturer), after, limit
+            )
         return [answers.token(t, state, now) for _, t in rows], rows[-1][0] if more else None
 
     def _token(self, token_id: str) -> Token:
@@ -240,10 +245,19 @@ class Reads:
 
     # -- leases and invoices ---------------------------------------------
 
-    def leases(self, after: str | None, limit: int) -> Page[m.Lease]:
-        """Leases by id after ``after``."""
+    def leases(
+        self, after: str | None, limit: int, token: str | None = None, party: str | None = None
+    ) -> Page[m.Lease]:
+        """Leases by id after ``after``; only those of ``token`` and ``party`` (lessor, lessee) if given."""
         state, now = self._ledger.state, self._ledger.now()
-        rows, more = paging.by_id(state.leases, after, limit)
+        if token is None and party is None:
+            rows, more = paging.by_id(state.leases, after, limit)
+        else:
+
+            def keep(v: Lease) -> bool:
+                return token in (None, v.token) and party in (None, v.lessor, v.lessee)
+
+            rows, more = paging.by_id_where(state.leases, keep, after, limit)
         return [answers.lease(v, state, now) for _, v in rows], rows[-1][0] if more else None
 
     def _lease(self, lease_id: str) -> Lease:

@@ -148,7 +148,7 @@ def machine(
     token = client.token(token_id)
     holders = client.holders(token_id)
     register = sorted(holders.holders.items(), key=lambda kv: (-kv[1], kv[0]))
-    leases = [lease for lease in client.leases() if lease.token == token_id]
+    leases = client.leases(token=token_id)
     shown = client.run_page(queries.telemetry(token=token_id, limit=size, cursor=cursor))
 
     def newest(device: str) -> list[m.TelemetryReading]:
@@ -192,8 +192,8 @@ def enterprise(
     count, received = 0, 0
     for line in client.iter_payouts(account):
         count, received = count + 1, received + line.amount
-    tokens = [t for t in client.tokens() if account in (t.owner, t.manufacturer)]
-    leases = [lease for lease in client.leases() if account in (lease.lessor, lease.lessee)]
+    tokens = client.tokens(party=account)
+    leases = client.leases(party=account)
     return {
         "account": account,
         "found": found,

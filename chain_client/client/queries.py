@@ -150,9 +150,11 @@ def enterprise(account: str) -> Query[m.Enterprise]:
     return Query(f"/v1/enterprises/{_seg(account)}", _model(m.Enterprise))
 
 
-def tokens(*, cursor: str | None = None, limit: int | None = None) -> Query[list[m.Token]]:
-    """A page of tokens, by id."""
-    return Query("/v1/tokens", _list(m.Token), _page(cursor, limit))
+def tokens(
+    *, cursor: str | None = None, limit: int | None = None, party: str | None = None
+) -> Query[list[m.Token]]:
+    """A page of tokens, by id; with ``party``, only those the account owns or made."""
+    return Query("/v1/tokens", _list(m.Token), _page(cursor, limit, party=party))
 
 
 def token(token_id: str) -> Query[m.Token]:
@@ -190,9 +192,11 @@ def journal(account: str, limit: int = 1000, *, cursor: str | None = None) -> Qu
     return Query(f"/v1/accounts/{_seg(account)}/journal", _model(m.Journal), _page(cursor, limit))
 
 
-def leases(*, cursor: str | None = None, limit: int | None = None) -> Query[list[m.Lease]]:
-    """A page of leases, by id."""
-    return Query("/v1/leases", _list(m.Lease), _page(cursor, limit))
+def leases(
+    *, cursor: str | None = None, limit: int | None = None, token: str | None = None, party: str | None = None
+) -> Query[list[m.Lease]]:
+    """A page of leases, by id; only those of ``token`` and of ``party`` (lessor or lessee) if given."""
+    return Query("/v1/leases", _list(m.Lease), _page(cursor, limit, token=token, party=party))
 
 
 def lease(lease_id: str) -> Query[m.Lease]:

@@ -11,7 +11,7 @@ import pytest
 from chain_client.client import LedgerClient, queries
 from tests.backend.server import Server
 from tests.backend.test_http import OPERATOR, Actor
-from tests.backend.world import T0, batch_args, reading, seeded_key
+from tests.backend.world import T0, Party, batch_args, reading, seeded_key
 
 pytestmark = pytest.mark.slow
 
@@ -148,3 +148,32 @@ def test_telemetry_pages_newest_first_and_keeps_its_cursors_to_that_order(
         assert [r.seq for r in walked] == list(range(23, 0, -1))
         device = newest[0].device
         assert [r.seq for r in client.telemetry(device=device, limit=2, newest_first=True)] == [23, 22]
+
+
+def test_tokens_and_leases_filter_by_party_and_token_with_cursors_of_their_own(
+    server: Server, filled: dict[str, Any]
+) -> None:
+    maker, other, token = filled["maker"], filled["other"], filled["token"]
+    api = Actor(server)
+    owner = Party(seeded_key("http-pager-0"))  # the fixture's first enterprise, ``maker``
+    made = [token] + [
+        api.do(
+            owner, "mint_token", tx_id=f"fm-{n}", serial=f"F{n}", model="M", specs={}, price=10,
+            salvage_value=1, shares=1, share_price=10, fee_terms=[],
+        )["result"]["token"]
+        for n in range(3)
+    ]  # fmt: skip
+    with httpx.Client(base_url=server.url) as http:
+        assert len(http.get("/v1/tokens").json()) == 4
+        rows, pages = _walk(http, f"/v1/tokens?party={maker}&limit=3")
+        assert [t["id"] for t in rows] == sorted(made)
+        assert pages == 2
+        assert http.get(f"/v1/tokens?party={other}").json() == []
+        unfiltered = httpx.URL(http.get("/v1/tokens?limit=1").links["next"]["url"]).params["cursor"]
+        body = _refused(http, f"/v1/tokens?party={maker}&cursor={unfiltered}")
+        assert body["reason"] == "bad_cursor"
+        assert http.get(f"/v1/leases?token={token}").json() == []
+        assert http.get(f"/v1/leases?party={maker}&token={token}").json() == []
+    with LedgerClient(server.url) as client:
+        assert sorted(t.id for t in client.tokens(party=maker)) == sorted(made)
+        assert client.leases(party=other) == []
