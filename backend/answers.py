@@ -136,12 +136,14 @@ def reading(row: Mapping[str, Any]) -> m.TelemetryReading:
         reason=row["reason"],
         run_seconds=row["run_seconds"],
         increment=row["increment"],
-        readings=_values(bytes(row["message"])) if row["kind"] == "reading" else {},
+        readings=row["values"] if "values" in row else _values(bytes(row["message"]), row["kind"]),
         message=bytes(row["message"]).hex(),
     )
 
 
-def _values(raw: bytes) -> dict[str, int]:
+def _values(raw: bytes, kind: str) -> dict[str, int]:
+    if kind != "reading":
+        return {}
     body = decode(raw).body
     return {str(k): v for k, v in sorted(body.readings.items())} if isinstance(body, Reading) else {}
 

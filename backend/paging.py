@@ -29,6 +29,7 @@ from pydantic import Field
 
 from backend.books import Posting
 from backend.state import Invoice
+from backend.tracked import read, read_items
 from chain_client import cbor
 from chain_client.cbor import CBORValue
 from chain_client.errors import ProtocolError
@@ -115,6 +116,15 @@ def by_id(items: Mapping[str, V], after: str | None, limit: int) -> tuple[list[t
     ids: Iterable[str] = items if after is None else (k for k in items if k > after)
     chosen = heapq.nsmallest(limit + 1, ids)
     return [(k, items[k]) for k in chosen[:limit]], len(chosen) > limit
+
+
+def by_id_where(
+    items: dict[str, V], keep: Callable[[V], bool], after: str | None, limit: int
+) -> tuple[list[tuple[str, V]], bool]:
+    """As :func:`by_id`, of the items ``keep`` accepts (looked at in memory, none counted as reached)."""
+    ids = (k for k, v in read_items(items) if (after is None or k > after) and keep(v))
+    chosen = heapq.nsmallest(limit + 1, ids)
+    return [(k, v) for k in chosen[:limit] if (v := read(items, k)) is not None], len(chosen) > limit
 
 
 def journal_page(

@@ -41,6 +41,7 @@ class ReadingFilter:
     since: int | None = None
     until: int | None = None
     status: str | None = None
+    newest_first: bool = False  # the reverse of (stamp, batch, position) order
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -78,6 +79,21 @@ class Reads:
             size=ledger.size,
             origin=ledger.origin,
             vkey=ledger.note_key().vkey(),
+        )
+
+    def stats(self) -> m.Stats:
+        """The ledger's totals: record counts and the counters the state keeps (no scan)."""
+        state, ledger = self._ledger.state, self._ledger
+        return m.Stats(
+            size=ledger.size,
+            enterprises=len(state.enterprises),
+            machines=len(state.tokens),
+            leases=len(state.leases),
+            active_leases=state.active_leases,
+            invoices=len(state.invoices),
+            rent_paid=state.rent_paid,
+            readings_verified=state.readings_verified,
+            readings_rejected=state.readings_rejected,
         )
 
     def ping(self) -> None:
@@ -164,10 +180,15 @@ class Reads:
             raise NotFoundError("enterprise", account)
         return answers.enterprise(found)
 
-    def tokens(self, after: str | None, limit: int) -> Page[m.Token]:
-        """Tokens by id after ``after``."""
+    def tokens(self, after: str | None, limit: int, party: str | None = None) -> Page[m.Token]:
+        """Tokens by id after ``after``; with ``party``, those it owns or made."""
         state, now = self._ledger.state, self._ledger.now()
-        rows, more = paging.by_id(state.tokens, after, limit)
+        if party is None:
+            rows, more = paging.by_id(state.tokens, after, limit)
+        else:
+            rows, more = paging.by_id_where(
+                state.tokens, lambda t: party in (t.owner, t.manufacturer), after, limit
+            )
         return [answers.token(t, state, now) for _, t in rows], rows[-1][0] if more else None
 
     def _token(self, token_id: str) -> Token:
@@ -224,10 +245,19 @@ class Reads:
 
     # -- leases and invoices ---------------------------------------------
 
-    def leases(self, after: str | None, limit: int) -> Page[m.Lease]:
-        """Leases by id after ``after``."""
+    def leases(
+        self, after: str | None, limit: int, token: str | None = None, party: str | None = None
+    ) -> Page[m.Lease]:
+        """Leases by id after ``after``; only those of ``token`` and ``party`` (lessor, lessee) if given."""
         state, now = self._ledger.state, self._ledger.now()
-        rows, more = paging.by_id(state.leases, after, limit)
+        if token is None and party is None:
+            rows, more = paging.by_id(state.leases, after, limit)
+        else:
+
+            def keep(v: Lease) -> bool:
+                return token in (None, v.token) and party in (None, v.lessor, v.lessee)
+
+            rows, more = paging.by_id_where(state.leases, keep, after, limit)
         return [answers.lease(v, state, now) for _, v in rows], rows[-1][0] if more else None
 
     def _lease(self, lease_id: str) -> Lease:
@@ -258,7 +288,8 @@ class Reads:
     def telemetry(
         self, where: ReadingFilter, after: tuple[int, int, int] | None, limit: int
     ) -> Page[m.TelemetryReading]:
-        """Stored messages as ``where`` selects, in stamp order, after the key ``after`` (blocks)."""
+        """Stored messages as ``where`` selects, in stamp order (or newest first), after the key ``after``
+        (blocks)."""
         device, tokens = where.device, []
         if device is not None:
             device = parse_device_id(device).hex()
@@ -273,6 +304,7 @@ class Reads:
             limit=limit + 1,
             tokens=tokens,
             after=after,
+            newest_first=where.newest_first,
         )
         last = [rows[limit - 1][k] for k in ("stamp", "batch", "position")] if len(rows) > limit else None
         return [answers.reading(r) for r in rows[:limit]], last

@@ -86,4 +86,5 @@ def restore(data: bytes) -> State:
         raise BackendError(f"the snapshot does not decode to a state: {exc!r}") from None
     if encode(state) != data:
         raise BackendError("the snapshot is not the canonical encoding of the state it holds")
+    state.recount()
     return state

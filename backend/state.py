@@ -212,9 +212,18 @@ class State:
     seen: SeenReadings = field(default_factory=SeenReadings)
     readings_verified: int = 0
     readings_rejected: int = 0
+    # Kept as the records change, for GET /v1/stats; not in the snapshot (they follow from the
+    # leases and invoices, and are recounted from them on restore: :meth:`recount`).
+    active_leases: int = 0
+    rent_paid: int = 0
     anchors: dict[str, ChainAnchor] = field(default_factory=dict)  # by "<chain id>:<contract>"
     market: Market = field(default_factory=Market)
     credit_book: CreditBook = field(default_factory=CreditBook)
+
+    def recount(self) -> None:
+        """Set the totals kept outside the snapshot from the records (once, when a state is restored)."""
+        self.active_leases = sum(1 for _, lease in read_items(self.leases) if lease.status == "active")
+        self.rent_paid = sum(i.amount for _, i in read_items(self.invoices) if i.paid_at)
 
     def snapshot(self) -> dict[str, Any]:
         """Plain, canonical-CBOR-encodable form of the whole state.

@@ -505,13 +505,15 @@ class Storage:
         limit: int = 100,
         tokens: Sequence[str] = (),
         after: tuple[int, int, int] | None = None,
+        newest_first: bool = False,
     ) -> Sequence[Mapping[str, Any]]:
         """Stored messages filtered by device, token, stamp range ``[since, until)`` and status.
 
         There is no index by device: a device's messages carry the token it was bound to (or ``""``
         before any binding), so a caller asking by device names those ``tokens`` and the query
-        walks the (token, stamp) index. ``after`` resumes past a (stamp, batch, position), the order
-        the rows come in.
+        walks the (token, stamp) index. The rows come in (stamp, batch, position) order, or its
+        reverse with ``newest_first`` (the same index, walked backwards); ``after`` resumes past
+        such a key in the order asked for.
         """
         if tokens:
             # One indexed query per token, merged: an IN over the tokens could not use the indexes.
@@ -526,9 +528,11 @@ class Storage:
                     status=status,
                     limit=limit,
                     after=after,
+                    newest_first=newest_first,
                 )
             ]
-            return sorted(found, key=lambda r: (r["stamp"], r["batch"], r["position"]))[:limit]
+            found.sort(key=lambda r: (r["stamp"], r["batch"], r["position"]), reverse=newest_first)
+            return found[:limit]
         t = readings_table
         query = select(t)
         if device is not None:
@@ -541,8 +545,13 @@ class Storage:
             query = query.where(t.c.stamp < until)
         if status is not None:
             query = query.where(t.c.status == status)
-        if after is not None:  # the stamp bound alone lets the (token, stamp) index find the start
-            query = query.where(t.c.stamp >= after[0], tuple_(t.c.stamp, t.c.batch, t.c.position) > after)
-        query = query.order_by(t.c.stamp, t.c.batch, t.c.position).limit(limit)
+        key = tuple_(t.c.stamp, t.c.batch, t.c.position)
+        # The stamp bound alone lets the (token, stamp) index find the start.
+        if after is not None and newest_first:
+            query = query.where(t.c.stamp <= after[0], key < after)
+        elif after is not None:
+            query = query.where(t.c.stamp >= after[0], key > after)
+        order = (t.c.stamp, t.c.batch, t.c.position)
+        query = query.order_by(*(c.desc() for c in order) if newest_first else order).limit(limit)
         with self.engine.connect() as conn:
             return [_served(r._mapping) for r in conn.execute(query).all()]

@@ -25,7 +25,6 @@ from chain_client.client import LedgerClient, LedgerHTTPError, NotFoundError, Un
 from explorer import anchors, export, market_routes, pages, trace
 from explorer.names import Names
 from explorer.search import search
-from explorer.tally import Tally
 
 RECENT = 15
 
@@ -71,7 +70,6 @@ def create_app(
     ledger = client or LedgerClient(ledger_url, timeout=30.0, retries=1)
     env = _environment()
     shown = min(pages.JOURNAL_PAGE, api_page)  # rows a listed page shows
-    tally = Tally()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -94,7 +92,7 @@ def create_app(
         return render(name, names=names, now=int(time.time()), **build(ledger, names))
 
     _error_pages(app, render)
-    _pages(app, ledger, tally, page, render, witnesses=witnesses, shown=shown)
+    _pages(app, ledger, page, render, witnesses=witnesses, shown=shown)
     _exports(app, ledger, api_page)
     return app
 
@@ -126,7 +124,6 @@ def _error_pages(app: FastAPI, render: Render) -> None:
 def _pages(
     app: FastAPI,
     ledger: LedgerClient,
-    tally: Tally,
     page: Page,
     render: Render,
     *,
@@ -138,7 +135,7 @@ def _pages(
     @app.get("/", response_class=HTMLResponse)
     def home() -> HTMLResponse:
         """The latest signed tree head, totals and the most recent entries."""
-        return page("home.html", lambda c, n: pages.home(c, n, tally, RECENT, witnesses))
+        return page("home.html", lambda c, n: pages.home(c, n, RECENT, witnesses))
 
     @app.get("/head.json")
     def head() -> JSONResponse:

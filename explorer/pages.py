@@ -15,13 +15,12 @@ from typing import Any
 from chain_client import human
 from chain_client.client import LedgerClient, NotFoundError, queries
 from chain_client.client import models as m
+from chain_client.ledger.treehead import TreeHead
 from explorer import anchors, signers
 from explorer.names import Names
-from explorer.tally import Tally
 from explorer.words import describe
 
 READINGS_PAGE = 50
-READINGS_READ = 1000  # readings read per machine page for each sensor's last reading
 JOURNAL_PAGE = 50
 LOG_PAGE = 50
 
@@ -58,34 +57,32 @@ def _row(entry: m.LogEntry, names: Names, machine: Any) -> Row:  # noqa: ANN401 
 
 # The entries of a listed page are asked for together: the page waits for the slowest answer,
 # not for the sum of them (the HTTP client is shared by the threads).
-_FETCH = ThreadPoolExecutor(max_workers=8, thread_name_prefix="explorer-fetch")
+FETCH = ThreadPoolExecutor(max_workers=8, thread_name_prefix="explorer-fetch")
 
 
 def _rows(client: LedgerClient, names: Names, indices: Iterable[int]) -> list[Row]:
     """The entries at ``indices``, in that order, as listed rows."""
     machine = _machine_label(client)
-    return [_row(entry, names, machine) for entry in _FETCH.map(client.transaction, indices)]
+    return [_row(entry, names, machine) for entry in FETCH.map(client.transaction, indices)]
 
 
 def home(
-    client: LedgerClient, names: Names, tally: Tally, recent: int, witnesses: Sequence[str] = ()
+    client: LedgerClient, names: Names, recent: int, witnesses: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """Tree head, checkpoint signers, totals and the latest entries."""
+    """Tree head, checkpoint signers, totals (the ledger's own, one answer) and the latest entries."""
     head = client.tree_head()
     checkpoint = client.checkpoint()
     found, unreadable = signers.read(checkpoint, names.info.vkey)
-    tokens = client.tokens()
-    leases = client.leases()
-    paid = sum(i.amount for lease in leases for i in lease.invoices if i.paid_at)
+    totals = client.stats()
     rows = _rows(client, names, range(head.size - 1, max(-1, head.size - 1 - recent), -1))
     return {
         "head": head,
         "age": human.duration(max(0, int(time.time()) - head.time)),
-        "machines": len(tokens),
-        "active_leases": sum(1 for lease in leases if lease.status == "active"),
-        "rent_paid": paid,
-        "readings": tally.advance(client, head.size),
-        "enterprises": len(names.enterprises),
+        "machines": totals.machines,
+        "active_leases": totals.active_leases,
+        "rent_paid": totals.rent_paid,
+        "readings": totals.readings_verified,
+        "enterprises": totals.enterprises,
         "rows": rows,
         "checkpoint": checkpoint,
         "vkey": names.info.vkey,
@@ -119,9 +116,11 @@ def entry(client: LedgerClient, names: Names, index: int) -> dict[str, Any]:
     }
 
 
-def proof(client: LedgerClient, index: int) -> dict[str, Any]:
-    """The entry bytes, its inclusion proof in the latest signed tree and that tree head."""
-    head = client.tree_head()
+def proof(
+    client: LedgerClient, index: int, head: TreeHead | None = None, log_key: str | None = None
+) -> dict[str, Any]:
+    """The entry bytes, its inclusion proof in the latest signed tree (or ``head``) and that tree head."""
+    head = client.tree_head() if head is None else head
     found = client.transaction(index)
     if index >= head.size:  # appended after the newest signed head: nothing to prove it against yet
         raise NotFoundError(
@@ -134,7 +133,7 @@ def proof(client: LedgerClient, index: int) -> dict[str, Any]:
         "tree_size": path.tree_size,
         "audit_path": path.audit_path,
         "tree_head": head.to_json(),
-        "log_key": client.info().log_key,
+        "log_key": client.info().log_key if log_key is None else log_key,
     }
 
 
@@ -143,17 +142,20 @@ def machine(
 ) -> dict[str, Any]:
     """A machine's token with its share register, sensors, leases, usage per period and readings.
 
-    The readings are a page of the API's list (stamp order), from ``cursor``.
+    The readings are a page of the API's list (stamp order), from ``cursor``; each sensor's last
+    reading is its newest under this token, asked for newest first (one small answer per sensor).
     """
     token = client.token(token_id)
     holders = client.holders(token_id)
     register = sorted(holders.holders.items(), key=lambda kv: (-kv[1], kv[0]))
-    leases = [lease for lease in client.leases() if lease.token == token_id]
-    readings = client.telemetry(token=token_id, limit=READINGS_READ)
+    leases = client.leases(token=token_id)
     shown = client.run_page(queries.telemetry(token=token_id, limit=size, cursor=cursor))
-    last: dict[str, m.TelemetryReading] = {}
-    for r in readings:
-        last[r.device] = r
+
+    def newest(device: str) -> list[m.TelemetryReading]:
+        return client.telemetry(token=token_id, device=device, limit=1, newest_first=True)
+
+    sensors = sorted({d.device for d in token.devices})
+    last = {r.device: r for found in FETCH.map(newest, sensors) for r in found}
     usage = [(lease.id, i.period, i.usage_seconds) for lease in leases for i in lease.invoices]
     return {
         "token": token,
@@ -164,7 +166,6 @@ def machine(
         "readings": shown.items,
         "readings_next": shown.next_cursor,
         "readings_paged": cursor is not None,
-        "readings_capped": len(readings) >= READINGS_READ,
         "usage": usage,
         "usage_max": max([u for _, _, u in usage] + [1]),
     }
@@ -191,8 +192,8 @@ def enterprise(
     count, received = 0, 0
     for line in client.iter_payouts(account):
         count, received = count + 1, received + line.amount
-    tokens = [t for t in client.tokens() if account in (t.owner, t.manufacturer)]
-    leases = [lease for lease in client.leases() if account in (lease.lessor, lease.lessee)]
+    tokens = client.tokens(party=account)
+    leases = client.leases(party=account)
     return {
         "account": account,
         "found": found,

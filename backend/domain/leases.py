@@ -133,6 +133,7 @@ def sign_lease(ctx: Context) -> dict[str, Any]:
     tok.offers.remove(found.id)
     voided = void_offers(ctx, tok, f"token leased under {found.id}")
     found.status = "active"
+    ctx.state.active_leases += 1
     found.signed_at = ctx.time
     tok.lease = found.id
     tok.user = found.lessee
@@ -187,6 +188,7 @@ def close_lease(ctx: Context) -> dict[str, Any]:
         ctx.index, escrow(found.id), settlement(found.lessee), found.deposit, f"deposit back {found.id}"
     )
     found.status = "closed"
+    ctx.state.active_leases -= 1
     found.closed_at = ctx.time
     tok.lease = ""
     tok.user = ""

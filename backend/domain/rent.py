@@ -119,6 +119,7 @@ def pay_invoice(ctx: Context) -> dict[str, Any]:
         books.post(ctx.index, payer, settlement(account), amount, memo)
         invoice.payouts.append(Payout(account, "share", amount, invoice.holders[account]))
     invoice.paid_at = ctx.time
+    ctx.state.rent_paid += invoice.amount
     invoice.on_time = on_time(ctx.time, invoice.due)
     credit = ctx.state.enterprises[found.lessee].credit
     if invoice.on_time:

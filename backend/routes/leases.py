@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -23,12 +24,18 @@ def add(api: APIRouter, context: Context) -> None:
 
     @api.get("/v1/leases", response_model=list[m.Lease])
     async def leases(
-        request: Request, limit: PageLimit = paging.MAX_PAGE, cursor: CursorParam = None
+        request: Request,
+        limit: PageLimit = paging.MAX_PAGE,
+        cursor: CursorParam = None,
+        token: str | None = None,
+        party: str | None = None,
     ) -> Response:
-        """Leases by id, a page at a time (docs: Paging)."""
-        start = paging.text_key(context.after("leases", cursor), "lease") if cursor else None
-        found, last = reads.leases(start, limit)
-        return context.page_list(request, found, "leases", last)
+        """Leases by id, a page at a time (docs: Paging); only of ``token``, of ``party`` if given."""
+        filtered = token is not None or party is not None
+        listing = "leases:" + json.dumps([token, party]) if filtered else "leases"
+        start = paging.text_key(context.after(listing, cursor), "lease") if cursor else None
+        found, last = reads.leases(start, limit, token, party)
+        return context.page_list(request, found, listing, last)
 
     @api.get("/v1/leases/{lease_id}", response_model=m.Lease)
     async def lease(lease_id: str) -> Response:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from backend import paging
@@ -15,6 +16,10 @@ from backend.reads import ReadingFilter
 from backend.routes.context import Context, answer, not_json
 from chain_client.client import models as m
 
+Order = Annotated[
+    Literal["asc", "desc"],
+    Query(description="asc: oldest first, by (stamp, batch, position); desc: newest first"),
+]
 EVENTS = not_json("text/event-stream", "one `reading` event per newly verified reading")
 
 
@@ -32,12 +37,15 @@ def add(api: APIRouter, context: Context) -> None:
         status: str | None = None,
         limit: ReadingsLimit = 100,
         cursor: CursorParam = None,
+        order: Order = "asc",
     ) -> Response:
-        """Stored device messages by device, token, stamp range and verdict; stamp order, paged."""
-        listing = "telemetry:" + json.dumps([device, token, since, until, status])
+        """Stored device messages by device, token, stamp range and verdict; stamp order or newest first."""
+        # A cursor names its order: one of an ascending list cannot resume a descending one.
+        query = [device, token, since, until, status] + ([order] if order == "desc" else [])
+        listing = "telemetry:" + json.dumps(query)
         resume = paging.int_keys(context.after(listing, cursor), 3, "telemetry") if cursor else None
         after = None if resume is None else (resume[0], resume[1], resume[2])
-        where = ReadingFilter(device, token, since, until, status)
+        where = ReadingFilter(device, token, since, until, status, newest_first=order == "desc")
         found, last = await asyncio.to_thread(reads.telemetry, where, after, limit)
         return context.page(request, m.Readings(readings=found), listing, last)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -20,12 +21,16 @@ def add(api: APIRouter, context: Context) -> None:
 
     @api.get("/v1/tokens", response_model=list[m.Token])
     async def tokens(
-        request: Request, limit: PageLimit = paging.MAX_PAGE, cursor: CursorParam = None
+        request: Request,
+        limit: PageLimit = paging.MAX_PAGE,
+        cursor: CursorParam = None,
+        party: str | None = None,
     ) -> Response:
-        """Tokens by id, a page at a time (docs: Paging)."""
-        start = paging.text_key(context.after("tokens", cursor), "token") if cursor else None
-        found, last = reads.tokens(start, limit)
-        return context.page_list(request, found, "tokens", last)
+        """Tokens by id, a page at a time (docs: Paging); with ``party``, those it owns or made."""
+        listing = "tokens" if party is None else "tokens:" + json.dumps([party])
+        start = paging.text_key(context.after(listing, cursor), "token") if cursor else None
+        found, last = reads.tokens(start, limit, party)
+        return context.page_list(request, found, listing, last)
 
     @api.get("/v1/tokens/{token_id}", response_model=m.Token)
     async def token(token_id: str) -> Response:

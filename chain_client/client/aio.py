@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from functools import partial
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -167,6 +168,7 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]], MarketActions[Awai
         return answers.batch_results(answers.check(response), str(response.request.url))
 
     info = _query(queries.info)
+    stats = _query(queries.stats)
     tree_head = _query(queries.tree_head)
     inclusion_proof = _query(queries.inclusion_proof)
     consistency_proof = _query(queries.consistency_proof)
@@ -211,13 +213,14 @@ class AsyncLedgerClient(LedgerActions[Awaitable[m.TxResult]], MarketActions[Awai
         """Every enterprise with its credit record, by account (all pages)."""
         return [e async for page in self.pages(lambda c: queries.enterprises(cursor=c)) for e in page]
 
-    async def tokens(self) -> list[m.Token]:
-        """Every token, by id (all pages)."""
-        return [t async for page in self.pages(lambda c: queries.tokens(cursor=c)) for t in page]
+    async def tokens(self, *, party: str | None = None) -> list[m.Token]:
+        """Every token, by id (all pages); with ``party``, those the account owns or made."""
+        return [t async for page in self.pages(lambda c: queries.tokens(cursor=c, party=party)) for t in page]
 
-    async def leases(self) -> list[m.Lease]:
-        """Every lease, by id (all pages)."""
-        return [v async for page in self.pages(lambda c: queries.leases(cursor=c)) for v in page]
+    async def leases(self, *, token: str | None = None, party: str | None = None) -> list[m.Lease]:
+        """Every lease by id (all pages); only those of ``token`` and ``party`` (lessor, lessee) if given."""
+        query = partial(queries.leases, token=token, party=party)
+        return [v async for page in self.pages(lambda c: query(cursor=c)) for v in page]
 
     async def devices(self) -> m.DeviceRegistry:
         """Every device binding (all pages), at the log size of the first page."""

@@ -30,6 +30,20 @@ class Info(Model):
     vkey: str = ""  # the log's note verifier key, which signs /checkpoint
 
 
+class Stats(Model):
+    """``GET /v1/stats``: the ledger's totals, kept as the log grows (amounts in minor units)."""
+
+    size: int
+    enterprises: int
+    machines: int  # equipment tokens minted
+    leases: int  # every lease offered, whatever its status
+    active_leases: int
+    invoices: int
+    rent_paid: int  # the sum of the paid invoices
+    readings_verified: int
+    readings_rejected: int
+
+
 class AnchorOutcome(Model):
     """The result of an ``anchor_batch``: how each message was judged."""
 

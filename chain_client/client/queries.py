@@ -98,6 +98,11 @@ def info() -> Query[m.Info]:
     return Query("/v1/info", _model(m.Info))
 
 
+def stats() -> Query[m.Stats]:
+    """The ledger's totals: enterprises, machines, leases, rent paid, readings verified and rejected."""
+    return Query("/v1/stats", _model(m.Stats))
+
+
 def tree_head() -> Query[TreeHead]:
     """The latest signed tree head (check it with ``verify_tree_head``)."""
     return Query("/v1/log/tree-head", _tree_head)
@@ -145,9 +150,11 @@ def enterprise(account: str) -> Query[m.Enterprise]:
     return Query(f"/v1/enterprises/{_seg(account)}", _model(m.Enterprise))
 
 
-def tokens(*, cursor: str | None = None, limit: int | None = None) -> Query[list[m.Token]]:
-    """A page of tokens, by id."""
-    return Query("/v1/tokens", _list(m.Token), _page(cursor, limit))
+def tokens(
+    *, cursor: str | None = None, limit: int | None = None, party: str | None = None
+) -> Query[list[m.Token]]:
+    """A page of tokens, by id; with ``party``, only those the account owns or made."""
+    return Query("/v1/tokens", _list(m.Token), _page(cursor, limit, party=party))
 
 
 def token(token_id: str) -> Query[m.Token]:
@@ -185,9 +192,11 @@ def journal(account: str, limit: int = 1000, *, cursor: str | None = None) -> Qu
     return Query(f"/v1/accounts/{_seg(account)}/journal", _model(m.Journal), _page(cursor, limit))
 
 
-def leases(*, cursor: str | None = None, limit: int | None = None) -> Query[list[m.Lease]]:
-    """A page of leases, by id."""
-    return Query("/v1/leases", _list(m.Lease), _page(cursor, limit))
+def leases(
+    *, cursor: str | None = None, limit: int | None = None, token: str | None = None, party: str | None = None
+) -> Query[list[m.Lease]]:
+    """A page of leases, by id; only those of ``token`` and of ``party`` (lessor or lessee) if given."""
+    return Query("/v1/leases", _list(m.Lease), _page(cursor, limit, token=token, party=party))
 
 
 def lease(lease_id: str) -> Query[m.Lease]:
@@ -219,12 +228,17 @@ def telemetry(
     status: str | None = None,
     limit: int = 100,
     cursor: str | None = None,
+    newest_first: bool = False,
 ) -> Query[list[m.TelemetryReading]]:
     """Stored device messages filtered by device, token, stamp range ``[since, until)`` and verdict.
 
-    In (stamp, batch, position) order, one page: ``limit`` from ``cursor``.
+    In (stamp, batch, position) order, or its reverse with ``newest_first``; one page: ``limit`` from
+    ``cursor`` (a cursor of the same order).
     """
-    params = _page(cursor, limit, device=device, token=token, since=since, until=until, status=status)
+    order = "desc" if newest_first else None
+    params = _page(
+        cursor, limit, device=device, token=token, since=since, until=until, status=status, order=order
+    )
     return Query("/v1/telemetry", _field_list("readings", m.TelemetryReading), params)
 
 

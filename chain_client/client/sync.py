@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -169,6 +170,7 @@ class LedgerClient(LedgerActions[m.TxResult], MarketActions[m.TxResult]):
     # -- reads -----------------------------------------------------------------
 
     info = _query(queries.info)
+    stats = _query(queries.stats)
     tree_head = _query(queries.tree_head)
     inclusion_proof = _query(queries.inclusion_proof)
     consistency_proof = _query(queries.consistency_proof)
@@ -213,13 +215,14 @@ class LedgerClient(LedgerActions[m.TxResult], MarketActions[m.TxResult]):
         """Every enterprise with its credit record, by account (all pages)."""
         return [e for page in self.pages(lambda c: queries.enterprises(cursor=c)) for e in page]
 
-    def tokens(self) -> list[m.Token]:
-        """Every token, by id (all pages)."""
-        return [t for page in self.pages(lambda c: queries.tokens(cursor=c)) for t in page]
+    def tokens(self, *, party: str | None = None) -> list[m.Token]:
+        """Every token, by id (all pages); with ``party``, those the account owns or made."""
+        return [t for page in self.pages(lambda c: queries.tokens(cursor=c, party=party)) for t in page]
 
-    def leases(self) -> list[m.Lease]:
-        """Every lease, by id (all pages)."""
-        return [v for page in self.pages(lambda c: queries.leases(cursor=c)) for v in page]
+    def leases(self, *, token: str | None = None, party: str | None = None) -> list[m.Lease]:
+        """Every lease by id (all pages); only those of ``token`` and ``party`` (lessor, lessee) if given."""
+        query = partial(queries.leases, token=token, party=party)
+        return [v for page in self.pages(lambda c: query(cursor=c)) for v in page]
 
     def devices(self) -> m.DeviceRegistry:
         """Every device binding (all pages), at the log size of the first page."""

@@ -131,4 +131,9 @@ def judge(raw: bytes, keys: Mapping[str, Key]) -> Verdict:
     message = read(raw)
     if isinstance(message, ProtocolError):
         return Verdict(message.reason.value)
+    return judge_message(message, keys)
+
+
+def judge_message(message: Message, keys: Mapping[str, Key]) -> Verdict:
+    """:func:`judge` of a message already decoded (rules 2 on)."""
     return _verdict(refusal(message, keys.get(message.device_id.hex())), message)

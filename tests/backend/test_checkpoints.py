@@ -64,6 +64,9 @@ def test_a_start_from_a_snapshot_gives_the_digest_of_a_full_replay(
         assert full.started_from == 0
         assert (quick.size, quick.digest()) == (full.size, full.digest()) == (size, digest)
         assert quick.tree.root() == full.tree.root() == ledger.tree.root()
+        # The totals kept beside the snapshot are counted again from its records on a start.
+        kept = [(s.active_leases, s.rent_paid) for s in (ledger.state, quick.state, full.state)]
+        assert kept == [(1, 0)] * 3
     finally:
         quick.close()
         full.close()

@@ -11,7 +11,7 @@ import pytest
 from chain_client.client import LedgerClient, queries
 from tests.backend.server import Server
 from tests.backend.test_http import OPERATOR, Actor
-from tests.backend.world import T0, batch_args, reading, seeded_key
+from tests.backend.world import T0, Party, batch_args, reading, seeded_key
 
 pytestmark = pytest.mark.slow
 
@@ -120,3 +120,60 @@ def test_hostile_cursors_and_limits_are_refused_with_their_reason(
             body = _refused(http, url)
             assert body["reason"] == "bad_request", url
             assert "limit" in body["detail"], (url, body)
+
+
+def test_telemetry_pages_newest_first_and_keeps_its_cursors_to_that_order(
+    server: Server, filled: dict[str, Any]
+) -> None:
+    token = filled["token"]
+    with httpx.Client(base_url=server.url) as http:
+        oldest_first = http.get(f"/v1/telemetry?token={token}&limit=100").json()["readings"]
+        rows, pages = _walk(http, f"/v1/telemetry?token={token}&order=desc&limit=4")
+        assert rows == oldest_first[::-1]
+        assert pages == 6
+        # Pairs share a stamp: within one the later position comes first too.
+        assert [r["seq"] for r in rows] == list(range(23, 0, -1))
+        ascending = httpx.URL(http.get(f"/v1/telemetry?token={token}&limit=3").links["next"]["url"])
+        body = _refused(http, f"/v1/telemetry?token={token}&order=desc&cursor={ascending.params['cursor']}")
+        assert body["reason"] == "bad_cursor"
+        body = _refused(http, f"/v1/telemetry?token={token}&order=newest")
+        assert body["reason"] == "bad_request"
+        assert "order" in body["detail"]
+        window = http.get(f"/v1/telemetry?token={token}&order=desc&since={T0 + 60}&until={T0 + 180}")
+        assert [r["seq"] for r in window.json()["readings"]] == [5, 4, 3, 2]
+    with LedgerClient(server.url) as client:
+        newest = client.telemetry(token=token, limit=1, newest_first=True)
+        assert [r.seq for r in newest] == [23]
+        walked = client.iter_telemetry(token=token, page_size=5, newest_first=True)
+        assert [r.seq for r in walked] == list(range(23, 0, -1))
+        device = newest[0].device
+        assert [r.seq for r in client.telemetry(device=device, limit=2, newest_first=True)] == [23, 22]
+
+
+def test_tokens_and_leases_filter_by_party_and_token_with_cursors_of_their_own(
+    server: Server, filled: dict[str, Any]
+) -> None:
+    maker, other, token = filled["maker"], filled["other"], filled["token"]
+    api = Actor(server)
+    owner = Party(seeded_key("http-pager-0"))  # the fixture's first enterprise, ``maker``
+    made = [token] + [
+        api.do(
+            owner, "mint_token", tx_id=f"fm-{n}", serial=f"F{n}", model="M", specs={}, price=10,
+            salvage_value=1, shares=1, share_price=10, fee_terms=[],
+        )["result"]["token"]
+        for n in range(3)
+    ]  # fmt: skip
+    with httpx.Client(base_url=server.url) as http:
+        assert len(http.get("/v1/tokens").json()) == 4
+        rows, pages = _walk(http, f"/v1/tokens?party={maker}&limit=3")
+        assert [t["id"] for t in rows] == sorted(made)
+        assert pages == 2
+        assert http.get(f"/v1/tokens?party={other}").json() == []
+        unfiltered = httpx.URL(http.get("/v1/tokens?limit=1").links["next"]["url"]).params["cursor"]
+        body = _refused(http, f"/v1/tokens?party={maker}&cursor={unfiltered}")
+        assert body["reason"] == "bad_cursor"
+        assert http.get(f"/v1/leases?token={token}").json() == []
+        assert http.get(f"/v1/leases?party={maker}&token={token}").json() == []
+    with LedgerClient(server.url) as client:
+        assert sorted(t.id for t in client.tokens(party=maker)) == sorted(made)
+        assert client.leases(party=other) == []

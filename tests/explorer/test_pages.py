@@ -109,6 +109,17 @@ def test_enterprise_page_shows_certification_credit_balance_and_journal(explorer
     balance = ledger(explorer, f"/v1/accounts/{story.accounts['lessee']}")["balance"]
     assert balance == 50000 - 1180  # the deposit came back
     assert "settlement balance 488.20 EUR" in seen
+    assert re.search(rf"{story.lease} — closed, lessee", seen), seen
+
+
+def test_an_enterprise_lists_only_its_own_machines_and_leases(explorer: Explorer) -> None:
+    story = explorer.story
+    _, _, maker = get(explorer, f"/enterprise/{story.accounts['maker']}")
+    _, _, investor = get(explorer, f"/enterprise/{story.accounts['investor']}")
+    assert re.search(rf"{story.lease} — closed, lessor", text(maker))
+    assert f'href="/machine/{story.token}"' in maker
+    assert f'href="/lease/{story.lease}"' not in investor  # a holder of shares, neither lessor nor lessee
+    assert f'href="/machine/{story.token}"' not in investor
 
 
 def test_lease_and_invoice_pages_show_terms_payments_and_payouts_that_add_up(explorer: Explorer) -> None:
