@@ -35,7 +35,7 @@ class StoredReadings:
         """Verified increments > 0 of ``token`` stamped in ``[start, end)``, of batches before ``before``."""
         found = self.storage.increments(token, start, end, before)
         found += [
-            Increment(r["batch"], r["position"], r["stamp"], r["increment"])
+            (r["batch"], r["position"], r["stamp"], r["increment"])
             for r in self.pending
             if r["token"] == token
             and r["increment"] > 0

@@ -209,7 +209,7 @@ class Reads:
         """Verified run-seconds of a token stamped in ``[start, end)`` (blocks)."""
         self._token(token_id)
         found = self._ledger.readings.increments(token_id, start, end, self._ledger.size)
-        seconds = sum(i.seconds for i in found)
+        seconds = sum(seconds for _, _, _, seconds in found)
         return m.Usage(token=token_id, start=start, end=end, run_seconds=seconds)
 
     def devices(self, after: str | None, limit: int) -> tuple[m.DeviceRegistry, CBORValue]:

@@ -470,7 +470,8 @@ class Storage:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 cursor.execute(sql, (token, start, end, before))
-                return list(map(Increment._make, cursor.fetchall()))
+                rows: list[Increment] = cursor.fetchall()
+                return rows
             finally:
                 cursor.close()
 

@@ -443,7 +443,7 @@ class _Audit:
             current = Counter(body.boot, body.seq, body.run_seconds)
             counters[device] = current
             when = stamp(body.time, body.time_synced, self.log[spot[0]].time)
-            increments.append(Increment(spot[0], spot[1], when, increment(last, current)))
+            increments.append((spot[0], spot[1], when, increment(last, current)))
         evidence = period_evidence(increments, start, end)
         self.r.summary.update(
             readings=len(verdicts),

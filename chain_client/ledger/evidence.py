@@ -23,23 +23,21 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
+from operator import itemgetter
+from typing import TypeAlias
 
 from chain_client import cbor
 
 DIGEST_SIZE = 32
 
 
-class Increment(NamedTuple):
-    """Run-seconds one verified reading added, where it is in the log and when it is stamped.
+Increment: TypeAlias = tuple[int, int, int, int]
+"""Run-seconds one verified reading added, where it is in the log and when it is stamped:
+``(batch, position, stamp, seconds)``.
 
-    A tuple, not a dataclass: an invoice reads one per reading of its period, 100,000 and more.
-    """
-
-    batch: int
-    position: int
-    stamp: int
-    seconds: int
+A plain tuple, the row the database driver returns: an invoice reads one per reading of its
+period, 100,000 and more, and building an object per row was a tenth of its time.
+"""
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ class Evidence:
     @cached_property
     def usage_seconds(self) -> int:
         """The period's usage: the sum of the increments (computed once)."""
-        return sum(seconds for _, _, seconds in self.items)
+        return sum(map(itemgetter(2), self.items))
 
     @property
     def count(self) -> int:
@@ -66,17 +64,60 @@ class Evidence:
         return evidence_digest(self.items)
 
 
+class _IntEncodings(dict[int, bytes]):
+    """Canonical CBOR of each integer, encoded once: an evidence list repeats its batch indices,
+    positions and increments thousands of times."""
+
+    def __missing__(self, value: int) -> bytes:
+        encoded = self[value] = cbor.dumps(value)
+        return encoded
+
+
+def _array_head(length: int) -> bytes:
+    """The head of a CBOR array of ``length`` items: an unsigned integer's head in major type 4."""
+    head = cbor.dumps(length)
+    return bytes((head[0] | 0x80,)) + head[1:]
+
+
+_TRIPLE = _array_head(3)
+
+
+class _ItemHeads(dict[int, bytes]):
+    """An item's array head and its batch index, encoded once per batch."""
+
+    def __init__(self, ints: _IntEncodings) -> None:
+        super().__init__()
+        self.ints = ints
+
+    def __missing__(self, batch: int) -> bytes:
+        encoded = self[batch] = _TRIPLE + self.ints[batch]
+        return encoded
+
+
 def evidence_digest(items: Iterable[tuple[int, int, int]]) -> bytes:
-    """The digest of an evidence list (already in ``(batch, position)`` order)."""
-    # A tuple encodes as the same CBOR array as a list: no copy of 100,000 items to lists.
-    return hashlib.sha256(cbor.dumps(items if isinstance(items, tuple | list) else list(items))).digest()
+    """The digest of an evidence list (already in ``(batch, position)`` order).
+
+    The bytes are exactly ``cbor.dumps`` of the list: a CBOR array is its head followed by its
+    items, and each integer's encoding comes from ``cbor.dumps``; only the per-item work of the
+    general encoder is left out (an invoice may rest on 100,000 readings and more).
+    """
+    listed = items if isinstance(items, tuple | list) else list(items)
+    ints = _IntEncodings()
+    heads = _ItemHeads(ints)
+    parts = [_array_head(len(listed))]
+    add = parts.append
+    for batch, position, seconds in listed:  # appending the parts is faster than adding bytes
+        add(heads[batch])
+        add(ints[position])
+        add(ints[seconds])
+    return hashlib.sha256(b"".join(parts)).digest()
 
 
 def period_evidence(increments: Iterable[Increment], start: int, end: int) -> Evidence:
     """The evidence of ``[start, end)``: the readings that added usage stamped inside it."""
-    items = sorted(
-        (i.batch, i.position, i.seconds) for i in increments if i.seconds > 0 and start <= i.stamp < end
-    )
+    # Unpacking, not attribute access: this runs once per reading of the period.
+    items = [(b, p, s) for b, p, stamp, s in increments if s > 0 and start <= stamp < end]
+    items.sort()
     return Evidence(start, end, tuple(items))
 
 

@@ -115,7 +115,7 @@ def test_usage_meter_rule(world: World, ledger: Ledger) -> None:
     world.clock.advance(DAY)
     world.do(gateway, "anchor_batch", **batch_args(msgs))
     def usage(start: int, end: int) -> int:
-        return sum(i.seconds for i in ledger.readings.increments(token, start, end, ledger.size))
+        return sum(i[3] for i in ledger.readings.increments(token, start, end, ledger.size))
 
     assert usage(T0, T0 + 60) == 730
     assert usage(T0 + 25, T0 + 60) == 130
@@ -157,7 +157,7 @@ def test_a_retried_batch_is_counted_once(world: World, ledger: Ledger) -> None:
     assert second["status"] == "duplicate"
     assert (second["index"], second["result"]) == (first["index"], first["result"])
     assert ledger.size == size
-    assert sum(i.seconds for i in ledger.readings.increments(token, 0, 2**40, ledger.size)) == 60
+    assert sum(i[3] for i in ledger.readings.increments(token, 0, 2**40, ledger.size)) == 60
     other = world.submission(gateway, "anchor_batch", tx_id="gw-batch-7", **batch_args([reading(dev, seq=3)]))
     with pytest.raises(TransactionError) as info:
         ledger.submit(other)
