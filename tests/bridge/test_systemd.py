@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bridge.config import ETH_KEY, LEDGER_KEY, secret_file
+from harness.systemd import analyze_verify
 
 UNIT = Path(__file__).resolve().parents[2] / "configs" / "leasechain-bridge.service"
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
-    text = UNIT.read_text().replace("/opt/leasechain/venv/bin/leasechain-bridge", sys.executable)
-    unit = tmp_path / UNIT.name
-    unit.write_text(text)
-    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
+    result = analyze_verify(UNIT, "/opt/leasechain/venv/bin/leasechain-bridge", tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == ""
 

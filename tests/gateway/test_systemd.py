@@ -5,41 +5,28 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from gateway.cli import parser
 from harness.mosquitto import Mosquitto
+from harness.systemd import analyze_verify, directives
 from tests.gateway.helpers import GatewayProcess, Sensor, basic_config, write_registry
 
 UNIT = Path(__file__).parents[2] / "configs" / "leasechain-gateway.service"
 
 
-def _directives() -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for line in UNIT.read_text().splitlines():
-        if "=" in line and not line.startswith(("#", "[")):
-            key, value = line.split("=", 1)
-            found.setdefault(key, []).append(value)
-    return found
-
-
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
-    # verify also checks that ExecStart= is executable; point it at this checkout's interpreter.
-    text = UNIT.read_text().replace("/opt/leasechain/venv/bin/leasechain-gateway", sys.executable)
-    unit = tmp_path / UNIT.name
-    unit.write_text(text)
-    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
+    result = analyze_verify(UNIT, "/opt/leasechain/venv/bin/leasechain-gateway", tmp_path)
     assert result.returncode == 0, result.stderr
     # verify exits 0 on unknown keys and bad values, but reports them: none is allowed.
     assert result.stderr.strip() == ""
 
 
 def test_unit_is_a_hardened_notify_service_that_runs_our_cli() -> None:
-    d = _directives()
+    d = directives(UNIT)
     assert d["Type"] == ["notify"]
     assert d["Restart"] == ["always"]
     assert int(d["WatchdogSec"][0]) > 0

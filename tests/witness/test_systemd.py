@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from harness.systemd import analyze_verify, directives
 from tests.witness.harness import Log
 from witness.cli import parser, read_logs
 from witness.errors import WitnessError
@@ -17,27 +16,15 @@ from witness.errors import WitnessError
 UNIT = Path(__file__).parents[2] / "configs" / "leasechain-witness.service"
 
 
-def _directives() -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for line in UNIT.read_text().splitlines():
-        if "=" in line and not line.startswith(("#", "[")):
-            key, value = line.split("=", 1)
-            found.setdefault(key, []).append(value)
-    return found
-
-
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
-    text = UNIT.read_text().replace("/opt/leasechain/venv/bin/leasechain-witness", sys.executable)
-    unit = tmp_path / UNIT.name
-    unit.write_text(text)
-    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
+    result = analyze_verify(UNIT, "/opt/leasechain/venv/bin/leasechain-witness", tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == ""
 
 
 def test_unit_is_hardened_and_runs_serve_with_a_logs_file() -> None:
-    d = _directives()
+    d = directives(UNIT)
     assert d["Restart"] == ["always"]
     assert d["StateDirectory"] == ["leasechain-witness"]
     assert d["ProtectSystem"] == ["strict"]
