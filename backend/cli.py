@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from nacl.signing import SigningKey
@@ -23,6 +22,7 @@ from backend.backup import backup_sqlite
 from backend.errors import BackendError, Stopped
 from backend.ledger import CHECKPOINT_EVERY, CHECKPOINT_READINGS, CHECKPOINT_SECONDS, Ledger, default_origin
 from backend.migrate import migrate
+from backend.stopping import StopRequests
 from backend.storage import Storage
 from backend.tree import MerkleTree
 from chain_client.ledger.entry import decode_entry
@@ -36,7 +36,6 @@ from chain_client.version import add_flag as add_version_flag
 DEFAULT_DATA_DIR = "leasechain-data"
 DATABASE_FILE = "ledger.sqlite3"
 KEY_FILE = "operator.key"
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _say(line: dict[str, Any]) -> None:
@@ -155,28 +154,21 @@ def _log_is_empty(ledger: Ledger) -> bool:
 # -- the commands -------------------------------------------------------------
 
 
-def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
-    raise Stopped(signum)
-
-
 def serve(args: argparse.Namespace) -> int:
     """Start the ledger (genesis on an empty log) and serve the HTTP API until SIGTERM or SIGINT."""
-    # uvicorn handles these while it serves and raises them again once it has
-    # stopped; then this handler turns them into Stopped so that every
-    # ``finally`` below runs (closing the verifier's worker processes).
-    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
-    try:
-        _serve(args)
-    except Stopped as stop:
-        _say({"stopped": signal.Signals(stop.signum).name})
-    finally:
-        for sig, handler in previous.items():
-            if handler is not None:
-                signal.signal(sig, handler)
+    # A stop signal during the start is acted on between its steps; uvicorn handles
+    # them while it serves and raises them again once it has stopped, and then they
+    # are only noted: every ``finally`` below runs (closing the verifier's workers).
+    with StopRequests() as stops:
+        try:
+            _serve(args, stops)
+            stops.check()  # the signal uvicorn stopped on, raised again once it had
+        except Stopped as stop:
+            _say({"stopped": signal.Signals(stop.signum).name})
     return 0
 
 
-def _serve(args: argparse.Namespace) -> None:
+def _serve(args: argparse.Namespace, stops: StopRequests) -> None:
     import uvicorn
 
     from backend.api import create_app
@@ -195,7 +187,9 @@ def _serve(args: argparse.Namespace) -> None:
         # Lock, then port, then log, then key: each refusal comes before anything is written.
         with lock.held(storage), _bound(args.host, args.port) as sock:
             ledger.open()
+            stops.check()
             _begin(ledger, _key_path(args), args)
+            stops.check()
             cosigner = _cosigner(args, ledger)
             app = create_app(ledger, cosigner)
             config = uvicorn.Config(app, log_level=args.log_level, access_log=args.access_log)
@@ -209,6 +203,7 @@ def _serve(args: argparse.Namespace) -> None:
                     "witnesses": sorted(cosigner.clients) if cosigner else [],
                 }
             )
+            stops.check()
             uvicorn.Server(config).run(sockets=[sock])
     finally:
         ledger.close()
@@ -286,21 +281,18 @@ def tiles_command(args: argparse.Namespace) -> int:
     Reads the database only, like ``replay``; with ``--follow`` it keeps the
     directory up to date beside a running server until SIGTERM or SIGINT.
     """
-    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
     storage = _existing_storage(args)
-    try:
-        _write_tiles(args, storage)
-    except Stopped as stop:
-        _say({"stopped": signal.Signals(stop.signum).name})
-    finally:
-        storage.close()
-        for sig, handler in previous.items():
-            if handler is not None:
-                signal.signal(sig, handler)
+    with StopRequests() as stops:
+        try:
+            _write_tiles(args, storage, stops)
+        except Stopped as stop:
+            _say({"stopped": signal.Signals(stop.signum).name})
+        finally:
+            storage.close()
     return 0
 
 
-def _write_tiles(args: argparse.Namespace, storage: Storage) -> None:
+def _write_tiles(args: argparse.Namespace, storage: Storage, stops: StopRequests) -> None:
     key_path = _key_path(args)
     key = keys.load(key_path)
     genesis = storage.log_row(0)
@@ -317,6 +309,7 @@ def _write_tiles(args: argparse.Namespace, storage: Storage) -> None:
     tree, written_size, sizes = MerkleTree(), -1, dict[str, int]()
     while True:
         for row in storage.log_rows(tree.size):
+            stops.check()
             if leaf_hash(row.entry) != row.leaf_hash:
                 raise BackendError(f"log entry {row.index}: stored leaf hash does not match the entry")
             tree.append(row.leaf_hash)
@@ -331,7 +324,7 @@ def _write_tiles(args: argparse.Namespace, storage: Storage) -> None:
                 _say({**said, "witnesses": cosigners})
         if not args.follow:
             return
-        time.sleep(args.follow)
+        stops.sleep(args.follow)
 
 
 def _witnessed(
