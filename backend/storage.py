@@ -608,8 +608,8 @@ class Storage:
             key = self.tokens.key(conn, token)
             if key is None:
                 return None
-            # The empty token's key as a literal: SQLite uses a partial index only for a WHERE
-            # that names its constant, not for a bound parameter.
+            # The empty token's key as a literal: a plan prepared for any value of a bound
+            # parameter (PostgreSQL's generic plans) could not use the partial index on it.
             found.append(t.c.token_key == (literal_column(str(UNBOUND)) if key == UNBOUND else key))
         if status == reading_rows.VERIFIED:
             found.append(t.c.reason.is_(None))
