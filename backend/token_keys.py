@@ -99,6 +99,10 @@ class TokenKeys:
             new.update(given)
         return {tok: new[tok] if tok in new else self._keys[tok] for tok in wanted}, new
 
+    def key_of_kept(self, token: str) -> int | None:
+        """The key kept in memory for ``token``, without asking the database."""
+        return self._keys.get(token)
+
     def remember(self, keys: dict[str, int]) -> None:
         """Keep committed ``keys`` (token id to key)."""
         for token, key in keys.items():
