@@ -248,7 +248,7 @@ def replay(args: argparse.Namespace) -> int:
 
 
 def migrate_command(args: argparse.Namespace) -> int:
-    """Bring a database of the previous schema version to this one, holding the writer lock."""
+    """Bring a database of an earlier schema version to this one, holding the writer lock."""
     storage = _existing_storage(args)
     try:
         with lock.held(storage):
@@ -368,7 +368,7 @@ def parser() -> argparse.ArgumentParser:
         ("serve", "serve the ledger over HTTP"),
         ("replay", "rebuild the state from the log and print its digest"),
         ("backup", "copy the SQLite database, consistently, beside a running server"),
-        ("migrate", "convert a database of the previous schema version (stop the server first)"),
+        ("migrate", "convert a database of an earlier schema version (stop the server first)"),
         ("tiles", "write the log as C2SP tiles and a signed checkpoint into a directory"),
     ):
         cmd = sub.add_parser(name, help=helptext)

@@ -1,11 +1,13 @@
-"""``leasechain-backend migrate``: bring a database of the previous schema version to this one.
+"""``leasechain-backend migrate``: bring a database of an earlier schema version to this one.
 
-Version 2 to 3 changes the layout of the ``readings`` table only; the log, and so every digest
-and proof, stays as it was.  The rows are copied into the new table without the columns their
-message holds, the old table is dropped, the snapshots are pruned to the newest
-:data:`backend.storage.KEEP_SNAPSHOTS`, and the version is set, all in one database transaction:
-an interrupted migration leaves the database of version 2, and running it again starts over.
-It takes the writer lock, so it does not run beside a server.
+Versions 2 and 3 differ from 4 in the layout of the ``readings`` table only; the log, and so every
+digest and proof, stays as it was.  The rows are copied into the new table in their schema 4 form
+(:mod:`backend.reading_rows`: device id as bytes, token as a key of the new ``token_keys`` table,
+verdict in the reason column), converted in Python in chunks (SQLite before 3.41 has no ``unhex``),
+without the columns of version 2 that their message holds; the old table is dropped, the snapshots
+are pruned to the newest :data:`backend.storage.KEEP_SNAPSHOTS`, and the version is set, all in
+one database transaction: an interrupted or failed migration leaves the database as it was, and
+running it again starts over.  It takes the writer lock, so it does not run beside a server.
 """
 
 from __future__ import annotations
@@ -14,12 +16,20 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.errors import BackendError
-from backend.storage import SCHEMA_VERSION, Storage, meta_table, readings_table
+from backend.storage import (
+    MIGRATES,
+    SCHEMA_VERSION,
+    Storage,
+    meta_table,
+    readings_table,
+    token_keys_table,
+)
+from backend.token_keys import TokenKeys
 
-PREVIOUS = SCHEMA_VERSION - 1
-# The version 3 columns, each also a column of version 2.
+# The columns of versions 2 and 3 a version 4 row is made of (backend.reading_rows.encode).
 _KEPT = ("batch", "position", "device", "token", "stamp", "status", "reason", "increment", "message")
 _OLD_INDEXES = ("readings_token_stamp", "readings_unbound_device")
+_CHUNK = 5000  # rows converted at a time: memory stays flat however many readings there are
 
 
 def _transactional(storage: Storage) -> Engine:
@@ -57,43 +67,62 @@ def version_of(storage: Storage) -> str | None:
 
 
 def migrate(storage: Storage) -> dict[str, object]:
-    """Migrate ``storage`` from the previous schema version; what was done, for the operator."""
+    """Migrate ``storage`` from an earlier schema version (:data:`MIGRATES`); what was done, for the
+    operator."""
     found = version_of(storage)
     if found == str(SCHEMA_VERSION):
         return {"database": storage.name, "schema_version": SCHEMA_VERSION, "migrated": False}
-    if found != str(PREVIOUS):
+    if found not in MIGRATES:
         storage.check_version()  # raises, naming what the database holds and what to do
     engine = _transactional(storage)
     try:
         with engine.begin() as conn:
-            rows = _readings_v3(conn, storage)
+            rows = _readings_v4(conn, storage, f"readings_v{found}")
             storage.prune_snapshots(conn)
             conn.execute(
                 meta_table.update()
                 .where(meta_table.c.key == "schema_version")
                 .values(value=str(SCHEMA_VERSION))
             )
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, BackendError) as exc:
         raise BackendError(f"migrating {storage.name} failed, nothing changed: {exc}") from None
     finally:
         if engine is not storage.engine:
             engine.dispose()
     storage.check_version()
-    return {"database": storage.name, "schema_version": SCHEMA_VERSION, "migrated": True, "readings": rows}
+    return {
+        "database": storage.name,
+        "schema_version": SCHEMA_VERSION,
+        "migrated": True,
+        "from_version": int(str(found)),
+        "readings": rows,
+    }
 
 
-def _readings_v3(conn: Connection, storage: Storage) -> int:
+def _readings_v4(conn: Connection, storage: Storage, old: str) -> int:
     def name(table: str) -> str:
         return f'"{storage.schema}"."{table}"' if storage.schema else f'"{table}"'
 
     for index in _OLD_INDEXES:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name(index)}")
-    conn.exec_driver_sql(f"ALTER TABLE {name('readings')} RENAME TO readings_v2")
+    conn.exec_driver_sql(f"ALTER TABLE {name('readings')} RENAME TO {old}")
+    token_keys_table.create(conn)
     readings_table.create(conn)
+    tokens = TokenKeys(token_keys_table)  # its own map: the keys are kept only if this commits
     columns = ", ".join(f'"{c}"' for c in _KEPT)
-    # Only our own table and column names go into the text.
-    copied = conn.exec_driver_sql(
-        f"INSERT INTO {name('readings')} ({columns}) SELECT {columns} FROM {name('readings_v2')}"  # noqa: S608
+    mark = "?" if storage.dialect == "sqlite" else "%s"
+    # Only our own table and column names go into the text; the resume key is bound.
+    more = (
+        f"SELECT {columns} FROM {name(old)} WHERE (batch, position) > ({mark}, {mark}) "  # noqa: S608
+        f"ORDER BY batch, position LIMIT {_CHUNK}"
     )
-    conn.exec_driver_sql(f"DROP TABLE {name('readings_v2')}")
-    return int(copied.rowcount)
+    copied, after = 0, (-1, -1)
+    while True:
+        rows = [dict(zip(_KEPT, r, strict=True)) for r in conn.exec_driver_sql(more, after).all()]
+        if not rows:
+            break
+        tokens.remember(storage.write_readings(conn, rows, tokens))
+        copied += len(rows)
+        after = (rows[-1]["batch"], rows[-1]["position"])
+    conn.exec_driver_sql(f"DROP TABLE {name(old)}")
+    return copied

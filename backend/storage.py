@@ -28,14 +28,19 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
+    literal_column,
     select,
     text,
     tuple_,
 )
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.elements import ColumnElement
 
+from backend import reading_rows
 from backend.errors import BackendError
+from backend.token_keys import UNBOUND, TokenKeys
+from backend.token_keys import token_keys_table as token_keys_table_in
 from backend.verify import message_fields
 from chain_client.ledger.evidence import Increment
 
@@ -77,39 +82,49 @@ batches_table = Table(
 readings_table = Table(
     "readings",
     metadata,
+    # The integers first, the variable-length columns last: PostgreSQL pads a row to align each
+    # integer, and an 8-byte integer after a 4-byte one would cost 4 bytes of padding.
     Column("batch", BigInteger, primary_key=True, autoincrement=False),
     Column("position", Integer, primary_key=True, autoincrement=False),
-    Column("device", String(32), nullable=False),
-    Column("token", String(100), nullable=False),
+    # The row's token as its key in ``token_keys`` (0: bound to no token), its device id as bytes
+    # and its verdict in ``reason`` (NULL: verified, "": duplicate, else the rejection's reason):
+    # backend/reading_rows.py encodes and decodes them.
+    Column("token_key", Integer, nullable=False),
     Column("stamp", BigInteger, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("reason", String(32), nullable=False),
     Column("increment", BigInteger, nullable=False),
+    Column("device", LargeBinary, nullable=False),
+    Column("reason", String(32), nullable=True),
     # The message's own fields (kind, boot, seq, time, synced, run seconds) are not columns: they
     # are read from the message when a row is served (:func:`message_fields`).
     Column("message", LargeBinary, nullable=False),
     # An invoice's query reads this index alone: on SQLite the key of a table without rowid (batch,
     # position) is in every index entry, on PostgreSQL the INCLUDE adds it.
-    Index("readings_token_stamp", "token", "stamp", "increment", postgresql_include=["batch", "position"]),
+    Index(
+        "readings_token_stamp", "token_key", "stamp", "increment", postgresql_include=["batch", "position"]
+    ),
     # Messages of devices bound to no token: few on an honest ledger, but a hostile service could
     # anchor many, and a query by device must not walk all of them.
     Index(
         "readings_unbound_device",
         "device",
         "stamp",
-        sqlite_where=text("token = ''"),
-        postgresql_where=text("token = ''"),
+        sqlite_where=text(f"token_key = {UNBOUND}"),
+        postgresql_where=text(f"token_key = {UNBOUND}"),
     ),
-    # Rows of about 300 bytes under a key of two integers: stored in the key's B-tree, SQLite keeps
+    # Rows of under 300 bytes under a key of two integers: stored in the key's B-tree, SQLite keeps
     # no second copy of the key in a rowid index.
     sqlite_with_rowid=False,
 )
+token_keys_table = token_keys_table_in(metadata)
 
 # The layout of the tables and the version of the log they hold.  Version 2: transactions of
 # version 2 (bound to one ledger), batches' messages beside their entries, state snapshots.
 # Version 3: the same log; readings without the columns their message holds, in a table without
-# rowid, a covering (token, stamp) index (``leasechain-backend migrate`` converts version 2).
-SCHEMA_VERSION = 3
+# rowid, a covering (token, stamp) index.  Version 4: the same log; readings with the device id as
+# bytes, the token as a key of ``token_keys`` and the verdict folded into the reason.
+# ``leasechain-backend migrate`` converts the versions of :data:`MIGRATES`.
+SCHEMA_VERSION = 4
+MIGRATES = ("2", "3")
 KEEP_SNAPSHOTS = 3  # the newest snapshot and two to fall back on
 
 meta_table = Table(
@@ -177,8 +192,8 @@ class Pending:
         return cls(log=[], batches=[], readings=[])
 
 
-def _served(row: RowMapping) -> dict[str, Any]:
-    """A stored reading row with the fields of its message beside the columns."""
+def _served(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A reading row as the ledger wrote it with the fields of its message beside the columns."""
     return {**row, **message_fields(bytes(row["message"]))}
 
 
@@ -218,6 +233,7 @@ class Storage:
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise BackendError(f"cannot open database {url!r}: {exc}") from None
         self.dialect = self.engine.dialect.name
+        self.tokens = TokenKeys(token_keys_table)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         if schema is not None:
@@ -287,7 +303,7 @@ class Storage:
             raise BackendError(self._older(found))
 
     def _older(self, version: object) -> str:
-        if str(version) == str(SCHEMA_VERSION - 1):
+        if str(version) in MIGRATES:
             return (
                 f"database {self.name} holds schema version {version}, this backend reads version "
                 f"{SCHEMA_VERSION}: stop the server and run `leasechain-backend migrate` with the same "
@@ -296,7 +312,7 @@ class Storage:
         if str(version) != "1":
             return (
                 f"database {self.name} holds schema version {version}, this backend reads version "
-                f"{SCHEMA_VERSION} and migrates only version {SCHEMA_VERSION - 1} "
+                f"{SCHEMA_VERSION} and migrates only versions {', '.join(MIGRATES)} "
                 "(docs/backend.md, 'Upgrading')"
             )
         return (
@@ -321,19 +337,31 @@ class Storage:
 
     def write(self, pending: Pending) -> None:
         """Write ``pending`` rows atomically."""
+        new_keys: dict[str, int] = {}
         with self.engine.begin() as conn:
             if pending.log:
                 conn.execute(log_table.insert(), pending.log)
             if pending.batches:
                 conn.execute(batches_table.insert(), pending.batches)
             if pending.readings:
-                self._insert_fast(conn, readings_table, pending.readings)
+                new_keys = self.write_readings(conn, pending.readings, self.tokens)
             if pending.snapshot is not None:
                 snap = pending.snapshot
                 conn.execute(
                     snapshots_table.insert(), {"size": snap.size, "digest": snap.digest, "data": snap.data}
                 )
                 self.prune_snapshots(conn)
+        # Keys given in a transaction that did not commit name nothing: kept only now.
+        self.tokens.remember(new_keys)
+
+    def write_readings(
+        self, conn: Connection, rows: Sequence[Mapping[str, Any]], tokens: TokenKeys
+    ) -> dict[str, int]:
+        """Insert ledger reading rows in their stored form; the token keys given (``tokens`` does not
+        keep them yet: the caller does, once ``conn``'s transaction committed)."""
+        keys, new = tokens.assign(conn, {r["token"] for r in rows})
+        self._insert_fast(conn, readings_table, [reading_rows.encode(r, keys) for r in rows])
+        return new
 
     def prune_snapshots(self, conn: Connection) -> None:
         """Keep the newest :data:`KEEP_SNAPSHOTS`: a start needs one that is good, not all of them."""
@@ -346,8 +374,9 @@ class Storage:
         """A table's name for SQL text, in its schema."""
         return f'"{self.schema}"."{name}"' if self.schema else f'"{name}"'
 
-    def _insert_fast(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Bulk insert through the driver's executemany: the rows are already typed and checked."""
+    def _insert_fast(self, conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        """Bulk insert through the driver's executemany: the rows are tuples of the table's columns,
+        already typed and checked."""
         names = [c.name for c in table.columns]
         mark = "?" if self.dialect == "sqlite" else "%s"
         name = self._table(table.name)
@@ -355,7 +384,7 @@ class Storage:
         marks = ", ".join([mark] * len(names))
         # Only our own table and column names go into the text; values are bound parameters.
         sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608
-        conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in rows])
+        conn.exec_driver_sql(sql, rows)
 
     def log_rows(self, start: int = 0, end: int | None = None, chunk: int = 2000) -> Iterator[LogRow]:
         """Log entries in index order from ``start`` up to ``end`` (exclusive)."""
@@ -463,13 +492,18 @@ class Storage:
         """Verified increments > 0 of ``token`` stamped in ``[start, end)``, of batches before ``before``."""
         mark = "?" if self.dialect == "sqlite" else "%s"
         # Only our own table and column names go into the text; values are bound parameters.
-        where = f"token = {mark} AND stamp >= {mark} AND stamp < {mark} AND increment > 0 AND batch < {mark}"
+        where = (
+            f"token_key = {mark} AND stamp >= {mark} AND stamp < {mark} AND increment > 0 AND batch < {mark}"
+        )
         sql = f"SELECT batch, position, stamp, increment FROM {self._table('readings')} WHERE {where}"  # noqa: S608
         with self.engine.connect() as conn:
+            key = self.tokens.key(conn, token)
+            if key is None:
+                return []  # no reading of that token was ever stored
             # The driver's own cursor and tuples, no Row objects: an invoice may read 100,000 and more.
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.execute(sql, (token, start, end, before))
+                cursor.execute(sql, (key, start, end, before))
                 rows: list[Increment] = cursor.fetchall()
                 return rows
             finally:
@@ -493,7 +527,11 @@ class Storage:
                     readings_table.c.batch == batch, readings_table.c.position == position
                 )
             ).first()
-        return None if row is None else _served(row._mapping)
+            return None if row is None else _served(self._decoded(conn, row._mapping))
+
+    def _decoded(self, conn: Connection, stored: Mapping[Any, Any]) -> dict[str, Any]:
+        """A stored reading row as the ledger wrote it."""
+        return reading_rows.decode(stored, lambda key: self.tokens.token(conn, key))
 
     def readings(
         self,
@@ -536,16 +574,10 @@ class Storage:
             return found[:limit]
         t = readings_table
         query = select(t)
-        if device is not None:
-            query = query.where(t.c.device == device)
-        if token is not None:
-            query = query.where(t.c.token == token)
         if since is not None:
             query = query.where(t.c.stamp >= since)
         if until is not None:
             query = query.where(t.c.stamp < until)
-        if status is not None:
-            query = query.where(t.c.status == status)
         key = tuple_(t.c.stamp, t.c.batch, t.c.position)
         # The stamp bound alone lets the (token, stamp) index find the start.
         if after is not None and newest_first:
@@ -555,4 +587,36 @@ class Storage:
         order = (t.c.stamp, t.c.batch, t.c.position)
         query = query.order_by(*(c.desc() for c in order) if newest_first else order).limit(limit)
         with self.engine.connect() as conn:
-            return [_served(r._mapping) for r in conn.execute(query).all()]
+            stored = self._stored_filters(conn, device, token, status)
+            if stored is None:
+                return []  # a value no stored row holds
+            rows = conn.execute(query.where(*stored)).all()
+            return [_served(self._decoded(conn, r._mapping)) for r in rows]
+
+    def _stored_filters(
+        self, conn: Connection, device: str | None, token: str | None, status: str | None
+    ) -> list[ColumnElement[bool]] | None:
+        """The conditions on stored columns that select ``device``, ``token`` and ``status`` (None:
+        any); None when one of them names a value no stored row can hold."""
+        t, found = readings_table, []
+        if device is not None:
+            raw = reading_rows.device_bytes(device)
+            if raw is None:
+                return None
+            found.append(t.c.device == raw)
+        if token is not None:
+            key = self.tokens.key(conn, token)
+            if key is None:
+                return None
+            # The empty token's key as a literal: a plan prepared for any value of a bound
+            # parameter (PostgreSQL's generic plans) could not use the partial index on it.
+            found.append(t.c.token_key == (literal_column(str(UNBOUND)) if key == UNBOUND else key))
+        if status == reading_rows.VERIFIED:
+            found.append(t.c.reason.is_(None))
+        elif status == reading_rows.DUPLICATE:
+            found.append(t.c.reason == "")
+        elif status == reading_rows.REJECTED:
+            found.append(t.c.reason != "")  # NULL (verified) is not selected by != either
+        elif status is not None:
+            return None
+        return found
