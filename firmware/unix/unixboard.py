@@ -17,7 +17,7 @@ import os
 import model
 from micropython import const
 
-from leasechain import config, ed25519
+from leasechain import config
 from leasechain.app import Device
 from leasechain.board import build_transport
 from leasechain.clock import SystemClock
@@ -96,8 +96,6 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     EXIT_STOPPED when the board would refuse to sign, EXIT_RESTART when an
     update asks for a restart.
     """
-    # The 24 KB base-point table first, while the heap is still in one piece.
-    ed25519.shared_table()
     heap = HeapWatch()
     heap.sample()
     os.chdir(flash)
