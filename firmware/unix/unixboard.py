@@ -17,11 +17,9 @@ import os
 import model
 from micropython import const
 
-from leasechain import config
 from leasechain.app import Device
-from leasechain.board import build_transport
 from leasechain.clock import SystemClock
-from leasechain.heap import HeapWatch
+from leasechain.heap import HeapWatch, unload
 from leasechain.identity import IdentityError
 from leasechain.runner import Runner
 from leasechain.state import StateError
@@ -79,15 +77,6 @@ def _flash_path(path):
     return path.lstrip("/") or "."
 
 
-def build_updater(cfg, slot, log):
-    """The over-the-air updater, imported only when the configuration turns updates on."""
-    if not cfg["update"]["url"]:
-        return None
-    from leasechain.updater import from_config
-
-    return from_config(cfg, slot, log)
-
-
 def main(flash=".", readings=0, period_ms=0, slot=None):
     """Boot the sensor in directory ``flash`` and run it; stop after ``readings`` (0: never).
 
@@ -99,34 +88,14 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     heap = HeapWatch()
     heap.sample()
     os.chdir(flash)
-    try:
-        cfg = config.load(config.CONFIG_FILE)
-    except config.ConfigError as exc:
-        _log("stopped: config: %s" % (exc,))
-        return EXIT_STOPPED
     machine = model.MachineModel()
-    device = Device(
-        FileStore(_flash_path(cfg["data_dir"])),
-        HostClock(),
-        build_sensors(cfg, machine, _log),
-        capacity=cfg["buffer_max"],
-        log=_log,
-    )
-    try:
-        device.start()
-    except (IdentityError, StateError) as exc:
-        _log("stopped: %s: %s" % (type(exc).__name__, exc))
+    runner = _boot(machine, slot, heap)
+    # The configuration parser and the board's wiring are needed only to boot:
+    # the running sensor does not carry their code.
+    unload(("config", "board"))
+    if runner is None:
         return EXIT_STOPPED
-    device.transport = build_transport(cfg, device)
-    runner = Runner(
-        device,
-        period_s=cfg["period_s"],
-        poll_s=cfg["poll_s"],
-        keepalive_s=cfg["mqtt"]["keepalive_s"],
-        log=_log,
-        heap=heap,
-        updater=build_updater(cfg, slot, _log),
-    )
+    device = runner.device
     if period_ms:
         runner.period_ms = period_ms
         runner.poll_ms = min(runner.poll_ms, period_ms)
@@ -141,6 +110,40 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     )
     device.disconnect()
     return 0
+
+
+def _boot(machine, slot, heap):
+    """The device and its runner from config.json, as the ESP32's board.main builds them; None: stopped."""
+    from leasechain import config
+    from leasechain.board import build_transport, build_updater
+
+    try:
+        cfg = config.load(config.CONFIG_FILE)
+    except config.ConfigError as exc:
+        _log("stopped: config: %s" % (exc,))
+        return None
+    device = Device(
+        FileStore(_flash_path(cfg["data_dir"])),
+        HostClock(),
+        build_sensors(cfg, machine, _log),
+        capacity=cfg["buffer_max"],
+        log=_log,
+    )
+    try:
+        device.start()
+    except (IdentityError, StateError) as exc:
+        _log("stopped: %s: %s" % (type(exc).__name__, exc))
+        return None
+    device.transport = build_transport(cfg, device)
+    return Runner(
+        device,
+        period_s=cfg["period_s"],
+        poll_s=cfg["poll_s"],
+        keepalive_s=cfg["mqtt"]["keepalive_s"],
+        log=_log,
+        heap=heap,
+        updater=build_updater(cfg, slot, _log),
+    )
 
 
 def _run(runner, machine, readings):
