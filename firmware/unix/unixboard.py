@@ -25,6 +25,7 @@ from leasechain.runner import Runner
 from leasechain.state import StateError
 from leasechain.store import FileStore
 from leasechain.ticks import sleep_ms, ticks_diff, ticks_ms
+from leasechain.transport import build_transport
 
 EXIT_STOPPED = const(3)  # what the ESP32 shows as the 5 Hz error blink
 EXIT_RESTART = const(4)  # an update was installed or rolled back: the ESP32 resets itself
@@ -77,6 +78,15 @@ def _flash_path(path):
     return path.lstrip("/") or "."
 
 
+def build_updater(cfg, slot, log):
+    """The over-the-air updater, imported only when the configuration turns updates on."""
+    if not cfg["update"]["url"]:
+        return None
+    from leasechain.updater import from_config
+
+    return from_config(cfg, slot, log)
+
+
 def main(flash=".", readings=0, period_ms=0, slot=None):
     """Boot the sensor in directory ``flash`` and run it; stop after ``readings`` (0: never).
 
@@ -90,9 +100,8 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     os.chdir(flash)
     machine = model.MachineModel()
     runner = _boot(machine, slot, heap)
-    # The configuration parser and the board's wiring are needed only to boot:
-    # the running sensor does not carry their code.
-    unload(("config", "board"))
+    # The configuration parser is needed only to boot: the running sensor does not carry its code.
+    unload(("config",))
     if runner is None:
         return EXIT_STOPPED
     device = runner.device
@@ -115,7 +124,6 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
 def _boot(machine, slot, heap):
     """The device and its runner from config.json, as the ESP32's board.main builds them; None: stopped."""
     from leasechain import config
-    from leasechain.board import build_transport, build_updater
 
     try:
         cfg = config.load(config.CONFIG_FILE)
