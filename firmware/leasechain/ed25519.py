@@ -17,6 +17,10 @@ three operations, cheaper than a division); products that feed the next
 multiplication are reduced with one ``% p``, which under MicroPython costs
 less than the two folds it replaces and keeps the next product at 510 bits.
 
+Verification, and the arithmetic on points other than the base point that
+only it needs, is in ``ed25519_verify.py``: the sensor signs, and verifies
+only during an update check, so it does not carry that code between checks.
+
 This code is not constant-time.  On the sensor the key is protected by the
 board (flash encryption, no debug port); see docs/firmware.md.
 """
@@ -29,8 +33,6 @@ from .sha512 import sha512
 P = 2**255 - 19
 L = 2**252 + 27742317777372353535851937790883648493  # order of the base point
 D = 37095705934669439343138083508754565189542113879843219016388785533085940283555
-D2 = (2 * D) % P
-SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752
 BASE_Y = 46316835694926478169428394003475163141307993866256225615783033603165251855960
 BASE_X = 15112221349535400772501151409588531511454012693041857206046113283949847762202
 
@@ -41,7 +43,6 @@ TABLE_SIZE = TABLE_ROWS * TABLE_COLS * ENTRY_SIZE
 
 _M255 = 2**255 - 1
 _IDENTITY = (0, 1, 1, 0)
-_BASE = (BASE_X, BASE_Y, 1, BASE_X * BASE_Y % P)
 
 _shared_table = None
 
@@ -166,43 +167,6 @@ def _double(pt):
     return (e * f % P, g * h % P, f * g % P, e * h % P)
 
 
-def _add_cached(pt, ypx, ymx, t2d, z2):
-    """pt + Q, with Q given as (Y+X, Y-X, 2dT, 2Z) ("cached" form)."""
-    m = _M255
-    x1, y1, z1, t1 = pt
-    a = (y1 - x1) * ymx
-    a = (a & m) + 19 * (a >> 255)
-    b = (y1 + x1) * ypx
-    b = (b & m) + 19 * (b >> 255)
-    c = t1 * t2d
-    c = (c & m) + 19 * (c >> 255)
-    d = z1 * z2
-    d = (d & m) + 19 * (d >> 255)
-    e = b - a
-    f = d - c
-    g = d + c
-    h = b + a
-    return (e * f % P, g * h % P, f * g % P, e * h % P)
-
-
-def _cached(pt):
-    """(Y+X, Y-X, 2dT, 2Z) of a point, the operand form of _add_cached."""
-    x, y, z, t = pt
-    return ((y + x) % P, (y - x) % P, t * D2 % P, 2 * z % P)
-
-
-def add(p1, p2):
-    """Sum of two points in extended coordinates."""
-    ypx, ymx, t2d, z2 = _cached(p2)
-    return _add_cached(p1, ypx, ymx, t2d, z2)
-
-
-def negate(pt):
-    """-pt."""
-    x, y, z, t = pt
-    return (-x % P, y, z, -t % P)
-
-
 def _signed_nibbles(k):
     """64 digits in -8..8 with k = sum(digit[i] * 16**i), for 0 <= k < 2**255."""
     digits = []
@@ -230,7 +194,9 @@ def base_mul(k, table=None):
     if table is None:
         table = shared_table()
     if not table:
-        return scalar_mul(k, _BASE)
+        from .ed25519_verify import BASE, scalar_mul
+
+        return scalar_mul(k, BASE)
     m = _M255
     p = P
     frm = int.from_bytes
@@ -271,24 +237,6 @@ def base_mul(k, table=None):
     return (x1, y1, z1, t1)
 
 
-def scalar_mul(k, pt):
-    """k * pt for any point and 0 <= k < 2**256, with a fixed 4-bit window."""
-    first = _cached(pt)
-    cached = [first, first]  # cached[i] = i * pt; index 0 is never used
-    acc = pt
-    for _ in range(2, 16):
-        acc = _add_cached(acc, first[0], first[1], first[2], first[3])
-        cached.append(_cached(acc))
-    acc = _IDENTITY
-    for byte in k.to_bytes(32, "big"):
-        for nibble in (byte >> 4, byte & 15):
-            acc = _double(_double(_double(_double(acc))))
-            if nibble:
-                q = cached[nibble]
-                acc = _add_cached(acc, q[0], q[1], q[2], q[3])
-    return acc
-
-
 def encode_point(pt):
     """The 32-byte encoding of a point: y with the sign of x in the top bit."""
     x, y, z, _ = pt
@@ -296,31 +244,6 @@ def encode_point(pt):
     x = x * zi % P
     y = y * zi % P
     return (y | ((x & 1) << 255)).to_bytes(32, "little")
-
-
-def decode_point(data):
-    """Decode a 32-byte point encoding (RFC 8032 section 5.1.3); raise Ed25519Error."""
-    if len(data) != 32:
-        raise Ed25519Error("point encoding is %d bytes, expected 32" % len(data))
-    y = int.from_bytes(data, "little")
-    sign = y >> 255
-    y &= _M255
-    if y >= P:
-        raise Ed25519Error("point encoding is not canonical (y >= p)")
-    u = (y * y - 1) % P
-    v = (D * y * y + 1) % P
-    v3 = v * v * v % P
-    x = u * v3 * pow(u * v3 * v3 * v % P, (P - 5) // 8, P) % P
-    vx2 = v * x * x % P
-    if vx2 == (-u) % P:
-        x = x * SQRT_M1 % P
-    elif vx2 != u:
-        raise Ed25519Error("point encoding is not on the curve")
-    if x == 0 and sign:
-        raise Ed25519Error("point encoding has x = 0 with the sign bit set")
-    if x & 1 != sign:
-        x = P - x
-    return (x, y, 1, x * y % P)
 
 
 def _clamp(h):
@@ -358,33 +281,3 @@ def generate(rng=None, table=None):
     if len(seed) != 32:
         raise Ed25519Error("random source returned %d bytes, expected 32" % len(seed))
     return seed, SigningKey(seed, table)
-
-
-def verify(public_key, message, signature, table=None):
-    """Whether ``signature`` is a valid signature of ``message`` by ``public_key``.
-
-    Checks S < L, canonical encodings of A, and [S]B == R + [k]A by comparing
-    the encoding of [S]B - [k]A with R.
-    """
-
-    def digest(big_r):
-        return sha512(big_r + bytes(public_key) + bytes(message))
-
-    return verify_digest(public_key, signature, digest, table)
-
-
-def verify_digest(public_key, signature, digest, table=None):
-    """``verify`` with the SHA-512 of R || A || M left to ``digest(R)``, which returns its 64 bytes."""
-    if len(signature) != 64 or len(public_key) != 32:
-        return False
-    s = int.from_bytes(signature[32:], "little")
-    if s >= L:
-        return False
-    try:
-        a = decode_point(public_key)
-    except Ed25519Error:
-        return False
-    big_r = bytes(signature[:32])
-    k = int.from_bytes(digest(big_r), "little") % L
-    check = add(base_mul(s, table), scalar_mul(k, negate(a)))
-    return encode_point(check) == big_r

@@ -26,7 +26,7 @@ from .ticks import ticks_add, ticks_diff
 
 # Loaded for a check and dropped after it: their code would otherwise take
 # heap for the hours between checks (install.py).
-_ON_DEMAND = ("install", "release", "httpget", "streamed")
+_ON_DEMAND = ("install", "release", "httpget", "streamed", "ed25519_verify")
 # A check that failed in a way release.py has no name for (MemoryError on a fragmented heap).
 CHECK_FAILED = "check_failed"
 
