@@ -15,7 +15,7 @@ after it leaves the reading queued for delivery after the reboot.
 
 import hashlib
 
-from . import VERSION, cose, identity, payload, state
+from . import VERSION, cose, payload, state
 from .const import const
 from .outbox import Outbox
 from .transport import TransportError
@@ -92,6 +92,10 @@ class Device:
 
     def start(self):
         """Boot: load or create the key, recover the outbox, count the boot; return the boot number."""
+        # Imported here, not at the top: only booting needs it, and a board may unload it
+        # afterwards (heap.unload) so its code is not carried while the sensor runs.
+        from . import identity
+
         self.store.clean()  # leftovers of writes a power cut interrupted
         self.key, created = identity.load_or_create(self.store, self._rng, self._make_key)
         self.public_key = bytes(self.key.public_key)

@@ -147,6 +147,7 @@ def main(config_path=None, slot=None):
         # key is a new device, reused counters would sign two readings per number.
         _halt(status_led, wdt, "%s: %s" % (type(exc).__name__, exc))
         return
+    unload(("identity",))  # the key is loaded: its loader's code is not kept
     device.transport = build_transport(cfg, device)
     wifi = _Wifi(cfg["wifi"]["ssid"], cfg["wifi"]["password"]) if cfg["transport"] == "mqtt" else None
     runner = Runner(

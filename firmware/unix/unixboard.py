@@ -100,8 +100,9 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     os.chdir(flash)
     machine = model.MachineModel()
     runner = _boot(machine, slot, heap)
-    # The configuration parser is needed only to boot: the running sensor does not carry its code.
-    unload(("config",))
+    # The configuration parser and the key loader are needed only to boot: the running
+    # sensor does not carry their code.
+    unload(("config", "identity"))
     if runner is None:
         return EXIT_STOPPED
     device = runner.device
