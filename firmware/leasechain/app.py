@@ -20,7 +20,7 @@ from .const import const
 from .outbox import Outbox
 from .transport import TransportError
 
-DEFAULT_CAPACITY = const(2048)
+_DEFAULT_CAPACITY = const(2048)
 TOPIC_PREFIX = "leasechain/v1/dev/"
 STATUS_ONLINE = b"online"
 STATUS_OFFLINE = b"offline"
@@ -55,7 +55,7 @@ class Device:
         clock,
         sensors=(),
         transport=None,
-        capacity=DEFAULT_CAPACITY,
+        capacity=_DEFAULT_CAPACITY,
         firmware=VERSION,
         rng=None,
         make_key=None,

@@ -36,10 +36,10 @@ D = 3709570593466943934313808350875456518954211387984321901638878553308594028355
 BASE_Y = 46316835694926478169428394003475163141307993866256225615783033603165251855960
 BASE_X = 15112221349535400772501151409588531511454012693041857206046113283949847762202
 
-TABLE_ROWS = const(32)  # row i holds 1..8 times 256**i * B
-TABLE_COLS = const(8)
-ENTRY_SIZE = const(96)  # y+x, y-x, 2*d*x*y as 32-byte little-endian numbers
-TABLE_SIZE = TABLE_ROWS * TABLE_COLS * ENTRY_SIZE
+_TABLE_ROWS = const(32)  # row i holds 1..8 times 256**i * B
+_TABLE_COLS = const(8)
+_ENTRY_SIZE = const(96)  # y+x, y-x, 2*d*x*y as 32-byte little-endian numbers
+TABLE_SIZE = _TABLE_ROWS * _TABLE_COLS * _ENTRY_SIZE
 
 _M255 = 2**255 - 1
 _IDENTITY = (0, 1, 1, 0)
@@ -80,14 +80,14 @@ class FlashTable:
 
     def __init__(self, path=None):
         self._file = _open_table(path)
-        self._buf = bytearray(ENTRY_SIZE)
+        self._buf = bytearray(_ENTRY_SIZE)
         self._view = memoryview(self._buf)  # slices of a memoryview are not copies
 
     def entry(self, offset):
         """The 96-byte entry at ``offset``; the next call overwrites it."""
         f = self._file
         f.seek(offset)
-        if f.readinto(self._buf) != ENTRY_SIZE:
+        if f.readinto(self._buf) != _ENTRY_SIZE:
             raise Ed25519Error("base table entry at %d is short" % offset)
         return self._view
 
@@ -106,7 +106,7 @@ class RamTable:
 
     def entry(self, offset):
         """The 96-byte entry at ``offset``."""
-        return self._view[offset : offset + ENTRY_SIZE]
+        return self._view[offset : offset + _ENTRY_SIZE]
 
 
 def load_table(path=None):
@@ -211,7 +211,7 @@ def base_mul(k, table=None):
             digit = digits[i]
             if not digit:
                 continue
-            o = (i >> 1) * (TABLE_COLS * ENTRY_SIZE) + ((digit if digit > 0 else -digit) - 1) * ENTRY_SIZE
+            o = (i >> 1) * (_TABLE_COLS * _ENTRY_SIZE) + ((digit if digit > 0 else -digit) - 1) * _ENTRY_SIZE
             row = lookup(o)
             ypx = frm(row[0:32], "little")
             ymx = frm(row[32:64], "little")
