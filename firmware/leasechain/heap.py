@@ -20,8 +20,9 @@ def unload(names):
     import leasechain
 
     for name in names:
-        sys.modules.pop("leasechain." + name, None)
-        if hasattr(leasechain, name):
+        # Only what was imported: its name is interned already, so this interns nothing new,
+        # which could need memory (it runs after a check that failed with MemoryError).
+        if sys.modules.pop("leasechain." + name, None) is not None and hasattr(leasechain, name):
             delattr(leasechain, name)
     gc.collect()
 
