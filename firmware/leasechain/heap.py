@@ -3,11 +3,28 @@
 An ESP32 without PSRAM leaves MicroPython 110-160 KB of heap.  ``HeapWatch``
 collects the garbage and records ``gc.mem_free()`` after every loop tick that
 did work, so ``low`` is the least free memory the app's live data ever left
-(the key, its base-point table, the outbox state, the MQTT client).  Under
+(the key, the outbox state, the MQTT client, the modules' code).  Under
 CPython there is no ``gc.mem_free`` and the watch records nothing.
+
+``unload`` drops modules the running sensor no longer needs (the
+configuration parser and the board's wiring after boot, the update code
+after a check): their code is freed once nothing else refers to it.
 """
 
 import gc
+import sys
+
+
+def unload(names):
+    """Remove each ``leasechain.<name>`` from sys.modules and from the package, then collect."""
+    import leasechain
+
+    for name in names:
+        # Only what was imported: its name is interned already, so this interns nothing new,
+        # which could need memory (it runs after a check that failed with MemoryError).
+        if sys.modules.pop("leasechain." + name, None) is not None and hasattr(leasechain, name):
+            delattr(leasechain, name)
+    gc.collect()
 
 
 class HeapWatch:

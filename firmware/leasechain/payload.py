@@ -7,38 +7,40 @@ applies, so the device never signs something a gateway must reject.
 from . import cbor
 from .const import const
 
-PROTOCOL_VERSION = const(1)
-TYPE_READING = const(1)
-TYPE_BIRTH = const(2)
+# Private (_) on purpose: MicroPython's compiler folds these into the code and keeps no
+# global, nor its name, on the heap (const.py).
+_PROTOCOL_VERSION = const(1)
+_TYPE_READING = const(1)
+_TYPE_BIRTH = const(2)
 
-K_TYPE = const(0)
-K_VERSION = const(1)
-K_DEVICE = const(2)
-K_BOOT = const(3)
-K_SEQ = const(4)
-K_TIME = const(5)
-K_SYNCED = const(6)
-K_READINGS = const(7)
-K_USAGE = const(8)
-K_PREV = const(9)
-K_DROPPED = const(10)
-K_FIRMWARE = const(11)
-K_PUBLIC_KEY = const(12)
+_K_TYPE = const(0)
+_K_VERSION = const(1)
+_K_DEVICE = const(2)
+_K_BOOT = const(3)
+_K_SEQ = const(4)
+_K_TIME = const(5)
+_K_SYNCED = const(6)
+_K_READINGS = const(7)
+_K_USAGE = const(8)
+_K_PREV = const(9)
+_K_DROPPED = const(10)
+_K_FIRMWARE = const(11)
+_K_PUBLIC_KEY = const(12)
 
-USAGE_RUN_SECONDS = const(1)
-USAGE_CYCLES = const(2)
+_USAGE_RUN_SECONDS = const(1)
+_USAGE_CYCLES = const(2)
 
 # Sensor registry (docs/protocol.md section 3.3): id -> wire integer.
-SENSOR_TEMPERATURE = const(1)  # centi-degC
-SENSOR_HUMIDITY = const(2)  # centi-%RH
-SENSOR_PRESSURE = const(3)  # Pa
-SENSOR_CURRENT = const(4)  # mA (RMS)
-SENSOR_CHIP_TEMPERATURE = const(5)  # centi-degC
-SENSOR_RUNNING = const(6)  # 0 / 1
+_SENSOR_TEMPERATURE = const(1)  # centi-degC
+_SENSOR_HUMIDITY = const(2)  # centi-%RH
+_SENSOR_PRESSURE = const(3)  # Pa
+_SENSOR_CURRENT = const(4)  # mA (RMS)
+_SENSOR_CHIP_TEMPERATURE = const(5)  # centi-degC
+_SENSOR_RUNNING = const(6)  # 0 / 1
 
 GENESIS_PREV = bytes(32)
 MAX_READINGS = const(32)
-MAX_FIRMWARE_LEN = const(32)
+_MAX_FIRMWARE_LEN = const(32)
 _U32 = 0xFFFFFFFF
 _U64 = 0xFFFFFFFFFFFFFFFF
 _I64_MIN = -(2**63)
@@ -76,17 +78,17 @@ def reading(device_id, boot, seq, time, synced, readings, run_seconds, cycles, p
             raise ValueError("reading of sensor %d must be a 64-bit integer, got %r" % (sensor, value))
     return cbor.dumps(
         {
-            K_TYPE: TYPE_READING,
-            K_VERSION: PROTOCOL_VERSION,
-            K_DEVICE: bytes(device_id),
-            K_BOOT: boot,
-            K_SEQ: seq,
-            K_TIME: time,
-            K_SYNCED: bool(synced),
-            K_READINGS: readings,
-            K_USAGE: {USAGE_RUN_SECONDS: run_seconds, USAGE_CYCLES: cycles},
-            K_PREV: bytes(prev),
-            K_DROPPED: dropped,
+            _K_TYPE: _TYPE_READING,
+            _K_VERSION: _PROTOCOL_VERSION,
+            _K_DEVICE: bytes(device_id),
+            _K_BOOT: boot,
+            _K_SEQ: seq,
+            _K_TIME: time,
+            _K_SYNCED: bool(synced),
+            _K_READINGS: readings,
+            _K_USAGE: {_USAGE_RUN_SECONDS: run_seconds, _USAGE_CYCLES: cycles},
+            _K_PREV: bytes(prev),
+            _K_DROPPED: dropped,
         }
     )
 
@@ -97,17 +99,17 @@ def birth(device_id, boot, time, synced, firmware, public_key):
     _uint("boot", boot, _U32)
     _uint("time", time, _U64)
     _bstr("public key", public_key, 32)
-    if not isinstance(firmware, str) or not 0 < len(firmware) <= MAX_FIRMWARE_LEN:
-        raise ValueError("firmware version must be 1..%d characters, got %r" % (MAX_FIRMWARE_LEN, firmware))
+    if not isinstance(firmware, str) or not 0 < len(firmware) <= _MAX_FIRMWARE_LEN:
+        raise ValueError("firmware version must be 1..%d characters, got %r" % (_MAX_FIRMWARE_LEN, firmware))
     return cbor.dumps(
         {
-            K_TYPE: TYPE_BIRTH,
-            K_VERSION: PROTOCOL_VERSION,
-            K_DEVICE: bytes(device_id),
-            K_BOOT: boot,
-            K_TIME: time,
-            K_SYNCED: bool(synced),
-            K_FIRMWARE: firmware,
-            K_PUBLIC_KEY: bytes(public_key),
+            _K_TYPE: _TYPE_BIRTH,
+            _K_VERSION: _PROTOCOL_VERSION,
+            _K_DEVICE: bytes(device_id),
+            _K_BOOT: boot,
+            _K_TIME: time,
+            _K_SYNCED: bool(synced),
+            _K_FIRMWARE: firmware,
+            _K_PUBLIC_KEY: bytes(public_key),
         }
     )

@@ -20,7 +20,7 @@ _MAX_SLEEP_MS = const(1000)
 # delivered over several ticks, so the watchdog is fed between batches.
 FLUSH_BATCH = const(20)
 # A heap line in the log every this many readings (and the low-water mark kept always).
-HEAP_LOG_EVERY = const(100)
+_HEAP_LOG_EVERY = const(100)
 
 
 class Runner:
@@ -160,7 +160,7 @@ class Runner:
 
     def _watch_heap(self):
         free = self.heap.sample()
-        due = self.readings and self.readings % HEAP_LOG_EVERY == 0 and self.readings != self._heap_logged
+        due = self.readings and self.readings % _HEAP_LOG_EVERY == 0 and self.readings != self._heap_logged
         if free is not None and due:
             self._heap_logged = self.readings
             self.log("heap: %d bytes free, lowest %d" % (free, self.heap.low))

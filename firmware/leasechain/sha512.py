@@ -11,93 +11,40 @@ operations per round as small as it can:
   above bit 63 never flows down into the low bits through ``+``, ``^`` or ``&``;
 - ``Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c))`` reuses ``a ^ b`` as the next
   round's ``b ^ c``;
-- sixteen rounds are written out per loop pass, so the eight working
-  variables and the sixteen schedule words never move between names.
+- eight rounds are written out per loop pass, so the eight working
+  variables never move between names; the sixteen schedule words are a list
+  updated in place, eight at a time;
+- the round constants are packed bytes, unpacked eight at a time: as ints
+  they would stay on the heap as big integers (the module's size on the
+  heap is about a third of the sixteen-round version's).
 """
 
 import struct
 
-_K = (
-    0x428A2F98D728AE22,
-    0x7137449123EF65CD,
-    0xB5C0FBCFEC4D3B2F,
-    0xE9B5DBA58189DBBC,
-    0x3956C25BF348B538,
-    0x59F111F1B605D019,
-    0x923F82A4AF194F9B,
-    0xAB1C5ED5DA6D8118,
-    0xD807AA98A3030242,
-    0x12835B0145706FBE,
-    0x243185BE4EE4B28C,
-    0x550C7DC3D5FFB4E2,
-    0x72BE5D74F27B896F,
-    0x80DEB1FE3B1696B1,
-    0x9BDC06A725C71235,
-    0xC19BF174CF692694,
-    0xE49B69C19EF14AD2,
-    0xEFBE4786384F25E3,
-    0x0FC19DC68B8CD5B5,
-    0x240CA1CC77AC9C65,
-    0x2DE92C6F592B0275,
-    0x4A7484AA6EA6E483,
-    0x5CB0A9DCBD41FBD4,
-    0x76F988DA831153B5,
-    0x983E5152EE66DFAB,
-    0xA831C66D2DB43210,
-    0xB00327C898FB213F,
-    0xBF597FC7BEEF0EE4,
-    0xC6E00BF33DA88FC2,
-    0xD5A79147930AA725,
-    0x06CA6351E003826F,
-    0x142929670A0E6E70,
-    0x27B70A8546D22FFC,
-    0x2E1B21385C26C926,
-    0x4D2C6DFC5AC42AED,
-    0x53380D139D95B3DF,
-    0x650A73548BAF63DE,
-    0x766A0ABB3C77B2A8,
-    0x81C2C92E47EDAEE6,
-    0x92722C851482353B,
-    0xA2BFE8A14CF10364,
-    0xA81A664BBC423001,
-    0xC24B8B70D0F89791,
-    0xC76C51A30654BE30,
-    0xD192E819D6EF5218,
-    0xD69906245565A910,
-    0xF40E35855771202A,
-    0x106AA07032BBD1B8,
-    0x19A4C116B8D2D0C8,
-    0x1E376C085141AB53,
-    0x2748774CDF8EEB99,
-    0x34B0BCB5E19B48A8,
-    0x391C0CB3C5C95A63,
-    0x4ED8AA4AE3418ACB,
-    0x5B9CCA4F7763E373,
-    0x682E6FF3D6B2B8A3,
-    0x748F82EE5DEFB2FC,
-    0x78A5636F43172F60,
-    0x84C87814A1F0AB72,
-    0x8CC702081A6439EC,
-    0x90BEFFFA23631E28,
-    0xA4506CEBDE82BDE9,
-    0xBEF9A3F7B2C67915,
-    0xC67178F2E372532B,
-    0xCA273ECEEA26619C,
-    0xD186B8C721C0C207,
-    0xEADA7DD6CDE0EB1E,
-    0xF57D4F7FEE6ED178,
-    0x06F067AA72176FBA,
-    0x0A637DC5A2C898A6,
-    0x113F9804BEF90DAE,
-    0x1B710B35131C471B,
-    0x28DB77F523047D84,
-    0x32CAAB7B40C72493,
-    0x3C9EBE0A15C9BEBC,
-    0x431D67C49C100D4C,
-    0x4CC5D4BECB3E42B6,
-    0x597F299CFC657E2A,
-    0x5FCB6FAB3AD6FAEC,
-    0x6C44198C4A475817,
+# The 80 round constants as 640 big-endian bytes, unpacked eight at a time as
+# they are used: as Python ints most of them would be heap-allocated big
+# integers for the life of the program (every one of them on a 32-bit board).
+_K = bytes.fromhex(
+    "428a2f98d728ae227137449123ef65cdb5c0fbcfec4d3b2fe9b5dba58189dbbc"
+    "3956c25bf348b53859f111f1b605d019923f82a4af194f9bab1c5ed5da6d8118"
+    "d807aa98a303024212835b0145706fbe243185be4ee4b28c550c7dc3d5ffb4e2"
+    "72be5d74f27b896f80deb1fe3b1696b19bdc06a725c71235c19bf174cf692694"
+    "e49b69c19ef14ad2efbe4786384f25e30fc19dc68b8cd5b5240ca1cc77ac9c65"
+    "2de92c6f592b02754a7484aa6ea6e4835cb0a9dcbd41fbd476f988da831153b5"
+    "983e5152ee66dfaba831c66d2db43210b00327c898fb213fbf597fc7beef0ee4"
+    "c6e00bf33da88fc2d5a79147930aa72506ca6351e003826f142929670a0e6e70"
+    "27b70a8546d22ffc2e1b21385c26c9264d2c6dfc5ac42aed53380d139d95b3df"
+    "650a73548baf63de766a0abb3c77b2a881c2c92e47edaee692722c851482353b"
+    "a2bfe8a14cf10364a81a664bbc423001c24b8b70d0f89791c76c51a30654be30"
+    "d192e819d6ef5218d69906245565a910f40e35855771202a106aa07032bbd1b8"
+    "19a4c116b8d2d0c81e376c085141ab532748774cdf8eeb9934b0bcb5e19b48a8"
+    "391c0cb3c5c95a634ed8aa4ae3418acb5b9cca4f7763e373682e6ff3d6b2b8a3"
+    "748f82ee5defb2fc78a5636f43172f6084c87814a1f0ab728cc702081a6439ec"
+    "90befffa23631e28a4506cebde82bde9bef9a3f7b2c67915c67178f2e372532b"
+    "ca273eceea26619cd186b8c721c0c207eada7dd6cde0eb1ef57d4f7fee6ed178"
+    "06f067aa72176fba0a637dc5a2c898a6113f9804bef90dae1b710b35131c471b"
+    "28db77f523047d8432caab7b40c724933c9ebe0a15c9bebc431d67c49c100d4c"
+    "4cc5d4becb3e42b6597f299cfc657e2a5fcb6fab3ad6faec6c44198c4a475817"
 )
 _IV = (
     0x6A09E667F3BCC908,
@@ -117,249 +64,67 @@ def _compress(st, block, offset):
     """Return the state after absorbing the 128-byte block at ``block[offset:]``."""
     m = _M
     r = _R
-    k = _K
-    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15 = struct.unpack_from(
-        ">16Q", block, offset
-    )
+    unpack = struct.unpack_from
+    w = list(unpack(">16Q", block, offset))
     a, b, c, d, e, f, g, h = st
     p = b ^ c
-    x = e * r
-    x = h + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (g ^ (e & (f ^ g))) + k[0] + w0
-    d = (d + x) & m
-    q = a ^ b
-    h = a * r
-    h = (x + ((h >> 28) ^ (h >> 34) ^ (h >> 39)) + (b ^ (q & p))) & m
-    x = d * r
-    x = g + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (f ^ (d & (e ^ f))) + k[1] + w1
-    c = (c + x) & m
-    p = h ^ a
-    g = h * r
-    g = (x + ((g >> 28) ^ (g >> 34) ^ (g >> 39)) + (a ^ (p & q))) & m
-    x = c * r
-    x = f + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (e ^ (c & (d ^ e))) + k[2] + w2
-    b = (b + x) & m
-    q = g ^ h
-    f = g * r
-    f = (x + ((f >> 28) ^ (f >> 34) ^ (f >> 39)) + (h ^ (q & p))) & m
-    x = b * r
-    x = e + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (d ^ (b & (c ^ d))) + k[3] + w3
-    a = (a + x) & m
-    p = f ^ g
-    e = f * r
-    e = (x + ((e >> 28) ^ (e >> 34) ^ (e >> 39)) + (g ^ (p & q))) & m
-    x = a * r
-    x = d + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (c ^ (a & (b ^ c))) + k[4] + w4
-    h = (h + x) & m
-    q = e ^ f
-    d = e * r
-    d = (x + ((d >> 28) ^ (d >> 34) ^ (d >> 39)) + (f ^ (q & p))) & m
-    x = h * r
-    x = c + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (b ^ (h & (a ^ b))) + k[5] + w5
-    g = (g + x) & m
-    p = d ^ e
-    c = d * r
-    c = (x + ((c >> 28) ^ (c >> 34) ^ (c >> 39)) + (e ^ (p & q))) & m
-    x = g * r
-    x = b + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (a ^ (g & (h ^ a))) + k[6] + w6
-    f = (f + x) & m
-    q = c ^ d
-    b = c * r
-    b = (x + ((b >> 28) ^ (b >> 34) ^ (b >> 39)) + (d ^ (q & p))) & m
-    x = f * r
-    x = a + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (h ^ (f & (g ^ h))) + k[7] + w7
-    e = (e + x) & m
-    p = b ^ c
-    a = b * r
-    a = (x + ((a >> 28) ^ (a >> 34) ^ (a >> 39)) + (c ^ (p & q))) & m
-    x = e * r
-    x = h + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (g ^ (e & (f ^ g))) + k[8] + w8
-    d = (d + x) & m
-    q = a ^ b
-    h = a * r
-    h = (x + ((h >> 28) ^ (h >> 34) ^ (h >> 39)) + (b ^ (q & p))) & m
-    x = d * r
-    x = g + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (f ^ (d & (e ^ f))) + k[9] + w9
-    c = (c + x) & m
-    p = h ^ a
-    g = h * r
-    g = (x + ((g >> 28) ^ (g >> 34) ^ (g >> 39)) + (a ^ (p & q))) & m
-    x = c * r
-    x = f + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (e ^ (c & (d ^ e))) + k[10] + w10
-    b = (b + x) & m
-    q = g ^ h
-    f = g * r
-    f = (x + ((f >> 28) ^ (f >> 34) ^ (f >> 39)) + (h ^ (q & p))) & m
-    x = b * r
-    x = e + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (d ^ (b & (c ^ d))) + k[11] + w11
-    a = (a + x) & m
-    p = f ^ g
-    e = f * r
-    e = (x + ((e >> 28) ^ (e >> 34) ^ (e >> 39)) + (g ^ (p & q))) & m
-    x = a * r
-    x = d + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (c ^ (a & (b ^ c))) + k[12] + w12
-    h = (h + x) & m
-    q = e ^ f
-    d = e * r
-    d = (x + ((d >> 28) ^ (d >> 34) ^ (d >> 39)) + (f ^ (q & p))) & m
-    x = h * r
-    x = c + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (b ^ (h & (a ^ b))) + k[13] + w13
-    g = (g + x) & m
-    p = d ^ e
-    c = d * r
-    c = (x + ((c >> 28) ^ (c >> 34) ^ (c >> 39)) + (e ^ (p & q))) & m
-    x = g * r
-    x = b + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (a ^ (g & (h ^ a))) + k[14] + w14
-    f = (f + x) & m
-    q = c ^ d
-    b = c * r
-    b = (x + ((b >> 28) ^ (b >> 34) ^ (b >> 39)) + (d ^ (q & p))) & m
-    x = f * r
-    x = a + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (h ^ (f & (g ^ h))) + k[15] + w15
-    e = (e + x) & m
-    p = b ^ c
-    a = b * r
-    a = (x + ((a >> 28) ^ (a >> 34) ^ (a >> 39)) + (c ^ (p & q))) & m
-    for t in range(16, 80, 16):
-        x = w1 * r
-        y = w14 * r
-        w0 = (w0 + ((x >> 1) ^ (x >> 8) ^ (w1 >> 7)) + w9 + ((y >> 19) ^ (y >> 61) ^ (w14 >> 6))) & m
+    for t in range(0, 80, 8):
+        if t >= 16:
+            # The next eight schedule words, in place of the ones 16 rounds back.
+            for j in range(t, t + 8):
+                x = w[(j - 15) & 15]
+                y = w[(j - 2) & 15]
+                u = x * r
+                v = y * r
+                s = j & 15
+                x = w[s] + ((u >> 1) ^ (u >> 8) ^ (x >> 7)) + w[(j - 7) & 15]
+                w[s] = (x + ((v >> 19) ^ (v >> 61) ^ (y >> 6))) & m
+        i = t & 15
+        k0, k1, k2, k3, k4, k5, k6, k7 = unpack(">8Q", _K, t * 8)
         x = e * r
-        x = h + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (g ^ (e & (f ^ g))) + k[t] + w0
+        x = h + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (g ^ (e & (f ^ g))) + k0 + w[i]
         d = (d + x) & m
         q = a ^ b
         h = a * r
         h = (x + ((h >> 28) ^ (h >> 34) ^ (h >> 39)) + (b ^ (q & p))) & m
-        x = w2 * r
-        y = w15 * r
-        w1 = (w1 + ((x >> 1) ^ (x >> 8) ^ (w2 >> 7)) + w10 + ((y >> 19) ^ (y >> 61) ^ (w15 >> 6))) & m
         x = d * r
-        x = g + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (f ^ (d & (e ^ f))) + k[t + 1] + w1
+        x = g + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (f ^ (d & (e ^ f))) + k1 + w[i + 1]
         c = (c + x) & m
         p = h ^ a
         g = h * r
         g = (x + ((g >> 28) ^ (g >> 34) ^ (g >> 39)) + (a ^ (p & q))) & m
-        x = w3 * r
-        y = w0 * r
-        w2 = (w2 + ((x >> 1) ^ (x >> 8) ^ (w3 >> 7)) + w11 + ((y >> 19) ^ (y >> 61) ^ (w0 >> 6))) & m
         x = c * r
-        x = f + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (e ^ (c & (d ^ e))) + k[t + 2] + w2
+        x = f + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (e ^ (c & (d ^ e))) + k2 + w[i + 2]
         b = (b + x) & m
         q = g ^ h
         f = g * r
         f = (x + ((f >> 28) ^ (f >> 34) ^ (f >> 39)) + (h ^ (q & p))) & m
-        x = w4 * r
-        y = w1 * r
-        w3 = (w3 + ((x >> 1) ^ (x >> 8) ^ (w4 >> 7)) + w12 + ((y >> 19) ^ (y >> 61) ^ (w1 >> 6))) & m
         x = b * r
-        x = e + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (d ^ (b & (c ^ d))) + k[t + 3] + w3
+        x = e + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (d ^ (b & (c ^ d))) + k3 + w[i + 3]
         a = (a + x) & m
         p = f ^ g
         e = f * r
         e = (x + ((e >> 28) ^ (e >> 34) ^ (e >> 39)) + (g ^ (p & q))) & m
-        x = w5 * r
-        y = w2 * r
-        w4 = (w4 + ((x >> 1) ^ (x >> 8) ^ (w5 >> 7)) + w13 + ((y >> 19) ^ (y >> 61) ^ (w2 >> 6))) & m
         x = a * r
-        x = d + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (c ^ (a & (b ^ c))) + k[t + 4] + w4
+        x = d + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (c ^ (a & (b ^ c))) + k4 + w[i + 4]
         h = (h + x) & m
         q = e ^ f
         d = e * r
         d = (x + ((d >> 28) ^ (d >> 34) ^ (d >> 39)) + (f ^ (q & p))) & m
-        x = w6 * r
-        y = w3 * r
-        w5 = (w5 + ((x >> 1) ^ (x >> 8) ^ (w6 >> 7)) + w14 + ((y >> 19) ^ (y >> 61) ^ (w3 >> 6))) & m
         x = h * r
-        x = c + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (b ^ (h & (a ^ b))) + k[t + 5] + w5
+        x = c + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (b ^ (h & (a ^ b))) + k5 + w[i + 5]
         g = (g + x) & m
         p = d ^ e
         c = d * r
         c = (x + ((c >> 28) ^ (c >> 34) ^ (c >> 39)) + (e ^ (p & q))) & m
-        x = w7 * r
-        y = w4 * r
-        w6 = (w6 + ((x >> 1) ^ (x >> 8) ^ (w7 >> 7)) + w15 + ((y >> 19) ^ (y >> 61) ^ (w4 >> 6))) & m
         x = g * r
-        x = b + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (a ^ (g & (h ^ a))) + k[t + 6] + w6
+        x = b + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (a ^ (g & (h ^ a))) + k6 + w[i + 6]
         f = (f + x) & m
         q = c ^ d
         b = c * r
         b = (x + ((b >> 28) ^ (b >> 34) ^ (b >> 39)) + (d ^ (q & p))) & m
-        x = w8 * r
-        y = w5 * r
-        w7 = (w7 + ((x >> 1) ^ (x >> 8) ^ (w8 >> 7)) + w0 + ((y >> 19) ^ (y >> 61) ^ (w5 >> 6))) & m
         x = f * r
-        x = a + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (h ^ (f & (g ^ h))) + k[t + 7] + w7
-        e = (e + x) & m
-        p = b ^ c
-        a = b * r
-        a = (x + ((a >> 28) ^ (a >> 34) ^ (a >> 39)) + (c ^ (p & q))) & m
-        x = w9 * r
-        y = w6 * r
-        w8 = (w8 + ((x >> 1) ^ (x >> 8) ^ (w9 >> 7)) + w1 + ((y >> 19) ^ (y >> 61) ^ (w6 >> 6))) & m
-        x = e * r
-        x = h + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (g ^ (e & (f ^ g))) + k[t + 8] + w8
-        d = (d + x) & m
-        q = a ^ b
-        h = a * r
-        h = (x + ((h >> 28) ^ (h >> 34) ^ (h >> 39)) + (b ^ (q & p))) & m
-        x = w10 * r
-        y = w7 * r
-        w9 = (w9 + ((x >> 1) ^ (x >> 8) ^ (w10 >> 7)) + w2 + ((y >> 19) ^ (y >> 61) ^ (w7 >> 6))) & m
-        x = d * r
-        x = g + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (f ^ (d & (e ^ f))) + k[t + 9] + w9
-        c = (c + x) & m
-        p = h ^ a
-        g = h * r
-        g = (x + ((g >> 28) ^ (g >> 34) ^ (g >> 39)) + (a ^ (p & q))) & m
-        x = w11 * r
-        y = w8 * r
-        w10 = (w10 + ((x >> 1) ^ (x >> 8) ^ (w11 >> 7)) + w3 + ((y >> 19) ^ (y >> 61) ^ (w8 >> 6))) & m
-        x = c * r
-        x = f + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (e ^ (c & (d ^ e))) + k[t + 10] + w10
-        b = (b + x) & m
-        q = g ^ h
-        f = g * r
-        f = (x + ((f >> 28) ^ (f >> 34) ^ (f >> 39)) + (h ^ (q & p))) & m
-        x = w12 * r
-        y = w9 * r
-        w11 = (w11 + ((x >> 1) ^ (x >> 8) ^ (w12 >> 7)) + w4 + ((y >> 19) ^ (y >> 61) ^ (w9 >> 6))) & m
-        x = b * r
-        x = e + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (d ^ (b & (c ^ d))) + k[t + 11] + w11
-        a = (a + x) & m
-        p = f ^ g
-        e = f * r
-        e = (x + ((e >> 28) ^ (e >> 34) ^ (e >> 39)) + (g ^ (p & q))) & m
-        x = w13 * r
-        y = w10 * r
-        w12 = (w12 + ((x >> 1) ^ (x >> 8) ^ (w13 >> 7)) + w5 + ((y >> 19) ^ (y >> 61) ^ (w10 >> 6))) & m
-        x = a * r
-        x = d + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (c ^ (a & (b ^ c))) + k[t + 12] + w12
-        h = (h + x) & m
-        q = e ^ f
-        d = e * r
-        d = (x + ((d >> 28) ^ (d >> 34) ^ (d >> 39)) + (f ^ (q & p))) & m
-        x = w14 * r
-        y = w11 * r
-        w13 = (w13 + ((x >> 1) ^ (x >> 8) ^ (w14 >> 7)) + w6 + ((y >> 19) ^ (y >> 61) ^ (w11 >> 6))) & m
-        x = h * r
-        x = c + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (b ^ (h & (a ^ b))) + k[t + 13] + w13
-        g = (g + x) & m
-        p = d ^ e
-        c = d * r
-        c = (x + ((c >> 28) ^ (c >> 34) ^ (c >> 39)) + (e ^ (p & q))) & m
-        x = w15 * r
-        y = w12 * r
-        w14 = (w14 + ((x >> 1) ^ (x >> 8) ^ (w15 >> 7)) + w7 + ((y >> 19) ^ (y >> 61) ^ (w12 >> 6))) & m
-        x = g * r
-        x = b + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (a ^ (g & (h ^ a))) + k[t + 14] + w14
-        f = (f + x) & m
-        q = c ^ d
-        b = c * r
-        b = (x + ((b >> 28) ^ (b >> 34) ^ (b >> 39)) + (d ^ (q & p))) & m
-        x = w0 * r
-        y = w13 * r
-        w15 = (w15 + ((x >> 1) ^ (x >> 8) ^ (w0 >> 7)) + w8 + ((y >> 19) ^ (y >> 61) ^ (w13 >> 6))) & m
-        x = f * r
-        x = a + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (h ^ (f & (g ^ h))) + k[t + 15] + w15
+        x = a + ((x >> 14) ^ (x >> 18) ^ (x >> 41)) + (h ^ (f & (g ^ h))) + k7 + w[i + 7]
         e = (e + x) & m
         p = b ^ c
         a = b * r

@@ -6,7 +6,7 @@ sensor's resident code does not carry it for the hours in between.
 
 import struct
 
-from .ed25519 import verify_digest
+from .ed25519_verify import verify_digest
 from .sha512 import _IV, _M, _compress
 
 
@@ -45,7 +45,7 @@ def sha512_parts(parts):
 
 
 def verify_parts(public_key, parts, signature, table=None):
-    """ed25519.verify of the message that is the concatenation of the iterable ``parts``."""
+    """ed25519_verify.verify of the message that is the concatenation of the iterable ``parts``."""
 
     def digest(big_r):
         return sha512_parts(_chain((big_r, public_key), parts))

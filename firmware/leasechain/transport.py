@@ -12,8 +12,9 @@ A transport has four methods, all bounded by a timeout:
 Failures raise ``TransportError`` (an ``OSError``).  ``MqttTransport`` uses
 ``umqtt.simple`` (installed with mip, see firmware/package.json; tested with
 1.3.4, the version PyPI carries, and written for its API);
-``UartTransport`` writes frames to a serial port; tests and the fleet
-simulator supply their own objects with the same methods.
+``UartTransport`` (framing.py, loaded only for transport "uart") writes
+frames to a serial port; tests and the fleet simulator supply their own
+objects with the same methods.
 """
 
 
@@ -193,37 +194,36 @@ def _close_quietly(client):
                 pass
 
 
-class UartTransport:
-    """Framed messages on a serial line to a gateway (no acknowledgement, no status)."""
+def build_transport(cfg, device):
+    """The link the configuration asks for (``transport``, ``mqtt``, ``uart`` of config.json)."""
+    if cfg["transport"] == "uart":
+        from machine import UART
 
-    def __init__(self, uart):
-        self._uart = uart
-        self.connected = False
+        from .framing import UartTransport
 
-    def connect(self, will_topic, will_message):
-        # A leading delimiter resynchronises a receiver that saw half a frame.
-        self._write(b"\x00")
-        self.connected = True
+        u = cfg["uart"]
+        return UartTransport(UART(u["id"], baudrate=u["baudrate"], tx=u["tx"], rx=u["rx"]))
+    m = cfg["mqtt"]
+    ssl_context = None
+    if m["tls"]:
+        import ssl
 
-    def publish(self, topic, message, retain=False):
-        if topic.endswith("/status"):
-            return  # status text is unsigned MQTT housekeeping; the serial line has no use for it
-        from .framing import frame
-
-        self._write(frame(message))
-
-    def ping(self):
-        pass
-
-    def close(self):
-        self.connected = False
-
-    def _write(self, data):
-        try:
-            written = self._uart.write(data)
-        except Exception as exc:  # noqa: BLE001 - machine.UART raises OSError; fakes may raise anything
-            self.connected = False
-            raise TransportError("UART write failed: %r" % (exc,)) from None
-        if written is not None and written != len(data):
-            self.connected = False
-            raise TransportError("UART wrote %d of %d bytes" % (written, len(data)))
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        # micropython-lib's SSLContext starts with CERT_NONE: without this line any
+        # certificate would do.  (The stubs omit the attribute.)
+        ssl_context.verify_mode = ssl.CERT_REQUIRED  # type: ignore[attr-defined]
+        with open(m["ca_file"], "rb") as f:
+            ssl_context.load_verify_locations(cadata=f.read())
+    site = cfg["site"]
+    return MqttTransport(
+        (site + "-" if site else "lc-") + device.device_hex,
+        m["host"],
+        port=m["port"],
+        # The broker's ACL pins each device to its own topics by user name (docs/protocol.md section 6).
+        user=m["user"] or device.device_hex,
+        # umqtt.simple sends a password field whenever a user is set, and fails on None.
+        password=m["password"],
+        keepalive=m["keepalive_s"],
+        timeout_s=m["timeout_s"],
+        ssl=ssl_context,
+    )

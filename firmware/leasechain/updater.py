@@ -17,28 +17,18 @@ install.py's, loaded only for a check.
 import gc
 import json
 import os
-import sys
 
 import lcboot
 
 from . import VERSION
+from .heap import unload
 from .ticks import ticks_add, ticks_diff
 
 # Loaded for a check and dropped after it: their code would otherwise take
 # heap for the hours between checks (install.py).
-_ON_DEMAND = ("install", "release", "httpget", "streamed")
+_ON_DEMAND = ("install", "release", "httpget", "streamed", "ed25519_verify")
 # A check that failed in a way release.py has no name for (MemoryError on a fragmented heap).
 CHECK_FAILED = "check_failed"
-
-
-def _unload():
-    import leasechain
-
-    for name in _ON_DEMAND:
-        sys.modules.pop("leasechain." + name, None)
-        if hasattr(leasechain, name):
-            delattr(leasechain, name)
-    gc.collect()
 
 
 class Updater:
@@ -165,7 +155,7 @@ class Updater:
             self.refuse(CHECK_FAILED, repr(exc), None)
             return False
         finally:
-            _unload()
+            unload(_ON_DEMAND)
 
     def refuse(self, reason, detail, version):
         """Log a refused or failed check and make it the status message."""

@@ -2,7 +2,6 @@
 #     micropython -X heapsize=110K firmware/unix/main.py --flash DIR [--readings N] [--period-ms MS]
 # Exit status: 0 done, 3 stopped (the ESP32's error blink), 4 restart (an update was
 # installed or rolled back: the ESP32 resets itself), 1 the app crashed.
-import gc
 import os
 import sys
 
@@ -32,15 +31,7 @@ slot = lcboot.select()
 del sys.modules["lcboot"]
 del lcboot
 
-from leasechain import ed25519
-
-# The 24 KB base-point table before anything else: after the other modules are
-# compiled the heap has no 24 KB hole left at an ESP32's size.
-gc.collect()
-ed25519.shared_table()
-gc.collect()
-
-import unixboard  # after the table, on purpose
+import unixboard
 
 try:
     status = unixboard.main(".", opts["readings"], opts["period_ms"], slot)

@@ -17,16 +17,15 @@ import os
 import model
 from micropython import const
 
-from leasechain import config, ed25519
 from leasechain.app import Device
-from leasechain.board import build_transport
 from leasechain.clock import SystemClock
-from leasechain.heap import HeapWatch
+from leasechain.heap import HeapWatch, unload
 from leasechain.identity import IdentityError
 from leasechain.runner import Runner
 from leasechain.state import StateError
 from leasechain.store import FileStore
 from leasechain.ticks import sleep_ms, ticks_diff, ticks_ms
+from leasechain.transport import build_transport
 
 EXIT_STOPPED = const(3)  # what the ESP32 shows as the 5 Hz error blink
 EXIT_RESTART = const(4)  # an update was installed or rolled back: the ESP32 resets itself
@@ -96,39 +95,17 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     EXIT_STOPPED when the board would refuse to sign, EXIT_RESTART when an
     update asks for a restart.
     """
-    # The 24 KB base-point table first, while the heap is still in one piece.
-    ed25519.shared_table()
     heap = HeapWatch()
     heap.sample()
     os.chdir(flash)
-    try:
-        cfg = config.load(config.CONFIG_FILE)
-    except config.ConfigError as exc:
-        _log("stopped: config: %s" % (exc,))
-        return EXIT_STOPPED
     machine = model.MachineModel()
-    device = Device(
-        FileStore(_flash_path(cfg["data_dir"])),
-        HostClock(),
-        build_sensors(cfg, machine, _log),
-        capacity=cfg["buffer_max"],
-        log=_log,
-    )
-    try:
-        device.start()
-    except (IdentityError, StateError) as exc:
-        _log("stopped: %s: %s" % (type(exc).__name__, exc))
+    runner = _boot(machine, slot, heap)
+    # The configuration parser and the key loader are needed only to boot: the running
+    # sensor does not carry their code.
+    unload(("config", "identity"))
+    if runner is None:
         return EXIT_STOPPED
-    device.transport = build_transport(cfg, device)
-    runner = Runner(
-        device,
-        period_s=cfg["period_s"],
-        poll_s=cfg["poll_s"],
-        keepalive_s=cfg["mqtt"]["keepalive_s"],
-        log=_log,
-        heap=heap,
-        updater=build_updater(cfg, slot, _log),
-    )
+    device = runner.device
     if period_ms:
         runner.period_ms = period_ms
         runner.poll_ms = min(runner.poll_ms, period_ms)
@@ -143,6 +120,39 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     )
     device.disconnect()
     return 0
+
+
+def _boot(machine, slot, heap):
+    """The device and its runner from config.json, as the ESP32's board.main builds them; None: stopped."""
+    from leasechain import config
+
+    try:
+        cfg = config.load(config.CONFIG_FILE)
+    except config.ConfigError as exc:
+        _log("stopped: config: %s" % (exc,))
+        return None
+    device = Device(
+        FileStore(_flash_path(cfg["data_dir"])),
+        HostClock(),
+        build_sensors(cfg, machine, _log),
+        capacity=cfg["buffer_max"],
+        log=_log,
+    )
+    try:
+        device.start()
+    except (IdentityError, StateError) as exc:
+        _log("stopped: %s: %s" % (type(exc).__name__, exc))
+        return None
+    device.transport = build_transport(cfg, device)
+    return Runner(
+        device,
+        period_s=cfg["period_s"],
+        poll_s=cfg["poll_s"],
+        keepalive_s=cfg["mqtt"]["keepalive_s"],
+        log=_log,
+        heap=heap,
+        updater=build_updater(cfg, slot, _log),
+    )
 
 
 def _run(runner, machine, readings):

@@ -12,7 +12,8 @@ from tests.firmware.device import run_mp
 
 SCRIPT = """
 import mptest
-from leasechain.transport import MqttTransport, TransportError, UartTransport
+from leasechain.framing import UartTransport
+from leasechain.transport import MqttTransport, TransportError
 
 calls = []
 

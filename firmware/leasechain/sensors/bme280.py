@@ -12,7 +12,7 @@ from ..const import const
 from ..ticks import sleep_ms as _sleep_ms
 from . import Sensor, SensorError, round_div
 
-CHIP_ID = const(0x60)
+_CHIP_ID = const(0x60)
 _REG_ID = const(0xD0)
 _REG_CALIB_TP = const(0x88)
 _REG_CALIB_H = const(0xE1)
@@ -109,8 +109,8 @@ class BME280(Sensor):
         self._address = address
         self._sleep_ms = sleep_ms or _sleep_ms
         chip = i2c.readfrom_mem(address, _REG_ID, 1)[0]
-        if chip != CHIP_ID:
-            raise SensorError("chip at 0x%02x has id 0x%02x, a BME280 has 0x%02x" % (address, chip, CHIP_ID))
+        if chip != _CHIP_ID:
+            raise SensorError("chip at 0x%02x has id 0x%02x, a BME280 has 0x%02x" % (address, chip, _CHIP_ID))
         self.calibration = Calibration(
             i2c.readfrom_mem(address, _REG_CALIB_TP, 26), i2c.readfrom_mem(address, _REG_CALIB_H, 7)
         )

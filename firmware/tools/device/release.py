@@ -93,11 +93,28 @@ def _mpy_cross() -> str:
     return found
 
 
-def _compile(source: Path, arch: str) -> bytes:
+def module_name(path: str) -> str:
+    """The dotted name a module under /lib is imported by: ``leasechain/app.py`` is ``leasechain.app``."""
+    dotted = path[: -len(".py")].replace("/", ".")
+    return dotted[: -len(".__init__")] if dotted.endswith(".__init__") else dotted
+
+
+def mpy_cross_command(source: Path, path: str, arch: str) -> list[str]:
+    """mpy-cross compiling ``source``, installed as ``path`` under /lib, for ``arch`` (output beside it).
+
+    The source name embedded for tracebacks is the module's dotted name, which
+    the import interns anyway: a file path would be one more permanent string
+    (a qstr) per module on the board's heap, and about 600 of them fill the
+    unix port's and the ESP32's fifth qstr pool (docs/firmware.md, "Heap").
+    """
+    return [_mpy_cross(), f"-march={arch}", "-s", module_name(path), str(source)]
+
+
+def _compile(source: Path, path: str, arch: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="lc-mpy-") as tmp:
         out = Path(tmp) / "out.mpy"
         done = subprocess.run(  # noqa: S603 - our compiler on our checkout's files
-            [_mpy_cross(), f"-march={arch}", "-o", str(out), str(source)],
+            [*mpy_cross_command(source, path, arch), "-o", str(out)],
             capture_output=True, text=True, timeout=60, check=False,
         )
         if done.returncode != 0:
@@ -112,7 +129,7 @@ def _contents(source: Path, arch: str | None) -> list[tuple[str, bytes]]:
         if not src.is_file():
             raise FirmwareError(f"{src} is listed in package.json but missing")
         if arch is not None and path.endswith(".py"):
-            out.append((path[: -len(".py")] + ".mpy", _compile(src, arch)))
+            out.append((path[: -len(".py")] + ".mpy", _compile(src, path, arch)))
         else:
             out.append((path, src.read_bytes()))
     for path, data in out:

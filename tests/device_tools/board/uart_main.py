@@ -7,9 +7,9 @@ import sys
 from leasechain import config
 from leasechain.app import Device
 from leasechain.clock import SystemClock
+from leasechain.framing import UartTransport
 from leasechain.sensors.chip import ChipTemperature
 from leasechain.store import FileStore
-from leasechain.transport import UartTransport
 
 
 class Console:
