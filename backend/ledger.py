@@ -250,9 +250,13 @@ class Ledger:
             )
 
     def close(self) -> None:
-        """Stop the verification threads and release the database."""
+        """Stop the verification threads, release the database and drop the in-memory state."""
         self.verifier.close()
         self.storage.close()
+        # A closed ledger serves nothing: its state, tree and id index are let go now, so a ledger
+        # opened again in the same process (a restart, a replay) reuses their memory instead of
+        # building a second copy beside them.
+        self._reset()
 
     # -- submission --------------------------------------------------------
 

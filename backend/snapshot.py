@@ -57,6 +57,17 @@ def _invoice(d: dict[str, Any]) -> Invoice:
 
 def restore(data: bytes) -> State:
     """The state whose snapshot bytes are ``data``."""
+    # The decoded tree is gone before the state is encoded again: a start holds one copy of the
+    # state beside the new one at a time, not two.
+    state = _decoded(data)
+    if encode(state) != data:
+        raise BackendError("the snapshot is not the canonical encoding of the state it holds")
+    state.recount()
+    return state
+
+
+def _decoded(data: bytes) -> State:
+    """The state ``data`` decodes to, not yet checked to be its canonical encoding."""
     try:
         s = cbor.loads(data, what="state snapshot")
         if s["enterprises"] and "credit_book" not in s:
@@ -84,7 +95,4 @@ def restore(data: bytes) -> State:
         )
     except (ProtocolError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise BackendError(f"the snapshot does not decode to a state: {exc!r}") from None
-    if encode(state) != data:
-        raise BackendError("the snapshot is not the canonical encoding of the state it holds")
-    state.recount()
     return state

@@ -443,6 +443,11 @@ class Storage:
         t = snapshots_table
         with self.engine.connect() as conn:
             row = conn.execute(select(t).where(t.c.size == size)).first()
+            if row is not None and self.dialect == "postgresql":
+                # libpq keeps its receive buffer as big as the largest row it was sent (the
+                # snapshot as hex text, twice its size) for the connection's life: this one is
+                # closed, not pooled.  A start reads one snapshot, so it costs one reconnection.
+                conn.invalidate()
         return None if row is None else Snapshot(row.size, bytes(row.digest), bytes(row.data))
 
     def latest_tree_head(self) -> tuple[int, bytes, int, bytes] | None:

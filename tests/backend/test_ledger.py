@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,6 +78,15 @@ def test_a_batch_of_submissions_keeps_its_order_and_refusals(world: World, ledge
     assert isinstance(outcomes[2], TransactionError)
     assert outcomes[2].reason is TxReason.BAD_ENCODING
     assert outcomes[3]["index"] == outcomes[0]["index"] + 1
+
+
+def test_a_closed_ledger_lets_its_state_go(world: World, ledger: Ledger) -> None:
+    # A ledger opened again in the same process builds its state in this memory, not beside it.
+    _activity(world)
+    state, tree = weakref.ref(ledger.state), weakref.ref(ledger.tree)
+    ledger.close()
+    assert (state(), tree()) == (None, None)
+    assert ledger.size == 0
 
 
 def test_restart_and_replay_give_the_same_state_digest(
