@@ -167,6 +167,7 @@ class Verifier:
         """Stop the worker processes."""
         with self._lock:
             self._prepared.clear()
+            self._keys = None  # nothing is judged ahead after this (it would start the workers again)
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = None

@@ -211,3 +211,7 @@ def test_a_batch_judged_ahead_of_its_turn_gets_the_verdicts_of_its_turn(world: W
         {"position": 7, "reason": Reason.BAD_SIGNATURE.value},
         {"position": 600, "reason": Reason.UNKNOWN_DEVICE.value},
     ]
+    # Once the verifier is closed (the server stopping), judging ahead starts no worker again.
+    ledger.verifier.close()
+    ledger.prepare(world.submission(gateway, "anchor_batch", **batch_args(msgs[:-1])))
+    assert ledger.verifier._pool is None
