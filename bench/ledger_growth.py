@@ -16,7 +16,7 @@ batches of ``--batch`` (default 1,000), one reading of every device per batch, i
   batches in flight as two gateways keep them: the next batch is handed to ``Ledger.prepare`` (as
   the HTTP API does when a request arrives) before the current one is submitted, so its
   verification overlaps the current one's database write; ``anchor_over_raw_verify_one_in_flight``
-  the same with one batch at a time (each batch is prepared and submitted alone).  The batches
+  the same with one batch at a time (each submitted alone, nothing judged ahead).  The batches
   alternate between the two ways in blocks of ``BLOCK``, so both see the same table size and load;
   a block in flight two pays its first batch's verification unoverlapped;
 - ``invoice_ms``: applying an invoice over ``--invoice-readings`` readings (default 100,000) of one
