@@ -267,6 +267,15 @@ class Ledger:
             raise outcome
         return outcome
 
+    def prepare(self, item: Submission) -> None:
+        """Begin judging a batch's messages before its turn (any thread; :meth:`Verifier.prepare`).
+
+        It changes nothing: :meth:`submit_many` uses the verdicts only if the
+        bindings at the batch's turn are those they were judged under.
+        """
+        if isinstance(item, WithMessages) and all(isinstance(m, bytes) for m in item.messages):
+            self.verifier.prepare(item.messages)
+
     def submit_many(self, raws: Sequence[Submission]) -> list[dict[str, Any] | TransactionError]:
         """Submit transactions in order, committing every accepted one in one database transaction.
 

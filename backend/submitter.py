@@ -3,8 +3,11 @@
 Requests queue their signed bytes; one writer task takes everything queued,
 submits it as one :meth:`Ledger.submit_many` call in a worker thread (so the
 event loop keeps reading requests meanwhile) and answers each request with
-its own outcome.  The writer holds :attr:`lock` while the state changes;
-readers of the state take the same lock, so they never see half a batch.
+its own outcome.  An anchored batch's messages start being verified as it is
+queued (:meth:`Ledger.prepare`), so with several gateways submitting, one
+batch is verified while the batches before it are written.  The writer holds
+:attr:`lock` while the state changes; readers of the state take the same lock,
+so they never see half a batch.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class Submitter:
     async def submit(self, raws: list[Submission]) -> list[Outcome]:
         """Queue ``raws`` and wait for their outcomes, in order."""
         future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
+        for item in raws:
+            self.ledger.prepare(item)
         await self._queue.put((raws, future))
         return await future
 

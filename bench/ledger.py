@@ -123,6 +123,7 @@ def setup(ledger: Ledger, actor: Actor, op: SigningKey, investors: int) -> dict[
             salvage_value=0,
             shares=10**9,
             share_price=1,
+            fee_terms=[{"account": account(gateway), "bps": 250}],
         )
     )
     submit_all(ledger, txs, 1000)
@@ -157,6 +158,7 @@ def setup(ledger: Ledger, actor: Actor, op: SigningKey, investors: int) -> dict[
             deposit=0,
             grace=0,
             fees=[{"account": account(gateway), "bps": 250}],
+            expires=start + 3600,
         ),
     ]
     submit_all(ledger, txs, 1000)

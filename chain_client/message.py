@@ -141,20 +141,21 @@ def check_signature(message: Message, public_key: bytes, verified: bool | None =
     already (:func:`chain_client.signatures.verify_many` checks many at
     once); the device id is checked against the key either way.
     """
-    if device_id(public_key) != message.device_id:
-        raise ProtocolError(
-            Reason.KID_MISMATCH, f"public key does not belong to device {message.device_id.hex()}"
-        )
-    if verified is None:
+    if verified is None and device_id(public_key) == message.device_id:
         try:
             VerifyKey(public_key).verify(message.envelope.to_be_signed(), message.envelope.signature)
             verified = True
         except BadSignatureError:
             verified = False
+    check_outcome(message.device_id, public_key, bool(verified))
+
+
+def check_outcome(device: bytes, public_key: bytes, verified: bool) -> None:
+    """:func:`check_signature` of a message of ``device`` once the Ed25519 outcome is known."""
+    if device_id(public_key) != device:
+        raise ProtocolError(Reason.KID_MISMATCH, f"public key does not belong to device {device.hex()}")
     if not verified:
-        raise ProtocolError(
-            Reason.BAD_SIGNATURE, f"signature does not verify for device {message.device_id.hex()}"
-        )
+        raise ProtocolError(Reason.BAD_SIGNATURE, f"signature does not verify for device {device.hex()}")
 
 
 def verify(data: bytes, public_key: bytes) -> Message:

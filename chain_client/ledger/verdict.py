@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from chain_client.canonical_reading import CanonicalReading, canonical_reading
 from chain_client.errors import ProtocolError
 from chain_client.ledger.rotation import signed_before_rotation
-from chain_client.message import Message, check_signature, decode
+from chain_client.message import Message, check_outcome, check_signature, decode
 from chain_client.payload import Reading
 from chain_client.reasons import Reason
 from chain_client.signatures import verify_many
@@ -102,25 +103,69 @@ def _verdict(reason: str, message: Message) -> Verdict:
     return Verdict(reason, device, "birth", body.boot, 0, body.time, body.time_synced, 0)
 
 
+class _Canonical(NamedTuple):
+    """A reading read by :func:`canonical_reading` whose device's key is active (rules 1 to 4 pass)."""
+
+    reading: CanonicalReading
+    device: str  # hex
+    key: Key
+
+    def verdict(self, signature_ok: bool) -> Verdict:
+        """Rule 5, as :func:`refusal` applies it."""
+        try:
+            check_outcome(self.reading.kid, self.key.public_key, signature_ok)
+            reason = ""
+        except ProtocolError as exc:
+            reason = exc.reason.value
+        r = self.reading
+        return Verdict(reason, self.device, "reading", r.boot, r.seq, r.time, r.synced, r.run_seconds)
+
+
+def _read_many(
+    messages: Sequence[bytes], keys: Mapping[str, Key]
+) -> list[tuple[Message | ProtocolError | _Canonical, Key | None]]:
+    """Each message read (rule 1) with the key its device had: a reading of an active key read by
+    :func:`canonical_reading`, anything else by the general decoder."""
+    out: list[tuple[Message | ProtocolError | _Canonical, Key | None]] = []
+    for raw in messages:
+        fast = canonical_reading(raw)
+        if fast is not None:
+            device = fast.kid.hex()
+            key = keys.get(device)
+            if key is not None and key.status == "active":
+                out.append((_Canonical(fast, device, key), key))
+                continue
+        message = read(raw)
+        out.append((message, keys.get(message.device_id.hex()) if isinstance(message, Message) else None))
+    return out
+
+
 def judge_many(messages: Sequence[bytes], keys: Mapping[str, Key]) -> list[Verdict]:
     """The verdicts of ``messages``, in order, under ``keys`` (by device id, hex) as before the batch.
 
-    The signatures still in question are checked in one call of
+    A conforming device's reading is read by :func:`canonical_reading` (the
+    same acceptance and values as the general decoder, in less time); the
+    signatures still in question are checked in one call of
     :func:`chain_client.signatures.verify_many` (libsodium, without the
     interpreter lock); the verdicts are those of :func:`judge` one by one.
     """
-    decoded = [read(raw) for raw in messages]
-    found = [keys.get(m.device_id.hex()) if isinstance(m, Message) else None for m in decoded]
+    read_ = _read_many(messages, keys)
     waiting: dict[int, tuple[bytes, bytes, bytes]] = {}
-    for i, (message, key) in enumerate(zip(decoded, found, strict=True)):
-        if isinstance(message, Message) and key is not None and not key_refusal(message, key):
+    for i, (message, key) in enumerate(read_):
+        if key is None:
+            continue
+        if isinstance(message, _Canonical):
+            waiting[i] = (key.public_key, message.reading.signature, message.reading.to_be_signed)
+        elif isinstance(message, Message) and not key_refusal(message, key):
             envelope = message.envelope
             waiting[i] = (key.public_key, envelope.signature, envelope.to_be_signed())
     checked = dict(zip(waiting, verify_many(list(waiting.values())), strict=True))
     verdicts: list[Verdict] = []
-    for i, (message, key) in enumerate(zip(decoded, found, strict=True)):
+    for i, (message, key) in enumerate(read_):
         if isinstance(message, ProtocolError):
             verdicts.append(Verdict(message.reason.value))
+        elif isinstance(message, _Canonical):
+            verdicts.append(message.verdict(checked[i]))
         else:
             verdicts.append(_verdict(refusal(message, key, checked.get(i)), message))
     return verdicts

@@ -184,3 +184,34 @@ def test_big_batches_judged_in_workers_match_the_sequential_verdicts(
     sequential = make_ledger(workers=1)
     assert sequential.digest() == digest
     assert device_id(bytes(dev.verify_key)).hex() in sequential.state.counters
+
+
+@pytest.mark.slow
+def test_a_batch_judged_ahead_of_its_turn_gets_the_verdicts_of_its_turn(world: World, ledger: Ledger) -> None:
+    maker, gateway, _token = _setup(world)
+    dev, late = seeded_key("dev"), seeded_key("late")
+    # A first batch judged in the workers gives the verifier a key map to judge ahead under.
+    first = world.do(gateway, "anchor_batch", **batch_args([reading(dev, seq=i) for i in range(1, 600)]))
+    assert first["verified"] == 599
+    msgs = [reading(dev, seq=i) for i in range(600, 1200)] + [reading(late, seq=1)]
+    item = world.submission(gateway, "anchor_batch", **batch_args(msgs))
+    ledger.prepare(item)  # judged while "late" has no key
+    world.do(maker, "bind_device", token=world.mint(maker, "SN-2"), public_key=bytes(late.verify_key))
+    result = ledger.submit(item)["result"]
+    assert (result["verified"], result["rejected"]) == (601, [])
+    # Under unchanged bindings, the verdicts judged ahead are those of the batch's own messages.
+    msgs = [reading(dev, seq=i) for i in range(1200, 1800)] + [reading(seeded_key("unbound"), seq=1)]
+    msgs[7] = msgs[7][:-1] + bytes([msgs[7][-1] ^ 1])
+    item = world.submission(gateway, "anchor_batch", **batch_args(msgs))
+    ledger.prepare(item)
+    ledger.prepare(item)  # a retry of the same request
+    result = ledger.submit(item)["result"]
+    assert result["verified"] == 599
+    assert result["rejected"] == [
+        {"position": 7, "reason": Reason.BAD_SIGNATURE.value},
+        {"position": 600, "reason": Reason.UNKNOWN_DEVICE.value},
+    ]
+    # Once the verifier is closed (the server stopping), judging ahead starts no worker again.
+    ledger.verifier.close()
+    ledger.prepare(world.submission(gateway, "anchor_batch", **batch_args(msgs[:-1])))
+    assert ledger.verifier._pool is None
