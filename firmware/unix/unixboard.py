@@ -61,11 +61,11 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     import unixboot
 
     runner = unixboot.boot(machine, slot, heap, _log)
-    # The board's wiring, the configuration parser and the key loader are needed only
-    # to boot: the running sensor does not carry their code.
+    # The board's wiring, the configuration parser, the key loader and the link builder
+    # are needed only to boot: the running sensor does not carry their code.
     del sys.modules["unixboot"]
     del unixboot
-    unload(("config", "identity"))
+    unload(("config", "identity", "link"))
     if runner is None:
         return EXIT_STOPPED
     device = runner.device

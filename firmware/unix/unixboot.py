@@ -12,7 +12,7 @@ from leasechain.identity import IdentityError
 from leasechain.runner import Runner
 from leasechain.state import StateError
 from leasechain.store import FileStore
-from leasechain.transport import build_transport
+from leasechain.link import build_transport
 from unixboard import HostClock, ignore
 
 
