@@ -6,14 +6,14 @@
 # callbacks the drivers keep are unixboard's.
 
 import model
+from unixboard import HostClock, ignore
 
 from leasechain.app import Device
 from leasechain.identity import IdentityError
+from leasechain.link import build_transport
 from leasechain.runner import Runner
 from leasechain.state import StateError
 from leasechain.store import FileStore
-from leasechain.link import build_transport
-from unixboard import HostClock, ignore
 
 
 def build_sensors(cfg, machine, log):
