@@ -28,22 +28,35 @@ class _Link:
     umqtt.simple 1.3.4 (the version on PyPI, which this firmware is tested
     with) opens its socket inside ``connect()`` without a timeout and wraps
     TLS with the old ``ussl`` module, which current MicroPython lacks.  So
-    the transport hands it this link through its ``socket`` global for the
-    one ``connect()`` call: the TCP connect, the TLS handshake (with the
-    board's ``ssl.SSLContext``) and every read are bounded by ``timeout``.
+    the transport puts a link in place of its ``socket`` global for the one
+    ``connect()`` call: the link is that module (``getaddrinfo``, ``socket()``)
+    and the one socket it opens, so the TCP connect, the TLS handshake (with
+    the board's ``ssl.SSLContext``) and every read are bounded by ``timeout``.
     umqtt.simple calls ``setblocking(True)`` after each read; here
     "blocking" means "blocking for at most ``timeout`` seconds", so no call
     outlives the watchdog.  Later umqtt.simple versions call the same
     methods (and ``settimeout`` first), so the link serves them too.
     """
 
-    def __init__(self, raw, timeout, ssl_context, host):
+    def __init__(self, net, timeout, ssl_context, host):
+        self._net = net
         self._timeout = timeout
         self._ssl = ssl_context
         self._host = host
-        self._raw = raw
-        self._raw.settimeout(timeout)
-        self._sock = self._raw
+        self._raw = None
+        self._sock = None
+
+    # -- as umqtt.simple's socket module ------------------------------------
+
+    def getaddrinfo(self, host, port, *rest):
+        return self._net.getaddrinfo(host, port, *rest)
+
+    def socket(self, *args):
+        self._raw = self._sock = self._net.socket()
+        self._raw.settimeout(self._timeout)
+        return self
+
+    # -- as the socket ------------------------------------------------------
 
     def connect(self, addr):
         self._raw.connect(addr)
@@ -68,22 +81,6 @@ class _Link:
 
     def close(self):
         self._sock.close()
-
-
-class _Sockets:
-    """What umqtt.simple's ``socket`` global offers it, making ``_Link`` sockets."""
-
-    def __init__(self, net, timeout, ssl_context, host):
-        self._net = net
-        self._timeout = timeout
-        self._ssl = ssl_context
-        self._host = host
-
-    def getaddrinfo(self, host, port, *rest):
-        return self._net.getaddrinfo(host, port, *rest)
-
-    def socket(self, *args):
-        return _Link(self._net.socket(), self._timeout, self._ssl, self._host)
 
 
 class MqttTransport:
@@ -143,7 +140,7 @@ class MqttTransport:
         if net is None:
             import socket as net
         sockets = mod.socket
-        mod.socket = _Sockets(net, self.timeout_s, self.ssl, self.host)
+        mod.socket = _Link(net, self.timeout_s, self.ssl, self.host)
         try:
             client.connect()
         except Exception as exc:  # noqa: BLE001 - umqtt raises OSError, MQTTException, IndexError, AssertionError
