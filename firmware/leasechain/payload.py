@@ -57,6 +57,15 @@ def _bstr(name, value, size):
         raise ValueError("%s must be %d bytes, got %r" % (name, size, value))
 
 
+def check_reading(sensor, value):
+    """Raise ValueError naming what is wrong unless ``sensor`` is an id in 1..65535, ``value`` an int64."""
+    _uint("sensor id", sensor, 0xFFFF)
+    if sensor == 0:
+        raise ValueError("sensor id 0 is not allowed")
+    if isinstance(value, bool) or not isinstance(value, int) or not _I64_MIN <= value <= _I64_MAX:
+        raise ValueError("reading of sensor %d must be a 64-bit integer, got %r" % (sensor, value))
+
+
 def reading(device_id, boot, seq, time, synced, readings, run_seconds, cycles, prev, dropped):
     """Encoded payload of a reading (type 1)."""
     _bstr("device id", device_id, 16)
@@ -70,12 +79,7 @@ def reading(device_id, boot, seq, time, synced, readings, run_seconds, cycles, p
     if len(readings) > MAX_READINGS:
         raise ValueError("%d readings, limit %d" % (len(readings), MAX_READINGS))
     for sensor in readings:
-        _uint("sensor id", sensor, 0xFFFF)
-        if sensor == 0:
-            raise ValueError("sensor id 0 is not allowed")
-        value = readings[sensor]
-        if isinstance(value, bool) or not isinstance(value, int) or not _I64_MIN <= value <= _I64_MAX:
-            raise ValueError("reading of sensor %d must be a 64-bit integer, got %r" % (sensor, value))
+        check_reading(sensor, readings[sensor])
     return cbor.dumps(
         {
             _K_TYPE: _TYPE_READING,
