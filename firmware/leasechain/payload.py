@@ -41,10 +41,10 @@ _SENSOR_RUNNING = const(6)  # 0 / 1
 GENESIS_PREV = bytes(32)
 MAX_READINGS = const(32)
 _MAX_FIRMWARE_LEN = const(32)
-_U32 = 0xFFFFFFFF
-_U64 = 0xFFFFFFFFFFFFFFFF
-_I64_MIN = -(2**63)
-_I64_MAX = 2**63 - 1
+_U32 = const(0xFFFFFFFF)
+_U64 = const(0xFFFFFFFFFFFFFFFF)
+_I64_MIN = const(-(2**63))
+_I64_MAX = const(2**63 - 1)
 
 
 def _uint(name, value, limit):
