@@ -29,32 +29,32 @@ class _Link:
     with) opens its socket inside ``connect()`` without a timeout and wraps
     TLS with the old ``ussl`` module, which current MicroPython lacks.  So
     the transport puts a link in place of its ``socket`` global for the one
-    ``connect()`` call: the link is that module (``getaddrinfo``, ``socket()``)
-    and the one socket it opens, so the TCP connect, the TLS handshake (with
-    the board's ``ssl.SSLContext``) and every read are bounded by ``timeout``.
+    ``connect()`` call: one class serves as that module (``getaddrinfo``,
+    ``socket()``) and as the sockets it opens, so the TCP connect, the TLS
+    handshake (with the board's ``ssl.SSLContext``) and every read are
+    bounded by ``timeout``.
     umqtt.simple calls ``setblocking(True)`` after each read; here
     "blocking" means "blocking for at most ``timeout`` seconds", so no call
     outlives the watchdog.  Later umqtt.simple versions call the same
     methods (and ``settimeout`` first), so the link serves them too.
     """
 
-    def __init__(self, net, timeout, ssl_context, host):
+    def __init__(self, net, timeout, ssl_context, host, raw=None):
         self._net = net
         self._timeout = timeout
         self._ssl = ssl_context
         self._host = host
-        self._raw = None
-        self._sock = None
+        self._raw = self._sock = raw
+        if raw is not None:
+            raw.settimeout(timeout)
 
-    # -- as umqtt.simple's socket module ------------------------------------
+    # -- as umqtt.simple's socket module (no socket of its own yet) ---------
 
     def getaddrinfo(self, host, port, *rest):
         return self._net.getaddrinfo(host, port, *rest)
 
     def socket(self, *args):
-        self._raw = self._sock = self._net.socket()
-        self._raw.settimeout(self._timeout)
-        return self
+        return _Link(self._net, self._timeout, self._ssl, self._host, self._net.socket())
 
     # -- as the socket ------------------------------------------------------
 
