@@ -4,7 +4,7 @@ Prints JSON.  The firmware's pure-Python signer runs under the real
 MicroPython interpreter (scripts/micropython-run.mjs) and under CPython, each
 with the packed base-point table read from flash as the device signs
 (``table``: ed25519.FlashTable), with the table in RAM (``ram_table``:
-ed25519.RamTable, 24 KB of heap) and without it; libsodium (PyNaCl) on the same
+ed25519_ram.RamTable, 24 KB of heap) and without it; libsodium (PyNaCl) on the same
 seed and message is the baseline, measured in the same run.  The message is the
 Sig_structure of a real reading (tests/vectors/protocol.json), which is what the
 device signs every period.
@@ -57,7 +57,7 @@ UNIX_HEAP = "110K"
 
 DEVICE_SCRIPT = """
 import gc, json, sys
-from leasechain import ed25519, ed25519_verify
+from leasechain import ed25519, ed25519_ram, ed25519_verify
 try:
     import js
     now = js.performance.now            # sub-millisecond clock of the WebAssembly host
@@ -100,7 +100,7 @@ before = gc.mem_alloc()
 table = ed25519.shared_table()
 gc.collect()
 resident = gc.mem_alloc() - before
-for name, tab in (("table", table), ("ram_table", ed25519.load_table()), ("no_table", b"")):
+for name, tab in (("table", table), ("ram_table", ed25519_ram.load_table()), ("no_table", b"")):
     key = ed25519.SigningKey(seed, tab)
     sig = key.sign(msg)
     pub = key.public_key
@@ -138,7 +138,8 @@ from leasechain import ed25519
 seed = bytes.fromhex(args["seed"])
 msg = bytes.fromhex(args["message"])
 if args["ram"]:
-    key = ed25519.SigningKey(seed, ed25519.RamTable(ram_table))
+    from leasechain import ed25519_ram
+    key = ed25519.SigningKey(seed, ed25519_ram.RamTable(ram_table))
     times = []
     for _ in range(args["rounds"]):
         t = time.ticks_us()
@@ -293,9 +294,10 @@ def _cpython_one(ed: Any, seed: bytes, message: bytes, table: bytes, rounds: int
 def cpython(seed: bytes, message: bytes, rounds: int) -> dict[str, Any]:
     """The same code imported by CPython, as the fleet simulator does."""
     ed = importlib.import_module("firmware.leasechain.ed25519")
+    ram = importlib.import_module("firmware.leasechain.ed25519_ram")
     return {
         "table": _cpython_one(ed, seed, message, ed.shared_table(), rounds),
-        "ram_table": _cpython_one(ed, seed, message, ed.load_table(), rounds),
+        "ram_table": _cpython_one(ed, seed, message, ram.load_table(), rounds),
         "no_table": _cpython_one(ed, seed, message, b"", rounds),
     }
 

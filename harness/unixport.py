@@ -94,7 +94,10 @@ class UnixBoard:
 
     def env(self) -> dict[str, str]:
         # On the board /lib holds what mip installed; firmware/unix is the board support.
-        return dict(os.environ, MICROPYPATH=f".frozen:{self.lib}:{FIRMWARE / 'unix'}")
+        # "lib" is relative to the flash directory, where main.py and run_code() work: every
+        # module's path (its __file__, interned by the import) is as short as the board's
+        # "/lib/...", not a temporary directory's, so the heap figures do not depend on it.
+        return dict(os.environ, MICROPYPATH=f".frozen:{self.lib.relative_to(self.flash)}:{FIRMWARE / 'unix'}")
 
     def install(self, url: str) -> str:
         """``mip install`` the firmware's package.json (and umqtt.simple from the index), then compile."""

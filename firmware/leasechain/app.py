@@ -26,10 +26,6 @@ STATUS_ONLINE = b"online"
 STATUS_OFFLINE = b"offline"
 
 
-_I64_MIN = -(2**63)
-_I64_MAX = 2**63 - 1
-
-
 def _print_log(message):
     print(message)
 
@@ -154,12 +150,14 @@ class Device:
                 continue
             for key in values:
                 value = values[key]
-                if _is_int(key) and 0 < key <= 0xFFFF and _is_int(value) and _I64_MIN <= value <= _I64_MAX:
-                    readings[key] = value
-                else:
+                try:
+                    payload.check_reading(key, value)
+                except ValueError:
                     # One bad value must not make the whole reading unsignable, period after period.
                     self.errors += 1
                     self.log("sensor %s gave %r = %r, not a reading; left out" % (name, key, value))
+                    continue
+                readings[key] = value
             if _counts(used):
                 run_seconds += used[0]
                 cycles += used[1]

@@ -1,7 +1,7 @@
 """The ESP32 itself: builds the device from config.json and the board's peripherals.
 
 It wires ``machine`` and ``network`` to the app (the link the configuration
-asks for is transport.build_transport's, shared with the unix board);
+asks for is link.build_transport's, shared with the unix board);
 everything it wires together is tested elsewhere with fakes.
 
 Deployed with mpremote from a checkout (docs/firmware.md)::
@@ -24,7 +24,6 @@ from .runner import Runner
 from .state import StateError
 from .store import FileStore
 from .ticks import sleep_ms, ticks_ms
-from .transport import build_transport
 
 
 def _log(message):
@@ -147,8 +146,11 @@ def main(config_path=None, slot=None):
         # key is a new device, reused counters would sign two readings per number.
         _halt(status_led, wdt, "%s: %s" % (type(exc).__name__, exc))
         return
-    unload(("identity",))  # the key is loaded: its loader's code is not kept
+    from .link import build_transport
+
     device.transport = build_transport(cfg, device)
+    del build_transport
+    unload(("identity", "link"))  # the key is loaded, the link built: their code is not kept
     wifi = _Wifi(cfg["wifi"]["ssid"], cfg["wifi"]["password"]) if cfg["transport"] == "mqtt" else None
     runner = Runner(
         device,

@@ -6,8 +6,10 @@ types a message uses are accepted: integers in -2**63 .. 2**64-1, byte and
 text strings, lists, maps, booleans, None and the one tag (``Tag``).
 """
 
-_INT_MIN = -(2**63)
-_UINT_MAX = 2**64 - 1
+from .const import const
+
+_INT_MIN = const(-(2**63))
+_UINT_MAX = const(2**64 - 1)
 
 
 class Tag:

@@ -6,9 +6,14 @@ module after it (updater.py), so its code is not on the heap between checks.
 Signing without a table (``table=b""``) also uses ``scalar_mul``.
 """
 
-from .ed25519 import _IDENTITY, _M255, BASE_X, BASE_Y, D, Ed25519Error, L, P, _double, base_mul, encode_point
+from .ed25519 import _IDENTITY, _M255, Ed25519Error, L, P, _double, base_mul, encode_point
 from .sha512 import sha512
 
+# The curve's constant and base point, which only verification (and signing without a table)
+# uses: signing multiplies the base point from the table's precomputed multiples.
+D = 37095705934669439343138083508754565189542113879843219016388785533085940283555
+BASE_Y = 46316835694926478169428394003475163141307993866256225615783033603165251855960
+BASE_X = 15112221349535400772501151409588531511454012693041857206046113283949847762202
 D2 = (2 * D) % P
 SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752
 BASE = (BASE_X, BASE_Y, 1, BASE_X * BASE_Y % P)

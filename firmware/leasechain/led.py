@@ -42,6 +42,11 @@ class StatusLed:
             return now_ms % 200 < 100
         return self._flash_at is not None and 0 <= ticks_diff(now_ms, self._flash_at) < _FLASH_MS
 
+    def show_link(self, online, now_ms):
+        """Show whether the link is up (a flash per reading) or down (1 Hz blink) at ``now_ms``."""
+        self.mode = ONLINE if online else OFFLINE
+        self.update(now_ms)
+
     def update(self, now_ms):
         on = self.lit(now_ms)
         self._pin.value(0 if on == self._inverted else 1)

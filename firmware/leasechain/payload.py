@@ -41,10 +41,10 @@ _SENSOR_RUNNING = const(6)  # 0 / 1
 GENESIS_PREV = bytes(32)
 MAX_READINGS = const(32)
 _MAX_FIRMWARE_LEN = const(32)
-_U32 = 0xFFFFFFFF
-_U64 = 0xFFFFFFFFFFFFFFFF
-_I64_MIN = -(2**63)
-_I64_MAX = 2**63 - 1
+_U32 = const(0xFFFFFFFF)
+_U64 = const(0xFFFFFFFFFFFFFFFF)
+_I64_MIN = const(-(2**63))
+_I64_MAX = const(2**63 - 1)
 
 
 def _uint(name, value, limit):
@@ -55,6 +55,15 @@ def _uint(name, value, limit):
 def _bstr(name, value, size):
     if not isinstance(value, (bytes, bytearray)) or len(value) != size:
         raise ValueError("%s must be %d bytes, got %r" % (name, size, value))
+
+
+def check_reading(sensor, value):
+    """Raise ValueError naming what is wrong unless ``sensor`` is an id in 1..65535, ``value`` an int64."""
+    _uint("sensor id", sensor, 0xFFFF)
+    if sensor == 0:
+        raise ValueError("sensor id 0 is not allowed")
+    if isinstance(value, bool) or not isinstance(value, int) or not _I64_MIN <= value <= _I64_MAX:
+        raise ValueError("reading of sensor %d must be a 64-bit integer, got %r" % (sensor, value))
 
 
 def reading(device_id, boot, seq, time, synced, readings, run_seconds, cycles, prev, dropped):
@@ -70,12 +79,7 @@ def reading(device_id, boot, seq, time, synced, readings, run_seconds, cycles, p
     if len(readings) > MAX_READINGS:
         raise ValueError("%d readings, limit %d" % (len(readings), MAX_READINGS))
     for sensor in readings:
-        _uint("sensor id", sensor, 0xFFFF)
-        if sensor == 0:
-            raise ValueError("sensor id 0 is not allowed")
-        value = readings[sensor]
-        if isinstance(value, bool) or not isinstance(value, int) or not _I64_MIN <= value <= _I64_MAX:
-            raise ValueError("reading of sensor %d must be a 64-bit integer, got %r" % (sensor, value))
+        check_reading(sensor, readings[sensor])
     return cbor.dumps(
         {
             _K_TYPE: _TYPE_READING,

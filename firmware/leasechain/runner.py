@@ -6,7 +6,6 @@ tick blocks longer than the transport's timeout; the watchdog is fed every
 tick, so a hung call resets the board and the persisted state carries on.
 """
 
-from . import led as status
 from .const import const
 from .ticks import sleep_ms as _sleep_ms
 from .ticks import ticks_add, ticks_diff
@@ -149,8 +148,7 @@ class Runner:
         if sent and self.heap is not None:
             self._watch_heap()
         if self.led is not None:
-            self.led.mode = status.ONLINE if device.online else status.OFFLINE
-            self.led.update(now)
+            self.led.show_link(device.online, now)
         if device.online and device.pending():
             return 0  # more of the backlog to send
         wait = _MAX_SLEEP_MS

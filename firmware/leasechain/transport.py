@@ -14,7 +14,7 @@ Failures raise ``TransportError`` (an ``OSError``).  ``MqttTransport`` uses
 1.3.4, the version PyPI carries, and written for its API);
 ``UartTransport`` (framing.py, loaded only for transport "uart") writes
 frames to a serial port; tests and the fleet simulator supply their own
-objects with the same methods.
+objects with the same methods.  link.py builds the one config.json asks for.
 """
 
 
@@ -28,22 +28,35 @@ class _Link:
     umqtt.simple 1.3.4 (the version on PyPI, which this firmware is tested
     with) opens its socket inside ``connect()`` without a timeout and wraps
     TLS with the old ``ussl`` module, which current MicroPython lacks.  So
-    the transport hands it this link through its ``socket`` global for the
-    one ``connect()`` call: the TCP connect, the TLS handshake (with the
-    board's ``ssl.SSLContext``) and every read are bounded by ``timeout``.
+    the transport puts a link in place of its ``socket`` global for the one
+    ``connect()`` call: one class serves as that module (``getaddrinfo``,
+    ``socket()``) and as the sockets it opens, so the TCP connect, the TLS
+    handshake (with the board's ``ssl.SSLContext``) and every read are
+    bounded by ``timeout``.
     umqtt.simple calls ``setblocking(True)`` after each read; here
     "blocking" means "blocking for at most ``timeout`` seconds", so no call
     outlives the watchdog.  Later umqtt.simple versions call the same
     methods (and ``settimeout`` first), so the link serves them too.
     """
 
-    def __init__(self, raw, timeout, ssl_context, host):
+    def __init__(self, net, timeout, ssl_context, host, raw=None):
+        self._net = net
         self._timeout = timeout
         self._ssl = ssl_context
         self._host = host
-        self._raw = raw
-        self._raw.settimeout(timeout)
-        self._sock = self._raw
+        self._raw = self._sock = raw
+        if raw is not None:
+            raw.settimeout(timeout)
+
+    # -- as umqtt.simple's socket module (no socket of its own yet) ---------
+
+    def getaddrinfo(self, host, port, *rest):
+        return self._net.getaddrinfo(host, port, *rest)
+
+    def socket(self, *args):
+        return _Link(self._net, self._timeout, self._ssl, self._host, self._net.socket())
+
+    # -- as the socket ------------------------------------------------------
 
     def connect(self, addr):
         self._raw.connect(addr)
@@ -68,22 +81,6 @@ class _Link:
 
     def close(self):
         self._sock.close()
-
-
-class _Sockets:
-    """What umqtt.simple's ``socket`` global offers it, making ``_Link`` sockets."""
-
-    def __init__(self, net, timeout, ssl_context, host):
-        self._net = net
-        self._timeout = timeout
-        self._ssl = ssl_context
-        self._host = host
-
-    def getaddrinfo(self, host, port, *rest):
-        return self._net.getaddrinfo(host, port, *rest)
-
-    def socket(self, *args):
-        return _Link(self._net.socket(), self._timeout, self._ssl, self._host)
 
 
 class MqttTransport:
@@ -143,7 +140,7 @@ class MqttTransport:
         if net is None:
             import socket as net
         sockets = mod.socket
-        mod.socket = _Sockets(net, self.timeout_s, self.ssl, self.host)
+        mod.socket = _Link(net, self.timeout_s, self.ssl, self.host)
         try:
             client.connect()
         except Exception as exc:  # noqa: BLE001 - umqtt raises OSError, MQTTException, IndexError, AssertionError
@@ -192,38 +189,3 @@ def _close_quietly(client):
                 sock.close()
             except Exception:  # noqa: BLE001, S110 - nothing left to release
                 pass
-
-
-def build_transport(cfg, device):
-    """The link the configuration asks for (``transport``, ``mqtt``, ``uart`` of config.json)."""
-    if cfg["transport"] == "uart":
-        from machine import UART
-
-        from .framing import UartTransport
-
-        u = cfg["uart"]
-        return UartTransport(UART(u["id"], baudrate=u["baudrate"], tx=u["tx"], rx=u["rx"]))
-    m = cfg["mqtt"]
-    ssl_context = None
-    if m["tls"]:
-        import ssl
-
-        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        # micropython-lib's SSLContext starts with CERT_NONE: without this line any
-        # certificate would do.  (The stubs omit the attribute.)
-        ssl_context.verify_mode = ssl.CERT_REQUIRED  # type: ignore[attr-defined]
-        with open(m["ca_file"], "rb") as f:
-            ssl_context.load_verify_locations(cadata=f.read())
-    site = cfg["site"]
-    return MqttTransport(
-        (site + "-" if site else "lc-") + device.device_hex,
-        m["host"],
-        port=m["port"],
-        # The broker's ACL pins each device to its own topics by user name (docs/protocol.md section 6).
-        user=m["user"] or device.device_hex,
-        # umqtt.simple sends a password field whenever a user is set, and fails on None.
-        password=m["password"],
-        keepalive=m["keepalive_s"],
-        timeout_s=m["timeout_s"],
-        ssl=ssl_context,
-    )

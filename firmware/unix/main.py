@@ -21,6 +21,7 @@ def _args(argv):
 
 
 opts = _args(sys.argv[1:])
+del _args  # read once: its code is not kept while the sensor runs
 os.chdir(opts["flash"])
 
 import lcboot  # the flash directory first: slot.json is relative to it

@@ -66,10 +66,11 @@ class ModelI2C:
     def __init__(self, model, address=0x76):
         self.model = model
         self.address = address
-        self.mem = bytearray(256)
-        self.mem[0x88 : 0x88 + len(_CALIB_TP)] = _CALIB_TP
-        self.mem[0xE1 : 0xE1 + len(_CALIB_H)] = _CALIB_H
-        self.mem[0xD0] = 0x60
+        # Registers 0x80-0xFF, the only ones a BME280 has: calibration, id, control, data.
+        self.mem = bytearray(128)
+        self.mem[0x08 : 0x08 + len(_CALIB_TP)] = _CALIB_TP
+        self.mem[0x61 : 0x61 + len(_CALIB_H)] = _CALIB_H
+        self.mem[0x50] = 0x60
 
     def _check(self, address):
         if address != self.address:
@@ -86,11 +87,11 @@ class ModelI2C:
             return (data + bytes((h >> 8, h & 0xFF)))[:n]
         if reg == 0xF3:
             return b"\x00"  # conversion done
-        return bytes(self.mem[reg : reg + n])
+        return bytes(self.mem[reg - 0x80 : reg - 0x80 + n])
 
     def writeto_mem(self, address, reg, data):
         self._check(address)
-        self.mem[reg : reg + len(data)] = data
+        self.mem[reg - 0x80 : reg - 0x80 + len(data)] = data
 
 
 class ModelAdc:
@@ -117,9 +118,6 @@ class ModelPin:
 
     def irq(self, handler=None, trigger=None):
         self.model.watch_cycles(handler)
-
-    def value(self):
-        return 1
 
 
 def chip_celsius():

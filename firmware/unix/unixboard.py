@@ -13,19 +13,14 @@
 
 import gc
 import os
+import sys
 
 import model
 from micropython import const
 
-from leasechain.app import Device
 from leasechain.clock import SystemClock
 from leasechain.heap import HeapWatch, unload
-from leasechain.identity import IdentityError
-from leasechain.runner import Runner
-from leasechain.state import StateError
-from leasechain.store import FileStore
 from leasechain.ticks import sleep_ms, ticks_diff, ticks_ms
-from leasechain.transport import build_transport
 
 EXIT_STOPPED = const(3)  # what the ESP32 shows as the 5 Hz error blink
 EXIT_RESTART = const(4)  # an update was installed or rolled back: the ESP32 resets itself
@@ -47,44 +42,8 @@ class HostClock(SystemClock):
         self.synced = True
 
 
-def build_sensors(cfg, machine, log):
-    """The drivers the configuration enables, on the model's buses (board.build_sensors on the ESP32)."""
-    from leasechain.sensors import SensorError
-    from leasechain.sensors.bme280 import BME280
-    from leasechain.sensors.chip import ChipTemperature
-    from leasechain.sensors.clamp import CurrentClamp
-    from leasechain.sensors.pulse import PulseCounter
-
-    bme = clamp = pulse = chip = None
-    if cfg["bme280"]["enabled"]:
-        try:
-            bme = BME280(model.ModelI2C(machine), cfg["bme280"]["address"], sleep_ms=lambda ms: None)
-        except (OSError, SensorError) as exc:
-            log("BME280 not available: %r" % (exc,))
-    if cfg["current"]["enabled"]:
-        c = cfg["current"]
-        adc = model.ModelAdc(machine, c["ma_per_volt"])
-        clamp = CurrentClamp(adc, c["ma_per_volt"], c["threshold_ma"], c["samples"])
-    if cfg["pulse"]["enabled"]:
-        guard = (lambda: None, lambda state: None)  # the model calls the handler between ticks
-        pulse = PulseCounter(model.ModelPin(machine), cfg["pulse"]["debounce_ms"], trigger=1, irq_guard=guard)
-    if cfg["chip_temperature"]["enabled"]:
-        chip = ChipTemperature(model.chip_celsius, "C")
-    return [s for s in (bme, clamp, pulse, chip) if s is not None]
-
-
-def _flash_path(path):
-    # The board's absolute paths ("/data") live inside the flash directory.
-    return path.lstrip("/") or "."
-
-
-def build_updater(cfg, slot, log):
-    """The over-the-air updater, imported only when the configuration turns updates on."""
-    if not cfg["update"]["url"]:
-        return None
-    from leasechain.updater import from_config
-
-    return from_config(cfg, slot, log)
+def ignore(*args):
+    """A callback that does nothing: no delay after a BME280 measurement, no interrupts to mask."""
 
 
 def main(flash=".", readings=0, period_ms=0, slot=None):
@@ -99,10 +58,14 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     heap.sample()
     os.chdir(flash)
     machine = model.MachineModel()
-    runner = _boot(machine, slot, heap)
-    # The configuration parser and the key loader are needed only to boot: the running
-    # sensor does not carry their code.
-    unload(("config", "identity"))
+    import unixboot
+
+    runner = unixboot.boot(machine, slot, heap, _log)
+    # The board's wiring, the configuration parser, the key loader and the link builder
+    # are needed only to boot: the running sensor does not carry their code.
+    del sys.modules["unixboot"]
+    del unixboot
+    unload(("config", "identity", "link"))
     if runner is None:
         return EXIT_STOPPED
     device = runner.device
@@ -120,39 +83,6 @@ def main(flash=".", readings=0, period_ms=0, slot=None):
     )
     device.disconnect()
     return 0
-
-
-def _boot(machine, slot, heap):
-    """The device and its runner from config.json, as the ESP32's board.main builds them; None: stopped."""
-    from leasechain import config
-
-    try:
-        cfg = config.load(config.CONFIG_FILE)
-    except config.ConfigError as exc:
-        _log("stopped: config: %s" % (exc,))
-        return None
-    device = Device(
-        FileStore(_flash_path(cfg["data_dir"])),
-        HostClock(),
-        build_sensors(cfg, machine, _log),
-        capacity=cfg["buffer_max"],
-        log=_log,
-    )
-    try:
-        device.start()
-    except (IdentityError, StateError) as exc:
-        _log("stopped: %s: %s" % (type(exc).__name__, exc))
-        return None
-    device.transport = build_transport(cfg, device)
-    return Runner(
-        device,
-        period_s=cfg["period_s"],
-        poll_s=cfg["poll_s"],
-        keepalive_s=cfg["mqtt"]["keepalive_s"],
-        log=_log,
-        heap=heap,
-        updater=build_updater(cfg, slot, _log),
-    )
 
 
 def _run(runner, machine, readings):

@@ -33,9 +33,10 @@ pytestmark = [pytest.mark.mosquitto, pytest.mark.micropython, pytest.mark.slow]
 # pointer takes twice the room it takes on an ESP32, so this is the harder case
 # (docs/firmware.md, "Heap"; python -m bench.firmware_heap measures it).
 HEAP = "110K"
-# 31 KB: the lowest measured here is 33 984 bytes in every boot (35 264 after 1 000
-# readings in bench.firmware_heap); the floor catches a regression of 2 KB, not noise.
-HEAP_FLOOR = 31 * 1024
+# 40 KB, the target for an ESP32's heap, met even on this 64-bit build: the lowest measured
+# here is 41 696 bytes in every boot (41 792 after 1 000 readings in bench.firmware_heap),
+# the same in every run; the floor catches a regression of 0.7 KB.
+HEAP_FLOOR = 40 * 1024
 
 @pytest.fixture(scope="module")
 def site_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -28,7 +28,7 @@ from harness.mosquitto import Mosquitto
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.micropython, pytest.mark.slow]
 
-# 110K (test_unixport.py) plus what a check for an update needs: 127K by bisection, but a check
+# 110K (test_unixport.py) plus what a check for an update needs: 124K by bisection, but a check
 # that fails on a fragmented heap is retried later, which these tests do not wait for.
 HEAP = "148K"  # docs/firmware.md, "Heap"
 RELEASE_KEY = SigningKey(bytes(range(32)))
