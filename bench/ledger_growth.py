@@ -4,7 +4,8 @@ Anchors ``--readings N`` readings (default 2,000,000) from ``--devices`` devices
 batches of ``--batch`` (default 1,000), one reading of every device per batch, in process on SQLite
 (or on the database ``--db URL``).  In the same run it measures:
 
-- ``rss_mb_per_million_readings``: growth of the process's resident memory between N/2 and N;
+- ``rss_mb_per_million_readings``: growth of the process's resident memory between N/2 and N,
+  across the restart at N/2 (the ledger is closed and opened again in the same process);
 - ``disk_bytes_per_reading``: database size (after a WAL checkpoint) per reading anchored; on
   PostgreSQL the schema's tables with their indexes and TOAST (``pg_total_relation_size``);
 - ``restart_seconds_half`` and ``restart_seconds``: opening the ledger again after N/2 and after N
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -257,10 +259,28 @@ def _token(fleet: Fleet, serial: str) -> str:
 
 
 def run(options: argparse.Namespace) -> dict[str, Any]:
-    """The whole measurement."""
+    """The whole measurement; the database it wrote is removed afterwards."""
     work = Path(tempfile.mkdtemp(prefix="leasechain-growth-"))
-    url = options.db or f"sqlite:///{work / 'ledger.sqlite3'}"
     schema = f"growth_{os.getpid()}" if options.db else None
+    try:
+        return _measure(options, work, schema)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if options.db and schema:
+            _drop_schema(options.db, schema)
+
+
+def _drop_schema(db: str, schema: str) -> None:
+    engine = create_engine(normalise_url(db))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        engine.dispose()
+
+
+def _measure(options: argparse.Namespace, work: Path, schema: str | None) -> dict[str, Any]:
+    url = options.db or f"sqlite:///{work / 'ledger.sqlite3'}"
     clock = Clock()
     ledger, _ = _open(url, schema, clock)
     ledger.begin("growth", "EUR")
@@ -325,7 +345,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--invoice-readings", type=int, default=100_000)
     parser.add_argument("--db", default=None, help="a PostgreSQL URL instead of SQLite")
-    print(json.dumps(run(parser.parse_args())))
+    options = parser.parse_args()
+    least = 2 * (BLOCK + 2) * options.batch  # each half anchors a block each way
+    if options.readings < least:
+        parser.error(f"--readings {options.readings}: at least {least} with --batch {options.batch}")
+    print(json.dumps(run(options)))
 
 
 if __name__ == "__main__":
