@@ -146,13 +146,7 @@ def canonical_reading(data: bytes) -> CanonicalReading | None:
         return None
     payload, end = found
     try:
-        m = cbor2.loads(
-            payload,
-            semantic_decoders={},
-            max_depth=cbor.MAX_DEPTH,
-            allow_indefinite=False,
-            allow_duplicate_keys=False,
-        )
+        m = cbor.strict_decode(payload)
     except Exception:  # noqa: BLE001 - the general decoder reports it
         return None
     # Keys compared by type too: CBOR true and 1.0 equal 1 as dictionary keys, yet are other items.

@@ -102,6 +102,17 @@ def _check_types(value: CBORValue, allowed_tags: frozenset[int], what: str, dept
     raise ProtocolError(Reason.BAD_CBOR, f"{what} holds a {kind.__name__}, which the protocol does not allow")
 
 
+def strict_decode(data: bytes, max_depth: int = MAX_DEPTH) -> CBORValue:
+    """cbor2's decoder as the protocol runs it on untrusted input; raises cbor2's own errors.
+
+    Tags are returned raw so that no semantic decoder (bignums, shared references, dates, ...)
+    runs; indefinite lengths and duplicate map keys are refused.
+    """
+    return cbor2.loads(
+        data, semantic_decoders={}, max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False
+    )
+
+
 def loads(data: bytes, *, what: str, allowed_tags: frozenset[int] = frozenset()) -> CBORValue:
     """Decode one canonical CBOR item filling all of ``data``.
 
@@ -115,15 +126,7 @@ def loads(data: bytes, *, what: str, allowed_tags: frozenset[int] = frozenset())
     if not data:
         raise ProtocolError(Reason.BAD_CBOR, f"{what} is empty")
     try:
-        value = cbor2.loads(
-            data,
-            # Tags are returned raw so that no semantic decoder (bignums,
-            # shared references, dates, ...) runs on untrusted input.
-            semantic_decoders={},
-            max_depth=MAX_DEPTH + 2,
-            allow_indefinite=False,
-            allow_duplicate_keys=False,
-        )
+        value = strict_decode(data, MAX_DEPTH + 2)
     except Exception as exc:  # noqa: BLE001 - any decoder failure is bad input, never a crash
         raise ProtocolError(Reason.BAD_CBOR, f"{what} is not well-formed CBOR ({exc})") from None
     _check_types(value, allowed_tags, what)

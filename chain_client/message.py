@@ -92,13 +92,7 @@ def _payload_fast(data: bytes) -> Reading | Birth | None:
     goes through the general path, which names the precise reason.
     """
     try:
-        value = cbor2.loads(
-            data,
-            semantic_decoders={},
-            max_depth=cbor.MAX_DEPTH,
-            allow_indefinite=False,
-            allow_duplicate_keys=False,
-        )
+        value = cbor.strict_decode(data)
     except Exception:  # noqa: BLE001 - the general path reports it
         return None
     if type(value) is not dict:
