@@ -203,8 +203,10 @@ def _serve(args: argparse.Namespace, stops: StopRequests) -> None:
                     "witnesses": sorted(cosigner.clients) if cosigner else [],
                 }
             )
+            server = uvicorn.Server(config)
+            stops.on_stop(lambda: setattr(server, "should_exit", True))
             stops.check()
-            uvicorn.Server(config).run(sockets=[sock])
+            server.run(sockets=[sock])
     finally:
         ledger.close()
 

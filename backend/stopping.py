@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -26,6 +27,7 @@ class StopRequests:
         self.signum: int | None = None
         self._woken = threading.Event()
         self._previous: dict[int, Any] = {}
+        self._listeners: list[Callable[[], None]] = []
 
     def __enter__(self) -> StopRequests:
         self._previous = {sig: signal.signal(sig, self._note) for sig in STOP_SIGNALS}
@@ -39,6 +41,17 @@ class StopRequests:
     def _note(self, signum: int, _frame: FrameType | None) -> None:
         self.signum = signum
         self._woken.set()
+        for listener in self._listeners:
+            listener()
+
+    def on_stop(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (from the signal handler: it must only set a flag) on a stop signal.
+
+        For a step that stops by its own flag, such as uvicorn's ``should_exit``: a signal
+        that comes after the last :meth:`check` but before the step puts its own handlers in
+        place is not lost.
+        """
+        self._listeners.append(listener)
 
     def check(self) -> None:
         """Raise :class:`Stopped` if a stop signal came since the context began."""

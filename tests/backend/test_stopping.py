@@ -63,3 +63,20 @@ def test_a_stop_during_the_start_ends_the_server_and_leaves_a_log_that_opens(
         replay_command = [*command(), "replay", "--data-dir", str(data)]
         replay = subprocess.run(replay_command, capture_output=True, text=True, check=False)
         assert replay.returncode == 0, replay.stderr
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_stop_right_after_the_listening_line_is_not_lost(tmp_path: Path, attempt: int) -> None:
+    # The window between the last check of the start and uvicorn's own handlers.
+    serve = [*command(), "serve", "--data-dir", str(tmp_path / f"data{attempt}"), "--port", "0"]
+    process = subprocess.Popen(serve, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    assert '"listening"' in process.stderr.readline()
+    process.send_signal(signal.SIGTERM)
+    try:
+        status = process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("still running 30 s after SIGTERM") from None
+    assert status == 0
+    assert '"stopped": "SIGTERM"' in process.stderr.read()
