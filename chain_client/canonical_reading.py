@@ -53,7 +53,7 @@ from chain_client.payload import (
 )
 
 # Tag 18, array(4), then the protected header as a 21-byte bstr: {1: -8, 4: h'<16-byte kid>'}.
-_HEAD = b"\xd2\x84" + bytes((0x40 | len(cose._PROTECTED_PREFIX) + cose.KID_SIZE,)) + cose._PROTECTED_PREFIX
+_HEAD = b"\xd2\x84" + bytes((0x40 | len(cose.PROTECTED_PREFIX) + cose.KID_SIZE,)) + cose.PROTECTED_PREFIX
 _KID_START = len(_HEAD)
 _KID_END = _KID_START + cose.KID_SIZE
 _PAYLOAD_HEAD = _KID_END + 1  # after the empty unprotected map (0xa0)

@@ -88,8 +88,8 @@ def _tag_of(data: bytes) -> str:
     return f"tag {int.from_bytes(data[1 : 1 + width], 'big')}"
 
 
-_PROTECTED_PREFIX = b"\xa2\x01\x27\x04\x50"  # {1: -8, 4: h'<16 bytes>'}
-_PROTECTED_SIZE = len(_PROTECTED_PREFIX) + KID_SIZE
+PROTECTED_PREFIX = b"\xa2\x01\x27\x04\x50"  # {1: -8, 4: h'<16 bytes>'}
+PROTECTED_SIZE = len(PROTECTED_PREFIX) + KID_SIZE
 
 
 def _bstr_at(data: bytes, pos: int) -> tuple[bytes, int] | None:
@@ -117,10 +117,10 @@ def _parse_fast(data: bytes) -> Sign1 | None:
     if data[:2] != b"\xd2\x84":
         return None
     protected = _bstr_at(data, 2)
-    if protected is None or len(protected[0]) != _PROTECTED_SIZE:
+    if protected is None or len(protected[0]) != PROTECTED_SIZE:
         return None
     header, pos = protected
-    if not header.startswith(_PROTECTED_PREFIX) or data[pos : pos + 1] != b"\xa0":
+    if not header.startswith(PROTECTED_PREFIX) or data[pos : pos + 1] != b"\xa0":
         return None
     payload = _bstr_at(data, pos + 1)
     if payload is None:
@@ -131,7 +131,7 @@ def _parse_fast(data: bytes) -> Sign1 | None:
     return Sign1(
         raw=data,
         protected=header,
-        kid=header[len(_PROTECTED_PREFIX) :],
+        kid=header[len(PROTECTED_PREFIX) :],
         payload=body,
         signature=data[pos + 2 :],
     )
