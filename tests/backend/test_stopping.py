@@ -41,7 +41,7 @@ def test_a_signal_cuts_a_wait_short() -> None:
         assert time.monotonic() - started < 10
 
 
-@pytest.mark.parametrize("delay", [0.4, 0.9, 1.4, 1.9, 2.4, 2.9])
+@pytest.mark.parametrize("delay", [0.6, 1.6, 2.6])
 def test_a_stop_during_the_start_ends_the_server_and_leaves_a_log_that_opens(
     tmp_path: Path, delay: float
 ) -> None:
@@ -65,7 +65,7 @@ def test_a_stop_during_the_start_ends_the_server_and_leaves_a_log_that_opens(
         assert replay.returncode == 0, replay.stderr
 
 
-@pytest.mark.parametrize("attempt", range(3))
+@pytest.mark.parametrize("attempt", range(2))
 def test_a_stop_right_after_the_listening_line_is_not_lost(tmp_path: Path, attempt: int) -> None:
     # The window between the last check of the start and uvicorn's own handlers.
     serve = [*command(), "serve", "--data-dir", str(tmp_path / f"data{attempt}"), "--port", "0"]
