@@ -9,7 +9,9 @@ batches of ``--batch`` (default 1,000), one reading of every device per batch, i
 - ``disk_bytes_per_reading``: database size (after a WAL checkpoint) per reading anchored; on
   PostgreSQL the schema's tables with their indexes and TOAST (``pg_total_relation_size``);
 - ``restart_seconds_half`` and ``restart_seconds``: opening the ledger again after N/2 and after N
-  (the newest snapshot plus the tail);
+  (the newest snapshot plus the tail); ``restart_tail_entries_half`` and ``restart_tail_entries``
+  the entries each replayed after its snapshot (the tail's length depends on where N falls between
+  two checkpoints, not on N);
 - ``digest_ms``: ``GET /v1/state/digest``'s work after a new entry (the digest is cached per size);
 - ``anchor_over_raw_verify``: anchoring time per reading over raw PyNaCl verification of the same
   messages (one core, no decoding), the baseline measured in the same run (the mean of one batch
@@ -301,6 +303,7 @@ def _measure(options: argparse.Namespace, work: Path, schema: str | None) -> dic
     disk_half = _disk_bytes(work, options.db, schema)
     ledger.close()
     ledger, out["restart_seconds_half"] = _open(url, schema, clock)
+    out["restart_tail_entries_half"] = ledger.size - ledger.started_from
     fleet.ledger = ledger
     _anchor_half(fleet, half, options.batch, anchored)
     raws.append(raw_verify_seconds_many(sample, fleet))
@@ -315,6 +318,7 @@ def _measure(options: argparse.Namespace, work: Path, schema: str | None) -> dic
     ledger, out["restart_seconds"] = _open(url, schema, clock)
     fleet.ledger = ledger
     out["restart_started_from"] = ledger.started_from
+    out["restart_tail_entries"] = ledger.size - ledger.started_from
     out["digest_ms"] = round(_digest_ms(ledger, actor), 2)
     out["anchor_over_raw_verify"] = round(anchored.per_batch(2) / raw, 3)
     out["anchor_over_raw_verify_one_in_flight"] = round(anchored.per_batch(1) / raw, 3)
