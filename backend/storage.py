@@ -375,13 +375,22 @@ class Storage:
         return f'"{self.schema}"."{name}"' if self.schema else f'"{name}"'
 
     def _insert_fast(self, conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
-        """Bulk insert through the driver's executemany: the rows are tuples of the table's columns,
-        already typed and checked."""
+        """Bulk insert through the driver: the rows are tuples of the table's columns, already typed
+        and checked.  PostgreSQL takes them by ``COPY``: for a batch's thousand readings that is about a
+        quarter of the CPU of ``executemany``, the server's and this process's together
+        (``python -m bench.pg_copy``), CPU that a small machine would take from verifying the next
+        batch."""
         names = [c.name for c in table.columns]
-        mark = "?" if self.dialect == "sqlite" else "%s"
         name = self._table(table.name)
         columns = ", ".join(f'"{n}"' for n in names)
-        marks = ", ".join([mark] * len(names))
+        if self.dialect == "postgresql":
+            driver = conn.connection.driver_connection
+            # Only our own table and column names go into the text; the values travel as COPY data.
+            with driver.cursor() as cursor, cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["?"] * len(names))
         # Only our own table and column names go into the text; values are bound parameters.
         sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608
         conn.exec_driver_sql(sql, rows)
