@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,19 @@ import pytest
 
 from harness.micropython import MicroPython
 from harness.mosquitto import Mosquitto
+from harness.ports import PORTS_ENV, block
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On a parallel worker (pytest-xdist), servers' ports come from a range of this worker's own.
+
+    Set in the environment, so the programs the tests start (the demo, the simulator's site) pick
+    from it too: no two workers can be handed the same port between picking it and listening on it.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ...
+    if worker is not None:
+        count = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+        os.environ[PORTS_ENV] = block(int(worker.removeprefix("gw")), count)
 
 
 @pytest.fixture
