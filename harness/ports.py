@@ -5,7 +5,8 @@ server started on it listens, another process that asks the kernel for one may b
 number.  Processes that start servers side by side (the suite's parallel workers) are therefore
 given ranges of their own in ``$LEASECHAIN_PORTS`` (``block()``), below the kernel's ephemeral
 range, where neither the kernel's picks nor another worker's can land; their child processes
-inherit it.
+inherit it.  In a range, a process's picks move on through it rather than start afresh, so it is
+not handed a port it picked a moment ago and has not bound yet.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import os
 import secrets
 import socket
 import subprocess
+import threading
 import time
 
 PORTS_ENV = "LEASECHAIN_PORTS"
 # Below Linux's ephemeral range (32768-60999 unless ip_local_port_range says otherwise), and above
 # the well-known services a developer's machine runs.
 PARALLEL_PORTS = (20000, 32767)
+
+_cursor: dict[str, int] = {}  # range -> where this process's next pick in it starts
+_cursor_lock = threading.Lock()
 
 
 class PortTimeoutError(TimeoutError):
@@ -53,15 +58,19 @@ def free_port() -> int:
     low, _, high = chosen.partition("-")
     first, last = int(low), int(high)
     count = last - first + 1
-    # From a random point of the range: a child process picking in its parent's range starts elsewhere.
-    offset = secrets.randbelow(count)
-    for step in range(count):
-        port = first + (offset + step) % count
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue  # listened on, or still held by a closing connection
+    with _cursor_lock:
+        # Onwards from the port after this process's last pick: ports it picked and has not bound
+        # yet (three witnesses picked, then started) are not handed out again.  The first pick
+        # starts at a random point, so a child process picking in its parent's range starts elsewhere.
+        offset = _cursor.get(chosen, secrets.randbelow(count) if count > 0 else 0)
+        for step in range(count):
+            port = first + (offset + step) % count
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue  # listened on, or still held by a closing connection
+            _cursor[chosen] = (offset + step + 1) % count
             return port
     raise OSError(f"no free port in {PORTS_ENV}={chosen}")
 

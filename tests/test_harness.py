@@ -144,6 +144,15 @@ def test_a_port_is_picked_in_the_range_given_and_a_taken_one_is_passed_over(
             free_port()
 
 
+def test_ports_picked_and_not_yet_bound_are_not_picked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Three witnesses are given their ports first and started after: no two may share one.
+    low = PARALLEL_PORTS[0]
+    monkeypatch.setenv(PORTS_ENV, f"{low}-{low + 39}")
+    picked = [free_port() for _ in range(12)]
+    assert len(set(picked)) == 12, picked
+    assert all(low <= port <= low + 39 for port in picked)
+
+
 def test_one_broker_configuration_with_and_without_persistence(tmp_path: Path) -> None:
     kept = write_config(tmp_path, "127.0.0.1", 1884, persistence=True).read_text().splitlines()
     assert "persistence true" in kept
