@@ -14,7 +14,15 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from harness.micropython import MicroPython
 from harness.mosquitto import LIMITS, Mosquitto, write_config
-from harness.ports import PortTimeoutError, ProcessExitedError, free_port, wait_for_port
+from harness.ports import (
+    PARALLEL_PORTS,
+    PORTS_ENV,
+    PortTimeoutError,
+    ProcessExitedError,
+    block,
+    free_port,
+    wait_for_port,
+)
 
 
 def _connects(broker: Mosquitto) -> bool:
@@ -94,6 +102,55 @@ def test_waiting_for_a_port_fails_at_once_when_the_process_exits() -> None:
 def test_waiting_for_a_port_nobody_opens_times_out() -> None:
     with pytest.raises(PortTimeoutError, match=r"nothing listens on 127\.0\.0\.1:"):
         wait_for_port("127.0.0.1", free_port(), timeout=0.3)
+
+
+def test_parallel_workers_pick_ports_from_ranges_that_do_not_overlap() -> None:
+    for count in (1, 2, 3, 4, 8):
+        ranges = [tuple(map(int, block(i, count).split("-"))) for i in range(count)]
+        assert ranges[0][0] == PARALLEL_PORTS[0]
+        assert all(low < high for low, high in ranges)
+        assert all(ranges[i][1] < ranges[i + 1][0] for i in range(count - 1))
+        assert ranges[-1][1] <= PARALLEL_PORTS[1]
+    with pytest.raises(ValueError, match="process 4 of 4"):
+        block(4, 4)
+
+
+def _two_adjacent_ports() -> tuple[socket.socket, socket.socket]:
+    while True:
+        first = socket.socket()
+        first.bind(("127.0.0.1", 0))
+        second = socket.socket()
+        try:
+            second.bind(("127.0.0.1", first.getsockname()[1] + 1))
+        except OSError:
+            first.close()
+            second.close()
+            continue
+        return first, second
+
+
+def test_a_port_is_picked_in_the_range_given_and_a_taken_one_is_passed_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken, held = _two_adjacent_ports()
+    with taken:
+        taken.listen()
+        port = taken.getsockname()[1]
+        held.close()  # free again: the one to pick
+        monkeypatch.setenv(PORTS_ENV, f"{port}-{port + 1}")
+        assert {free_port() for _ in range(5)} == {port + 1}
+        monkeypatch.setenv(PORTS_ENV, f"{port}-{port}")
+        with pytest.raises(OSError, match=f"no free port in {PORTS_ENV}={port}-{port}"):
+            free_port()
+
+
+def test_ports_picked_and_not_yet_bound_are_not_picked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Three witnesses are given their ports first and started after: no two may share one.
+    low = PARALLEL_PORTS[0]
+    monkeypatch.setenv(PORTS_ENV, f"{low}-{low + 39}")
+    picked = [free_port() for _ in range(12)]
+    assert len(set(picked)) == 12, picked
+    assert all(low <= port <= low + 39 for port in picked)
 
 
 def test_one_broker_configuration_with_and_without_persistence(tmp_path: Path) -> None:

@@ -18,14 +18,9 @@ from chain_client import merkle
 from chain_client.tlog import Checkpoint, log_verifier, sign_checkpoint
 from chain_client.tlog.note import VerifierKey
 from chain_client.tlog.witness import AddCheckpoint
+from harness.ports import free_port
 
 ORIGIN = "ledger.example.com/leasechain"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Log:

@@ -17,6 +17,7 @@ import io
 import os
 import re
 import tarfile
+import tempfile
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -87,9 +88,12 @@ def fetch(pin: Pinned, index: str = SIMPLE_INDEX, cache: Path | None = None) -> 
     if digest != pin.sha256:
         raise DependencyError(f"{url} has SHA-256 {digest}, expected {pin.sha256}")
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    # A temporary name of this writer's own: processes filling the same cache at once (parallel
+    # test workers, two builds on one machine) must never write into, or rename, each other's file.
+    handle, part = tempfile.mkstemp(dir=folder, prefix=f"{pin.filename}.", suffix=".part")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    Path(part).replace(path)
     return data
 
 

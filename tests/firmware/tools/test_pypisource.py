@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import tarfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,18 @@ def test_the_index_has_mips_layout(tmp_path: Path) -> None:
     [[path, short]] = body["hashes"]
     assert path == "umqtt/simple.py"
     assert (tmp_path / "file" / short[:2] / short).read_bytes() == b"x = 1\n"
+
+
+def test_builds_filling_one_cache_at_once_all_get_the_archive(tmp_path: Path) -> None:
+    # Parallel test workers (and two builds on one machine) download into the same cache: each
+    # writes a file of its own and renames it, so none renames or truncates another's.
+    good = _archive({f"p-1.0/umqtt/m{i}.py": os.urandom(20_000) for i in range(20)})
+    pin = pypisource.Pinned("umqtt.simple", "p", "1.0", hashlib.sha256(good).hexdigest())
+    _index(tmp_path / "ok", pin, good)
+    cache = tmp_path / "cache"
+    with unixport.serve(tmp_path / "ok") as url, ThreadPoolExecutor(8) as pool:
+        index = f"{url}/simple"
+        fetched = list(pool.map(lambda _: pypisource.fetch(pin, index=index, cache=cache), range(16)))
+    assert fetched == [good] * 16
+    assert sorted(p.name for p in cache.iterdir()) == [pin.filename]
+    assert (cache / pin.filename).read_bytes() == good
