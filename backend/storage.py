@@ -377,7 +377,7 @@ class Storage:
     def _insert_fast(self, conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
         """Bulk insert through the driver: the rows are tuples of the table's columns, already typed
         and checked.  PostgreSQL takes them by ``COPY``: for a batch's thousand readings that is about a
-        quarter of the CPU of ``executemany``, the server's and this process's together
+        third of the CPU of ``executemany``, the server's and this process's together
         (``python -m bench.pg_copy``), CPU that a small machine would take from verifying the next
         batch."""
         names = [c.name for c in table.columns]
