@@ -197,7 +197,7 @@ def _open(url: str, schema: str | None, clock: Clock) -> tuple[Ledger, float]:
     return ledger, time.perf_counter() - started
 
 
-def _open_seconds(url: str, schema: str | None) -> float:
+def open_seconds(url: str, schema: str | None) -> float:
     """In a new process: open the ledger, close it; the seconds the open took."""
     ledger, took = _open(url, schema, Clock())
     ledger.close()
@@ -206,11 +206,15 @@ def _open_seconds(url: str, schema: str | None) -> float:
 
 def _restart(url: str, schema: str | None, clock: Clock) -> tuple[Ledger, list[float]]:
     """Time :data:`RESTARTS` opens of the closed ledger, each in a new process; then open it here."""
+    # The function by its module's own name, not ``__main__``'s (the bench runs as ``python -m``, or
+    # under a profiler): the new process imports it by that name.
+    from bench import ledger_growth
+
     seconds = []
     spawn = multiprocessing.get_context("spawn")
     for _ in range(RESTARTS):
         with ProcessPoolExecutor(1, mp_context=spawn) as fresh:
-            seconds.append(round(fresh.submit(_open_seconds, url, schema).result(), 3))
+            seconds.append(round(fresh.submit(ledger_growth.open_seconds, url, schema).result(), 3))
     ledger, _ = _open(url, schema, clock)
     return ledger, seconds
 
