@@ -161,8 +161,15 @@ class Ledger:
             # A batch's messages are stored once, in the readings table, not in its entry.
             messages = self.storage.batch_messages(row.index) if tx.type == TxType.ANCHOR_BATCH else None
             apply(
-                self.state, tx, row.index, entry.time, self.verifier, messages, self.readings,
-                root_at=self.tree.root, replaying=True,
+                self.state,
+                tx,
+                row.index,
+                entry.time,
+                self.verifier,
+                messages,
+                self.readings,
+                root_at=self.tree.root,
+                replaying=True,
             )
         except TransactionError as exc:
             raise BackendError(f"log entry {row.index} does not replay: {exc}") from None
@@ -384,8 +391,10 @@ class Ledger:
         # Entries appended after the newest checkpoint (or the genesis), not counting it.
         since = self.tree.size - self.last_checkpoint - 1
         many_readings = 0 < self.checkpoint_readings <= self.readings_since_checkpoint
-        if since >= self.checkpoint_every or many_readings or (
-            since > 0 and now - self.last_checkpoint_time >= self.checkpoint_seconds
+        if (
+            since >= self.checkpoint_every
+            or many_readings
+            or (since > 0 and now - self.last_checkpoint_time >= self.checkpoint_seconds)
         ):
             self.checkpoint()
 

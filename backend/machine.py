@@ -61,8 +61,16 @@ def apply(
         raise TransactionError(TxReason.BAD_ARGS, f"{tx.type} takes no messages beside it, only anchor_batch")
     sidecar = None if messages is None else batch_messages("messages", list(messages))
     ctx = Context(
-        state, tx, args, index, time, verifier, messages=sidecar, readings=readings,
-        root_at=root_at, replaying=replaying,
+        state,
+        tx,
+        args,
+        index,
+        time,
+        verifier,
+        messages=sidecar,
+        readings=readings,
+        root_at=root_at,
+        replaying=replaying,
     )
     result = HANDLERS[tx_type](ctx)
     # The credit book folds the accepted entry as any reader of the log would (docs/credit.md).

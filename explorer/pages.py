@@ -66,9 +66,7 @@ def _rows(client: LedgerClient, names: Names, indices: Iterable[int]) -> list[Ro
     return [_row(entry, names, machine) for entry in FETCH.map(client.transaction, indices)]
 
 
-def home(
-    client: LedgerClient, names: Names, recent: int, witnesses: Sequence[str] = ()
-) -> dict[str, Any]:
+def home(client: LedgerClient, names: Names, recent: int, witnesses: Sequence[str] = ()) -> dict[str, Any]:
     """Tree head, checkpoint signers, totals (the ledger's own, one answer) and the latest entries."""
     head = client.tree_head()
     checkpoint = client.checkpoint()

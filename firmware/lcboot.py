@@ -53,7 +53,7 @@ def write(slot, path=SLOT_FILE):
 def roll_back(slot, reason, log=_log):
     """Make the previous copy active again and remember why; return the record written."""
     bad = slot["active"]
-    rejected = [v for v in slot.get("rejected", []) if v != bad][-(_KEEP_REJECTED - 1):]
+    rejected = [v for v in slot.get("rejected", []) if v != bad][-(_KEEP_REJECTED - 1) :]
     rejected.append(bad)
     back = {
         "active": slot.get("previous", ""),

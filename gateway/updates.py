@@ -54,7 +54,9 @@ class ReleaseHandler(http.server.BaseHTTPRequestHandler):
 
 
 def serve(
-    release_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+    release_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
     handler: type[ReleaseHandler] = ReleaseHandler,
 ) -> http.server.ThreadingHTTPServer:
     """A server for ``release_dir`` bound to (host, port) (port 0: any free one); call serve_forever()."""

@@ -19,9 +19,11 @@ def test_wheel_holds_the_deployable_firmware(wheel: Path) -> None:
     wanted |= {f"firmware/{source}" for _dest, source in manifest["urls"]}
     assert wanted - names == set()
     assert "firmware/leasechain/ed25519_table.bin" in names
-    scripts = zipfile.ZipFile(wheel).read(
-        next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    ).decode()
+    scripts = (
+        zipfile.ZipFile(wheel)
+        .read(next(n for n in names if n.endswith(".dist-info/entry_points.txt")))
+        .decode()
+    )
     assert "explorer/templates/entry.html" in names
     assert "explorer/static/verify.js" in names
     # The chain bridge deploys, and the auditor reads, the committed contract artifacts.

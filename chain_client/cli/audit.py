@@ -116,9 +116,7 @@ def verify(ctx: Context) -> int:
         last = f"{last}, and anchored on chain"
     if ctx.json:
         on_chain = {} if chain is None else {"on_chain": {"ok": chain.ok, "lines": list(chain.lines)}}
-        ctx.emit(
-            {**report.to_json(), **on_chain, "log_key_checked": log_key is not None, "verdict": last}
-        )
+        ctx.emit({**report.to_json(), **on_chain, "log_key_checked": log_key is not None, "verdict": last})
         if code == UNPINNED:
             print(f"leasechain: warning: {UNPINNED_NOTE}", file=sys.stderr)
         return code

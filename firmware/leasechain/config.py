@@ -49,8 +49,17 @@ DEFAULTS = {
 
 _CHOICES = {"transport": ("mqtt", "uart")}
 _POSITIVE = (
-    "period_s", "poll_s", "buffer_max", "watchdog_s", "timeout_s", "samples", "baudrate",
-    "check_s", "healthy_publishes", "trial_s", "trial_boots",
+    "period_s",
+    "poll_s",
+    "buffer_max",
+    "watchdog_s",
+    "timeout_s",
+    "samples",
+    "baudrate",
+    "check_s",
+    "healthy_publishes",
+    "trial_s",
+    "trial_boots",
 )
 
 

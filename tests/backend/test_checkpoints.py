@@ -149,8 +149,16 @@ def test_a_checkpoint_written_before_the_credit_book_still_replays(
     # Once the log holds a market record, only the digest with the book is a checkpoint's.
     now = world.clock.now
     world.do(
-        world.party("lessee"), "post_request", kind="mill", specs={}, site="Leipzig", start=now,
-        term=86_400, budget=1_000, hours=10, expires=now + 86_400,
+        world.party("lessee"),
+        "post_request",
+        kind="mill",
+        specs={},
+        site="Leipzig",
+        start=now,
+        term=86_400,
+        budget=1_000,
+        hours=10,
+        expires=now + 86_400,
     )
     assert ledger.state.digest_before_credit_book() is None
 

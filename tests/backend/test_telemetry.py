@@ -114,6 +114,7 @@ def test_usage_meter_rule(world: World, ledger: Ledger) -> None:
     ]
     world.clock.advance(DAY)
     world.do(gateway, "anchor_batch", **batch_args(msgs))
+
     def usage(start: int, end: int) -> int:
         return sum(i[3] for i in ledger.readings.increments(token, start, end, ledger.size))
 

@@ -75,7 +75,6 @@ def test_a_recomputation_against_another_log_key_is_refused(market: Market) -> N
     assert market.cli.run("market", "credit", "shop", "--recompute", "--log-key", "zz").code == 2
 
 
-
 def test_the_lists_read_every_page_or_take_a_limit(market: Market) -> None:
     cli = market.cli
     every = cli.ok("market", "listings")

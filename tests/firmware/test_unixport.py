@@ -38,6 +38,7 @@ HEAP = "110K"
 # the same in every run; the floor catches a regression of 0.7 KB.
 HEAP_FLOOR = 40 * 1024
 
+
 @pytest.fixture(scope="module")
 def site_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = unixport.build_site_root(unixport.micropython_lib(), tmp_path_factory.mktemp("mip"))
@@ -88,8 +89,12 @@ def test_the_sensor_reaches_the_ledger_through_restarts_reboots_and_a_power_cut(
     backend.certify(maker, "Maker", "manufacturer")
     backend.enroll(maker, "UNIX-1", public_key)
     gateway = Gateway(
-        tmp_path / "gateway", (mosquitto.host, mosquitto.port, "5"), backend.url, gateway_key,
-        sync_interval=5.0, batch_age=0.5,
+        tmp_path / "gateway",
+        (mosquitto.host, mosquitto.port, "5"),
+        backend.url,
+        gateway_key,
+        sync_interval=5.0,
+        batch_age=0.5,
     )
     gateway.start()
     try:

@@ -115,7 +115,10 @@ def _compile(source: Path, path: str, arch: str) -> bytes:
         out = Path(tmp) / "out.mpy"
         done = subprocess.run(  # noqa: S603 - our compiler on our checkout's files
             [*mpy_cross_command(source, path, arch), "-o", str(out)],
-            capture_output=True, text=True, timeout=60, check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         if done.returncode != 0:
             raise FirmwareError(f"mpy-cross failed on {source}: {done.stderr.strip()}")
@@ -144,9 +147,7 @@ def build(source: Path, out: Path, key: SigningKey, arch: str | None = "xtensawi
         raise FirmwareError(f"unknown mpy architecture {arch!r}; one of {', '.join(MPY_ARCHES)} or none")
     version = source_version(source)
     contents = _contents(source, arch)
-    files = tuple(
-        ReleaseFile(path, len(data), hashlib.sha256(data).hexdigest()) for path, data in contents
-    )
+    files = tuple(ReleaseFile(path, len(data), hashlib.sha256(data).hexdigest()) for path, data in contents)
     body = {"format": FORMAT, "version": version, "files": [asdict(f) for f in files]}
     manifest = json.dumps(body, separators=(",", ":")).encode()
     signature = key.sign(manifest).signature
