@@ -6,12 +6,12 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import psutil
 from nacl.signing import SigningKey
 
 from chain_client import merkle
@@ -60,17 +60,25 @@ def script(name: str) -> list[str]:
 
 
 def wait_port(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    """Wait until ``process`` itself listens on ``port``: a port that answers is not enough, another
+    process may hold it (the witness started here then exits, unable to bind, and its log says so)."""
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
             raise RuntimeError(log.read_text())
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing listens on {port}") from None
-            time.sleep(0.05)
+        if _listens(process.pid, port):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"process {process.pid} does not listen on {port}") from None
+        time.sleep(0.05)
+
+
+def _listens(pid: int, port: int) -> bool:
+    try:
+        sockets = psutil.Process(pid).net_connections("tcp")
+    except psutil.NoSuchProcess:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in sockets)
 
 
 class OurWitness:
