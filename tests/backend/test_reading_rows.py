@@ -115,3 +115,28 @@ def test_token_keys_are_shared_and_kept_only_once_committed(storage_spec: tuple[
     finally:
         reader.close()
         writer.close()
+
+
+def test_any_message_bytes_and_reason_text_are_stored_as_written(
+    storage_spec: tuple[str, str | None],
+) -> None:
+    # A gateway chooses a message's bytes: every byte value, and the ones a bulk format escapes
+    # (tab, newline, backslash, NUL), must come back as sent, on each engine's write path.
+    url, schema = storage_spec
+    storage = Storage(url, schema=schema)
+    storage.create()
+    messages = [bytes(range(256)), b"\\N", b"\t\n\r\\\x00", b"", b"\\." * 40]
+    reasons = ["bad_signature", "a\tb\nc\\d", "\\N", "é ünïcødé"]
+    rows = [
+        {**_row(i, "tok-\t\\", "rejected", reasons[i % len(reasons)]), "message": m}
+        for i, m in enumerate(messages)
+    ]
+    try:
+        storage.write(Pending(log=[_log(7)], batches=[], readings=rows))
+        assert storage.batch_messages(7) == messages
+        stored = storage.readings(limit=10)
+        assert [(r["message"], r["reason"], r["token"]) for r in stored] == [
+            (m, reasons[i % len(reasons)], "tok-\t\\") for i, m in enumerate(messages)
+        ]
+    finally:
+        storage.close()
