@@ -56,7 +56,7 @@ def _rows(batch: int, size: int) -> list[dict[str, Any]]:
     ]
 
 
-Write = Callable[[Connection, list[dict[str, Any]]], None]
+Write = Callable[[Connection, list[dict[str, Any]]], dict[str, int]]  # the token keys it gave
 
 
 def _ways(storage: Storage, schema: str) -> dict[str, Write]:
@@ -65,13 +65,13 @@ def _ways(storage: Storage, schema: str) -> dict[str, Write]:
     marks = ", ".join(["%s"] * len(readings_table.columns))
     sql = f'INSERT INTO "{schema}"."readings" ({names}) VALUES ({marks})'
 
-    def copy(conn: Connection, rows: list[dict[str, Any]]) -> None:
-        storage.tokens.remember(storage.write_readings(conn, rows, storage.tokens))
+    def copy(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+        return storage.write_readings(conn, rows, storage.tokens)
 
-    def executemany(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    def executemany(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
         keys, new = storage.tokens.assign(conn, {r["token"] for r in rows})
         conn.exec_driver_sql(sql, [encode(r, keys) for r in rows])
-        storage.tokens.remember(new)
+        return new
 
     return {"copy": copy, "executemany": executemany}
 
@@ -87,7 +87,8 @@ def measure(storage: Storage, schema: str, batches: int, size: int) -> dict[str,
                 rows = _rows(batch, size)
                 server, client, wall = _server_cpu_seconds(conn), time.process_time(), time.perf_counter()
                 with conn.begin():
-                    ways[way](conn, rows)
+                    new = ways[way](conn, rows)
+                storage.tokens.remember(new)  # as the ledger does: once the transaction committed
                 spent = totals[way]
                 spent[0] += time.perf_counter() - wall
                 spent[1] += time.process_time() - client
