@@ -22,6 +22,7 @@ from nacl.signing import SigningKey
 
 from backend import snapshot
 from backend.digest import StateDigest
+from backend.domain.telemetry import reaches_judging
 from backend.errors import BackendError, NotFoundError
 from backend.machine import apply
 from backend.readings import StoredReadings
@@ -278,9 +279,21 @@ class Ledger:
         """Begin judging a batch's messages before its turn (any thread; :meth:`Verifier.prepare`).
 
         It changes nothing: :meth:`submit_many` uses the verdicts only if the
-        bindings at the batch's turn are those they were judged under.
+        bindings at the batch's turn are those they were judged under.  Only a
+        batch whose signed transaction is new and would reach the judging at its
+        turn (:func:`reaches_judging`) is judged ahead; the state is read from
+        the request's thread, so a decision may be stale, which costs at most one
+        batch judged for nothing or judged at its turn.
         """
-        if isinstance(item, WithMessages) and all(isinstance(m, bytes) for m in item.messages):
+        if not isinstance(item, WithMessages) or not all(isinstance(m, bytes) for m in item.messages):
+            return
+        try:
+            tx = decode(item.raw)
+        except TransactionError:
+            return
+        if _id_key(tx.public_key, tx.id) not in self._seen and reaches_judging(
+            self.state, tx, len(item.messages)
+        ):
             self.verifier.prepare(item.messages)
 
     def submit_many(self, raws: Sequence[Submission]) -> list[dict[str, Any] | TransactionError]:

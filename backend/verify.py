@@ -146,6 +146,11 @@ class Verifier:
             while len(self._prepared) > MAX_PREPARED:
                 self._prepared.popitem(last=False)[1].cancel()
 
+    @property
+    def judged_ahead(self) -> int:
+        """How many batches are held judged (or being judged) ahead of their turn."""
+        return len(self._prepared)
+
     def start(self, messages: Sequence[bytes], keys: Mapping[str, Key]) -> Iterator[Verdict]:
         """Begin judging ``messages``; iterating the result yields the verdicts in order as they come."""
         if not self._parallel(messages):

@@ -5,12 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from backend.domain.context import Context, certified, refuse
+from backend.state import State
 from backend.tracked import read, read_items
 from chain_client import merkle
 from chain_client.ledger.reasons import TxReason
-from chain_client.ledger.schema import Role
+from chain_client.ledger.schema import Role, TxType
+from chain_client.ledger.transaction import Transaction
 from chain_client.ledger.usage import Counter, increment, is_after, stamp
 from chain_client.ledger.verdict import Key, judge_many
+
+
+def reaches_judging(state: State, tx: Transaction, count: int) -> bool:
+    """Whether ``tx``, with ``count`` messages beside it, passes the checks :func:`anchor_batch`
+    makes before it judges any message: an ``anchor_batch`` for this ledger, signed by a certified
+    service, whose count is its messages'.  Reads ``state`` only (no record counts as reached).
+
+    The ledger judges a batch ahead of its turn only if so: a request anyone can send must not make
+    the workers verify a thousand signatures that its turn would refuse before looking at one.
+    """
+    signer = read(state.enterprises, tx.signer)
+    return (
+        tx.type == TxType.ANCHOR_BATCH
+        and tx.ledger.hex() == state.operator
+        and signer is not None
+        and signer.status == "approved"
+        and Role.SERVICE.value in signer.roles
+        and tx.args.get("count") == count
+    )
 
 
 def anchor_batch(ctx: Context) -> dict[str, Any]:

@@ -216,3 +216,30 @@ def test_a_batch_judged_ahead_of_its_turn_gets_the_verdicts_of_its_turn(world: W
     ledger.verifier.close()
     ledger.prepare(world.submission(gateway, "anchor_batch", **batch_args(msgs[:-1])))
     assert ledger.verifier._pool is None
+
+
+@pytest.mark.slow
+def test_only_a_batch_its_turn_would_judge_is_judged_ahead(world: World, ledger: Ledger) -> None:
+    # A request anyone can send must not make the workers verify its messages: judging ahead
+    # waits for a signed, new anchor_batch of a certified service whose count is its messages'.
+    maker, gateway, _token = _setup(world)
+    dev = seeded_key("dev")
+    world.do(gateway, "anchor_batch", **batch_args([reading(dev, seq=i) for i in range(1, 600)]))
+    msgs = [reading(dev, seq=i) for i in range(600, 1200)]
+    stranger = world.party("stranger")
+    forged = world.submission(gateway, "anchor_batch", **batch_args(msgs))
+    assert isinstance(forged, WithMessages)
+    refused = [
+        world.submission(stranger, "anchor_batch", **batch_args(msgs)),  # not registered
+        world.submission(maker, "anchor_batch", **batch_args(msgs)),  # not a service
+        world.submission(gateway, "anchor_batch", **{**batch_args(msgs), "count": 599}),
+        WithMessages(forged.raw[:-1] + bytes([forged.raw[-1] ^ 1]), msgs),  # a broken signature
+        WithMessages(b"\xa0", msgs),  # not a transaction
+    ]
+    logged = world.submission(gateway, "anchor_batch", **batch_args(msgs))
+    ledger.submit(logged)
+    for item in [*refused, logged]:  # the last one is in the log already: a replay
+        ledger.prepare(item)
+        assert ledger.verifier.judged_ahead == 0
+    ledger.prepare(world.submission(gateway, "anchor_batch", **batch_args(msgs[1:])))
+    assert ledger.verifier.judged_ahead == 1
