@@ -45,6 +45,14 @@ def block(index: int, count: int) -> str:
     return f"{start}-{start + size - 1}"
 
 
+def _port_range(chosen: str) -> tuple[int, int]:
+    """The first and last port of ``$LEASECHAIN_PORTS``'s ``LOW-HIGH``."""
+    low, _, high = chosen.partition("-")
+    if not (low.isdigit() and high.isdigit() and 0 < int(low) <= int(high) <= 65535):
+        raise ValueError(f"{PORTS_ENV}={chosen!r} is not a port range LOW-HIGH within 1-65535")
+    return int(low), int(high)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now.
 
@@ -55,14 +63,13 @@ def free_port() -> int:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.bind(("127.0.0.1", 0))
             return int(sock.getsockname()[1])
-    low, _, high = chosen.partition("-")
-    first, last = int(low), int(high)
+    first, last = _port_range(chosen)
     count = last - first + 1
     with _cursor_lock:
         # Onwards from the port after this process's last pick: ports it picked and has not bound
         # yet (three witnesses picked, then started) are not handed out again.  The first pick
         # starts at a random point, so a child process picking in its parent's range starts elsewhere.
-        offset = _cursor.get(chosen, secrets.randbelow(count) if count > 0 else 0)
+        offset = _cursor.get(chosen, secrets.randbelow(count))
         for step in range(count):
             port = first + (offset + step) % count
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -144,6 +144,13 @@ def test_a_port_is_picked_in_the_range_given_and_a_taken_one_is_passed_over(
             free_port()
 
 
+@pytest.mark.parametrize("given", ["20000", "20000-", "a-b", "30000-20000", "0-10", "60000-70000"])
+def test_a_port_range_that_is_not_one_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, given: str) -> None:
+    monkeypatch.setenv(PORTS_ENV, given)
+    with pytest.raises(ValueError, match=f"{PORTS_ENV}={given!r} is not a port range"):
+        free_port()
+
+
 def test_ports_picked_and_not_yet_bound_are_not_picked_again(monkeypatch: pytest.MonkeyPatch) -> None:
     # Three witnesses are given their ports first and started after: no two may share one.
     low = PARALLEL_PORTS[0]

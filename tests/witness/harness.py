@@ -69,7 +69,7 @@ def wait_port(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
         if _listens(process.pid, port):
             return
         if time.monotonic() > deadline:
-            raise TimeoutError(f"process {process.pid} does not listen on {port}") from None
+            raise TimeoutError(f"process {process.pid} does not listen on {port}")
         time.sleep(0.05)
 
 
